@@ -1,0 +1,51 @@
+# Stepwise: `make run` serves the demo, `make test` runs the whole suite, `make bench` the benchmark.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+PORT ?= 5000
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+NPM_STAMP := node_modules/.installed-$(shell cat package-lock.json | sha1sum | cut -c1-12)
+
+.PHONY: run test bench lint format assets install clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-* && touch $@
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(STAMP) $(NPM_STAMP)
+
+assets: install
+	IOP_DEMO=1 $(FLASK) assets build
+
+run: assets
+	IOP_DEMO=$${IOP_DEMO:-1} $(FLASK) db upgrade
+	IOP_DEMO=$${IOP_DEMO:-1} $(FLASK) seed-demo --if-empty
+	@echo ""
+	@echo "Stepwise demo on http://127.0.0.1:$(PORT)"
+	@echo "  sign in as admin@example.org, clinician@example.org, casemanager@example.org"
+	@echo "  or family@example.org, password: stepwise-demo"
+	@echo ""
+	IOP_DEMO=$${IOP_DEMO:-1} $(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: assets
+	$(BIN)/ruff check .
+	$(BIN)/pytest -n $${PYTEST_WORKERS:-2} $(PYTEST_ARGS)
+
+bench: assets
+	$(BIN)/python -m tests.bench.run
+
+lint: install
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) node_modules static/gen instance/stepwise.sqlite

@@ -1,0 +1,64 @@
+"""Stepwise: measurement-based care for virtual intensive outpatient programs."""
+
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application; nothing is created at import time."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    from iop import config as settings
+
+    app.config.from_mapping(settings.DEFAULTS)
+    app.config.from_mapping(settings.from_environment())
+    if config:
+        app.config.from_mapping(config)
+    _check_secret_key(app)
+    Path(app.instance_path).mkdir(exist_ok=True)
+
+    from iop import assets, cli, security, templating
+    from iop.extensions import csrf, db, htmx, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    login_manager.init_app(app)
+    assets.init_app(app)
+    security.init_app(app)
+    templating.init_app(app)
+    _register_blueprints(app)
+    cli.init_app(app)
+    return app
+
+
+def _check_secret_key(app: Flask) -> None:
+    """Refuse to start a real deployment without its own secret key."""
+    if app.config.get("SECRET_KEY"):
+        return
+    if app.config["IOP_DEMO"] or app.config.get("TESTING"):
+        # The demo and tests get a fixed key; sessions still live server-side.
+        app.config["SECRET_KEY"] = "stepwise-demo-only-secret-key"
+        return
+    raise RuntimeError("SECRET_KEY is not set; see the README's configuration section")
+
+
+def _register_blueprints(app: Flask) -> None:
+    from iop.admin.routes import bp as admin_bp
+    from iop.api.routes import bp as api_bp
+    from iop.auth.routes import bp as auth_bp
+    from iop.clients.routes import bp as clients_bp
+    from iop.cohorts.routes import bp as cohorts_bp
+    from iop.home.routes import bp as home_bp
+    from iop.sessions.routes import bp as sessions_bp
+
+    for blueprint in (auth_bp, home_bp, cohorts_bp, sessions_bp, clients_bp, admin_bp, api_bp):
+        app.register_blueprint(blueprint)

@@ -1,0 +1,108 @@
+"""Sign-in (password, then a TOTP code for staff when MFA is on) and sign-out."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urlsplit
+
+import pyotp
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, logout_user
+
+from iop.auth.forms import CodeForm, SignInForm
+from iop.extensions import db
+from iop.models import User
+from iop.permissions import public, staff_required
+from iop.security import end_session, start_session
+from iop.services.accounts import check_credentials, verify_totp
+from iop.services.audit import record_event
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+SIGN_IN_FAILED = "That email and password do not match an active account."
+THROTTLED = "Too many attempts. Wait 15 minutes and try again."
+MFA_PENDING_SECONDS = 300
+
+
+def _safe_next(target: str | None) -> str:
+    """Only follow same-site relative paths after sign-in."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("home.index")
+
+
+def _complete_sign_in(user: User, next_url: str | None):
+    start_session(user)
+    record_event("auth.sign_in", "user", user.id, actor_id=user.id)
+    db.session.commit()
+    return redirect(_safe_next(next_url))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    """Password sign-in."""
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = SignInForm()
+    if form.validate_on_submit():
+        result = check_credentials(form.email.data, form.password.data, request.remote_addr)
+        if result.user is None:
+            db.session.commit()  # keep the failed attempt for throttling
+            form.password.errors.append(THROTTLED if result.throttled else SIGN_IN_FAILED)
+            return render_template("auth/login.html", form=form), 200
+        next_url = request.args.get("next")
+        if current_app.config["IOP_REQUIRE_MFA"]:
+            db.session.commit()
+            session.clear()
+            session["mfa_user_id"] = result.user.id
+            session["mfa_started"] = time.time()
+            session["mfa_next"] = next_url
+            return redirect(url_for("auth.mfa"))
+        return _complete_sign_in(result.user, next_url)
+    if request.args.get("expired"):
+        flash("You were signed out after 30 minutes without activity.", "info")
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/mfa", methods=["GET", "POST"])
+@public
+def mfa():
+    """Second factor: a TOTP code; first-time users set up their authenticator here."""
+    user_id = session.get("mfa_user_id")
+    started = session.get("mfa_started", 0)
+    user = db.session.get(User, user_id) if user_id else None
+    if user is None or not user.active or time.time() - started > MFA_PENDING_SECONDS:
+        session.clear()
+        return redirect(url_for("auth.login"))
+    setup_secret = None
+    if not user.totp_secret:
+        setup_secret = session.setdefault("mfa_setup_secret", pyotp.random_base32())
+    form = CodeForm()
+    if form.validate_on_submit():
+        if verify_totp(user, form.code.data, secret=setup_secret):
+            if setup_secret:
+                user.totp_secret = setup_secret
+                record_event("auth.mfa_enrolled", "user", user.id, actor_id=user.id)
+            return _complete_sign_in(user, session.get("mfa_next"))
+        record_event("auth.mfa_failed", "user", user.id, actor_id=user.id)
+        db.session.commit()
+        form.code.errors.append("That code is not valid. Codes change every 30 seconds and work once.")
+    provisioning_uri = (
+        pyotp.TOTP(setup_secret).provisioning_uri(user.email, issuer_name="Stepwise") if setup_secret else None
+    )
+    return render_template(
+        "auth/mfa.html", form=form, setup_secret=setup_secret, provisioning_uri=provisioning_uri
+    )
+
+
+@bp.post("/logout")
+@staff_required
+def logout():
+    """End the session everywhere: the server-side record is closed, not just the cookie."""
+    record_event("auth.sign_out", "user", current_user.id)
+    end_session("signed_out")
+    logout_user()
+    db.session.commit()
+    flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))

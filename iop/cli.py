@@ -1,0 +1,116 @@
+"""Flask commands: seed-demo, create-user, audit verify, worker, scheduler."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from iop.extensions import db
+
+audit_cli = AppGroup("audit", help="Inspect the audit trail.")
+
+
+@audit_cli.command("verify")
+def audit_verify():
+    """Walk the hash chain and report every event that was changed or removed."""
+    from iop.services.audit import verify_chain
+
+    problems = list(verify_chain())
+    for problem in problems:
+        click.echo(f"event {problem.event_id}: {problem.reason}", err=True)
+    if problems:
+        raise SystemExit(1)
+    click.echo("audit chain intact")
+
+
+@click.command("seed-demo")
+@click.option("--clients", default=30, show_default=True, help="About how many clients to admit.")
+@click.option("--weeks", default=6, show_default=True, help="Weeks of held sessions before today.")
+@click.option("--seed", default=2026, show_default=True, help="Random seed: the same seed gives the same clinic.")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has programs.")
+def seed_demo(clients: int, weeks: int, seed: int, if_empty: bool):
+    """Create a believable demo clinic with the demo sign-ins (never run on real data)."""
+    from iop.demo import seed_demo_clinic
+    from iop.models import Program
+
+    if if_empty and db.session.scalar(select(Program.id).limit(1)) is not None:
+        click.echo("database already has data; demo seed skipped")
+        return
+    summary = seed_demo_clinic(clients=clients, weeks=weeks, seed=seed)
+    db.session.commit()
+    click.echo(summary)
+
+
+@click.command("create-user")
+@click.option("--email", prompt=True)
+@click.option("--name", "full_name", prompt="Full name")
+@click.option(
+    "--role", "roles", multiple=True, required=True, type=click.Choice(["clinician", "case_manager", "admin"])
+)
+@click.option("--program", "program_names", multiple=True, help="Program name; repeat for several.")
+@click.password_option()
+def create_user(email: str, full_name: str, roles: tuple[str, ...], program_names: tuple[str, ...], password: str):
+    """Create a staff account (the first admin of a new installation, for example)."""
+    from iop.models import Program
+    from iop.services.accounts import AccountError, create_staff_user
+    from iop.services.passwords import password_problem
+
+    problem = password_problem(password)
+    if problem:
+        raise click.BadParameter(problem, param_hint="password")
+    programs = db.session.scalars(select(Program).where(Program.name.in_(program_names))).all()
+    missing = set(program_names) - {p.name for p in programs}
+    if missing:
+        raise click.BadParameter(f"no program named {', '.join(sorted(missing))}", param_hint="--program")
+    try:
+        user = create_staff_user(email, full_name, password, set(roles), list(programs))
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"created {user.email} ({', '.join(sorted(roles))})")
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty (for tests and one-off runs).")
+def worker(burst: bool):
+    """Run an RQ worker with the app's configuration."""
+    from rq import Worker
+
+    from iop.jobs import queue, redis_connection
+
+    if not current_app.config.get("REDIS_URL"):
+        raise click.ClickException("REDIS_URL is not set; without Redis, jobs run in-process.")
+    # Each job runs in a forked child; it must open its own database connections.
+    db.engine.dispose()
+    Worker([queue()], connection=redis_connection()).work(burst=burst)
+
+
+@click.command("scheduler")
+def scheduler():
+    """Run the clock: RQ's cron fires the hourly tick. Run exactly one (a duplicate does no harm)."""
+    from rq.cron import CronScheduler
+
+    from iop.jobs import QUEUE_NAME, hourly_tick, redis_connection
+
+    if not current_app.config.get("REDIS_URL"):
+        raise click.ClickException("REDIS_URL is not set; without Redis the tick runs in-process.")
+    cron = CronScheduler(connection=redis_connection())
+    cron.register(hourly_tick, QUEUE_NAME, cron="5 * * * *", name="hourly-tick")
+    db.engine.dispose()
+    cron.start()
+
+
+@click.command("tick")
+def tick():
+    """Run the hourly tick once, now."""
+    from iop.jobs import hourly_tick
+
+    click.echo(f"{hourly_tick()} sessions generated")
+
+
+def init_app(app: Flask) -> None:
+    """Register the commands."""
+    for command in (audit_cli, seed_demo, create_user, worker, scheduler, tick):
+        app.cli.add_command(command)

@@ -1,0 +1,81 @@
+"""Attendance rules of DESIGN.md §5.4: scheduled vs attended hours and rates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+STATUSES = ("present", "late", "left_early", "absent_excused", "absent_unexcused", "technical_problem")
+ABSENT = frozenset({"absent_excused", "absent_unexcused"})
+# Starting points the clinician edits: a late arrival or early leave usually costs about a quarter of
+# the group, a dropped video connection about half of it.
+_DEFAULT_SHARE = {
+    "present": 1.0,
+    "late": 0.75,
+    "left_early": 0.75,
+    "technical_problem": 0.5,
+    "absent_excused": 0.0,
+    "absent_unexcused": 0.0,
+}
+
+
+def default_minutes(status: str, duration_minutes: int) -> int:
+    """Minutes attended to suggest for a status, rounded down to 5 minutes."""
+    if status not in _DEFAULT_SHARE:
+        raise ValueError(f"unknown attendance status {status!r}")
+    minutes = int(duration_minutes * _DEFAULT_SHARE[status])
+    return minutes if minutes in (0, duration_minutes) else minutes - minutes % 5
+
+
+def takes_participation(status: str) -> bool:
+    """Only a client who was in the group can be rated."""
+    return status not in ABSENT
+
+
+@dataclass(frozen=True)
+class ScheduledSession:
+    """A held or scheduled session while the client was enrolled; attended_minutes None = not recorded."""
+
+    session_date: date
+    duration_minutes: int
+    attended_minutes: int | None
+
+
+@dataclass(frozen=True)
+class AttendanceSummary:
+    scheduled_hours: float
+    attended_hours: float
+    sessions: int
+    recorded: int
+
+    @property
+    def rate(self) -> float | None:
+        """Attended ÷ scheduled hours; None when nothing was scheduled (no data is not 0 %)."""
+        if self.scheduled_hours == 0:
+            return None
+        return self.attended_hours / self.scheduled_hours
+
+
+def summarise(sessions: Iterable[ScheduledSession], start: date, end: date) -> AttendanceSummary:
+    """Totals over sessions dated start…end (both included); cancelled sessions must not be passed."""
+    scheduled = attended = count = recorded = 0
+    for session in sessions:
+        if not start <= session.session_date <= end:
+            continue
+        count += 1
+        scheduled += session.duration_minutes
+        if session.attended_minutes is not None:
+            recorded += 1
+            attended += session.attended_minutes
+    return AttendanceSummary(scheduled / 60, attended / 60, count, recorded)
+
+
+def week_start(day: date) -> date:
+    """The Monday of the program week containing day."""
+    return day - timedelta(days=day.weekday())
+
+
+def meets_minimum(summary: AttendanceSummary, min_weekly_hours: float) -> bool:
+    """The week meets the level-of-care minimum when attended hours reach the program's minimum."""
+    return summary.attended_hours >= min_weekly_hours

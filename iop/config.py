@@ -1,0 +1,62 @@
+"""Settings read from environment variables; see the README for what each one means."""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+
+def env_bool(name: str, default: bool) -> bool:
+    """Read a yes/no environment variable ("1", "true", "yes", "on" mean yes)."""
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def normalise_database_url(url: str) -> str:
+    """Point plain postgres URLs at psycopg 3, the driver we install."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def from_environment() -> dict:
+    """Build the Flask config mapping from the process environment."""
+    demo = env_bool("IOP_DEMO", False)
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'stepwise.sqlite'}"
+    return {
+        "SECRET_KEY": os.environ.get("SECRET_KEY"),
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        "IOP_DEMO": demo,
+        # MFA protects staff sign-in everywhere except the local demo.
+        "IOP_REQUIRE_MFA": env_bool("IOP_REQUIRE_MFA", not demo),
+        # Cookies are Secure unless we are the local HTTP demo.
+        "SESSION_COOKIE_SECURE": env_bool("IOP_SECURE_COOKIES", not demo),
+    }
+
+
+DEFAULTS = {
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_NAME": "stepwise_session",
+    # The signed cookie only carries the id of a server-side session record (see iop.auth.sessions).
+    "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+    "IOP_IDLE_TIMEOUT": timedelta(minutes=30),
+    "IOP_ABSOLUTE_TIMEOUT": timedelta(hours=12),
+    # A CSRF token lives as long as the session, so a long group note never fails on submit.
+    "WTF_CSRF_TIME_LIMIT": None,
+    "WTF_CSRF_SSL_STRICT": False,
+    "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
+    "ASSETS_AUTO_BUILD": True,
+    "ASSETS_DEBUG": False,
+    "IOP_LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
+    "IOP_LOGIN_MAX_FAILURES_PER_IP": 30,
+    "IOP_LOGIN_FAILURE_WINDOW": timedelta(minutes=15),
+    "IOP_SESSION_HORIZON_WEEKS": 4,
+    "MAX_CONTENT_LENGTH": 1 * 1024 * 1024,
+}

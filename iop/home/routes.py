@@ -1,0 +1,18 @@
+"""Home: today's groups for clinicians and case managers; admins land on the admin screens."""
+
+from flask import Blueprint, redirect, render_template, url_for
+from flask_login import current_user
+
+from iop.permissions import staff_required
+from iop.services.rosters import todays_sessions
+
+bp = Blueprint("home", __name__)
+
+
+@bp.get("/")
+@staff_required
+def index():
+    """Today's groups across the user's programs, in each program's time."""
+    if not current_user.has_role("clinician", "case_manager"):
+        return redirect(url_for("admin.index"))
+    return render_template("home/index.html", sessions=todays_sessions(current_user))

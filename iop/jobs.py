@@ -1,0 +1,96 @@
+"""Background jobs: RQ entry points take ids, call a service and commit.
+
+With REDIS_URL unset (the zero-setup default) jobs run in-process at enqueue time. With Redis
+configured they go to RQ; if Redis is down the failure is logged and the next tick catches up.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+from collections.abc import Callable
+
+from flask import current_app, has_app_context
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue, Retry
+from rq.exceptions import DuplicateJobError
+
+log = logging.getLogger(__name__)
+QUEUE_NAME = "default"
+_app = None
+
+
+def with_app_context(job: Callable) -> Callable:
+    """Give a job an app context once, here, rather than in every job body."""
+
+    @functools.wraps(job)
+    def wrapper(*args, **kwargs):
+        if has_app_context():
+            return job(*args, **kwargs)
+        global _app
+        if _app is None:
+            from iop import create_app
+
+            _app = create_app()
+        with _app.app_context():
+            return job(*args, **kwargs)
+
+    return wrapper
+
+
+def redis_connection() -> Redis:
+    """A connection to the configured Redis."""
+    return Redis.from_url(current_app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=5)
+
+
+def queue() -> Queue:
+    return Queue(QUEUE_NAME, connection=redis_connection())
+
+
+def enqueue(job: Callable, *args, job_id: str) -> bool:
+    """Run a job in the background (or right now without Redis). Returns False if it was not queued."""
+    if not current_app.config.get("REDIS_URL"):
+        job(*args)
+        return True
+    try:
+        queue().enqueue(job, *args, job_id=job_id, unique=True, retry=Retry(max=3, interval=[10, 60, 300]))
+    except DuplicateJobError:
+        return True  # the same job is already waiting: nothing to add
+    except RedisError:
+        log.exception("could not enqueue %s; the next tick will catch up", job_id)
+        return False
+    return True
+
+
+@with_app_context
+def hourly_tick() -> int:
+    """The clock's hourly work: keep every cohort's sessions generated ahead. Idempotent."""
+    from iop.extensions import db
+    from iop.services.programs import extend_session_horizon
+
+    added = extend_session_horizon(current_app.config["IOP_SESSION_HORIZON_WEEKS"])
+    db.session.commit()
+    return added
+
+
+_last_in_process_tick = 0.0
+
+
+def maybe_tick_in_process() -> None:
+    """Without Redis there is no scheduler: run the tick on a request, at most hourly."""
+    global _last_in_process_tick
+    app = current_app
+    if app.config.get("REDIS_URL") or app.config.get("TESTING"):
+        return
+    if time.monotonic() - _last_in_process_tick < 3600 and _last_in_process_tick:
+        return
+    _last_in_process_tick = time.monotonic()
+    try:
+        hourly_tick()
+    except Exception:  # noqa: BLE001 - a failed tick must never break a page
+        log.exception("in-process tick failed")
+        from iop.extensions import db
+
+        db.session.rollback()

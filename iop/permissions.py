@@ -1,0 +1,127 @@
+"""Who may use each route, and object loaders that 404 on anything outside the user's programs.
+
+Deny by default: every view declares a policy with one of the decorators below; a view without
+one answers 403, and tests/web/test_access.py fails for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import abort, current_app, request
+from flask_login import current_user
+from sqlalchemy.orm import joinedload
+
+from iop.extensions import db, login_manager
+from iop.models import Client, Cohort, Enrollment, GroupSession, Program
+
+STAFF_ROLES = frozenset({"clinician", "case_manager", "admin"})
+CARE_TEAM = frozenset({"clinician", "case_manager"})
+# Flask's own static route cannot carry an attribute; it is public by nature.
+PUBLIC_ENDPOINTS = frozenset({"static"})
+
+
+@dataclass(frozen=True)
+class Policy:
+    public: bool = False
+    roles: frozenset[str] = frozenset()
+
+    def describe(self) -> str:
+        return "public" if self.public else "roles: " + ", ".join(sorted(self.roles))
+
+
+def _declare(policy: Policy) -> Callable:
+    def decorator(view: Callable) -> Callable:
+        view.access_policy = policy
+        return view
+
+    return decorator
+
+
+def public(view: Callable) -> Callable:
+    """Anyone, signed in or not, may use this route."""
+    return _declare(Policy(public=True))(view)
+
+
+def roles_required(*roles: str) -> Callable:
+    """Only signed-in staff holding one of these roles may use this route."""
+    unknown = set(roles) - STAFF_ROLES
+    if unknown or not roles:
+        raise ValueError(f"unknown roles {unknown}")
+    return _declare(Policy(roles=frozenset(roles)))
+
+
+staff_required = roles_required(*STAFF_ROLES)
+care_team_required = roles_required(*CARE_TEAM)
+case_manager_required = roles_required("case_manager")
+admin_required = roles_required("admin")
+
+
+def policy_for(endpoint: str | None) -> Policy | None:
+    """The declared policy of an endpoint, or None when it has none."""
+    if endpoint in PUBLIC_ENDPOINTS:
+        return Policy(public=True)
+    view = current_app.view_functions.get(endpoint) if endpoint else None
+    return getattr(view, "access_policy", None)
+
+
+def enforce_policy():
+    """before_request: apply the endpoint's policy; routes without one are refused."""
+    if request.endpoint is None:  # no route matched: let the 404 happen
+        return None
+    policy = policy_for(request.endpoint)
+    if policy is None:
+        current_app.logger.error("route %s declares no access policy", request.endpoint)
+        abort(403)
+    if policy.public:
+        return None
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not current_user.has_role(*policy.roles):
+        abort(403)
+    return None
+
+
+def _visible(program_id: int) -> bool:
+    return program_id in current_user.program_ids
+
+
+def get_program_or_404(program_id: int) -> Program:
+    """A program the current user is assigned to, or 404."""
+    program = db.session.get(Program, program_id)
+    if program is None or not _visible(program.id):
+        abort(404)
+    return program
+
+
+def get_cohort_or_404(cohort_id: int) -> Cohort:
+    """A cohort of one of the current user's programs, or 404."""
+    cohort = db.session.get(Cohort, cohort_id)
+    if cohort is None or not _visible(cohort.program_id):
+        abort(404)
+    return cohort
+
+
+def get_session_or_404(session_id: int) -> GroupSession:
+    """A group session of one of the current user's programs, or 404."""
+    group_session = db.session.get(GroupSession, session_id)
+    if group_session is None or not _visible(group_session.cohort.program_id):
+        abort(404)
+    return group_session
+
+
+def get_client_or_404(client_id: int) -> Client:
+    """A client of one of the current user's programs, or 404."""
+    client = db.session.get(Client, client_id)
+    if client is None or not _visible(client.program_id):
+        abort(404)
+    return client
+
+
+def get_enrollment_or_404(enrollment_id: int) -> Enrollment:
+    """An enrollment whose client is in one of the current user's programs, or 404."""
+    enrollment = db.session.get(Enrollment, enrollment_id, options=[joinedload(Enrollment.client)])
+    if enrollment is None or not _visible(enrollment.client.program_id):
+        abort(404)
+    return enrollment

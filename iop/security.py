@@ -1,0 +1,210 @@
+"""Sign-in sessions, HTTP security headers, and error pages.
+
+Sessions live in the database (UserSession): the signed cookie carries only a random token, so
+sign-out, deactivation and timeouts end a session for real, on every web process at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import uuid
+
+from flask import Flask, g, redirect, render_template, request, session, url_for
+from flask_htmx import make_response as htmx_response
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import select, update
+
+from iop.extensions import db, htmx, login_manager
+from iop.models import User, UserSession
+from iop.models.types import utcnow
+from iop.permissions import enforce_policy
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        # Pico draws its checkbox and select icons as data: SVGs.
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+# Requests made by polling widgets carry this header and do not count as activity.
+BACKGROUND_HEADER = "X-Stepwise-Background"
+# Writing last_seen_at on every request would be a write per page; once a minute is precise enough.
+_TOUCH_INTERVAL_SECONDS = 60
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{8,36}$")
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(user: User) -> UserSession:
+    """Begin a fresh session for the user: a new token, so a planted session id is useless."""
+    session.clear()
+    token = secrets.token_urlsafe(32)
+    record = UserSession(
+        token_hash=_hash_token(token),
+        user_id=user.id,
+        ip=request.remote_addr,
+        user_agent=(request.user_agent.string or "")[:255],
+    )
+    db.session.add(record)
+    session["sid"] = token
+    session.permanent = True
+    g.user_session = record
+    return record
+
+
+def end_session(reason: str) -> None:
+    """End the current session record and clear the cookie."""
+    record = g.get("user_session")
+    if record is not None and record.ended_at is None:
+        record.ended_at = utcnow()
+        record.end_reason = reason
+    session.clear()
+
+
+def end_all_sessions(user_id: int, reason: str) -> None:
+    """End every open session of a user (deactivation, password change)."""
+    db.session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
+        .values(ended_at=utcnow(), end_reason=reason)
+    )
+
+
+@login_manager.request_loader
+def load_user_from_session(_request) -> User | None:
+    """Find the live session record behind the cookie; expire it when it has timed out."""
+    token = session.get("sid")
+    if not token:
+        return None
+    record = db.session.scalar(select(UserSession).where(UserSession.token_hash == _hash_token(token)))
+    if record is None or record.ended_at is not None or not record.user.active:
+        session.clear()
+        return None
+    from flask import current_app
+
+    now = utcnow()
+    if now - record.created_at > current_app.config["IOP_ABSOLUTE_TIMEOUT"]:
+        return _expire(record, "absolute_timeout")
+    if now - record.last_seen_at > current_app.config["IOP_IDLE_TIMEOUT"]:
+        return _expire(record, "idle_timeout")
+    is_background = request.headers.get(BACKGROUND_HEADER) == "1"
+    if not is_background and (now - record.last_seen_at).total_seconds() > _TOUCH_INTERVAL_SECONDS:
+        record.last_seen_at = now
+        db.session.commit()
+    g.user_session = record
+    return record.user
+
+
+def _expire(record: UserSession, reason: str) -> None:
+    record.ended_at = utcnow()
+    record.end_reason = reason
+    db.session.commit()
+    session.clear()
+    g.session_expired = True
+    return None
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    """Send the visitor to sign in; htmx gets a 401 with HX-Redirect rather than a login fragment."""
+    login_url = url_for(
+        "auth.login",
+        next=request.full_path if request.method == "GET" else None,
+        expired=1 if g.get("session_expired") else None,
+    )
+    if htmx:
+        return htmx_response("", 401, redirect=url_for("auth.login"))
+    if request.path.startswith("/api/"):
+        return {"error": "authentication required"}, 401
+    return redirect(login_url)
+
+
+def _assign_request_id():
+    incoming = request.headers.get("X-Request-Id", "")
+    g.request_id = incoming if _REQUEST_ID.match(incoming) else str(uuid.uuid4())
+
+
+def _security_headers(response):
+    headers = response.headers
+    headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["X-Frame-Options"] = "DENY"
+    headers["Referrer-Policy"] = "same-origin"
+    headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+    headers["X-Request-Id"] = g.get("request_id", "")
+    if request.endpoint != "static":
+        # Pages hold client data: never keep them in a browser or proxy cache.
+        headers["Cache-Control"] = "no-store"
+        response.vary.add("HX-Request")
+    if request.is_secure:
+        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    return response
+
+
+def _error_page(status: int, title: str, message: str):
+    if htmx:
+        return htmx_response(
+            render_template("errors/_message.html", title=title, message=message),
+            status,
+            retarget="#flash-area",
+            reswap="innerHTML",
+        )
+    return render_template("errors/error.html", title=title, message=message, status=status), status
+
+
+def init_app(app: Flask) -> None:
+    """Wire sessions, policies, headers and error pages into the app."""
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = None  # our server-side sessions do this job
+
+    from iop.jobs import maybe_tick_in_process
+
+    app.before_request(_assign_request_id)
+    app.before_request(enforce_policy)
+    app.before_request(maybe_tick_in_process)
+    app.after_request(_security_headers)
+
+    @app.context_processor
+    def inject_user():
+        return {"current_user": current_user, "background_header": BACKGROUND_HEADER}
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return _error_page(
+            400,
+            "This form has expired",
+            "Your sign-in changed since the page was loaded. Reload the page and try again; "
+            "nothing was saved.",
+        )
+
+    @app.errorhandler(403)
+    def forbidden(error):
+        return _error_page(403, "Not allowed", "Your role does not include this action.")
+
+    @app.errorhandler(404)
+    def not_found(error):
+        return _error_page(404, "Not found", "There is nothing here, or it is not in your programs.")
+
+    @app.errorhandler(405)
+    def method_not_allowed(error):
+        return _error_page(405, "Not allowed", "That action is not available here.")
+
+    @app.errorhandler(500)
+    def server_error(error):
+        # Never echo the exception: it may contain client data.
+        db.session.rollback()
+        return _error_page(500, "Something went wrong", "The error was logged. Nothing was saved.")

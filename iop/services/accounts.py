@@ -1,0 +1,128 @@
+"""Staff accounts: sign-in checks with throttling, MFA, creation and role changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyotp
+from flask import current_app
+from sqlalchemy import func, select
+
+from iop.extensions import db
+from iop.models import LoginAttempt, Program, StaffRole, User
+from iop.models.types import utcnow
+from iop.services.audit import record_event
+from iop.services.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
+
+
+class AccountError(ValueError):
+    """An account change that breaks a rule; the message is shown to the user."""
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    user: User | None
+    throttled: bool = False
+
+
+def normalise_email(email: str) -> str:
+    """Emails compare case-insensitively and without surrounding spaces."""
+    return email.strip().lower()
+
+
+def _recent_failures(column, value) -> int:
+    since = utcnow() - current_app.config["IOP_LOGIN_FAILURE_WINDOW"]
+    return db.session.scalar(
+        select(func.count(LoginAttempt.id)).where(
+            column == value, LoginAttempt.succeeded.is_(False), LoginAttempt.attempted_at >= since
+        )
+    )
+
+
+def check_credentials(email: str, password: str, ip: str | None) -> SignInResult:
+    """Check a password sign-in. Unknown accounts and wrong passwords look the same to the caller."""
+    email = normalise_email(email)
+    config = current_app.config
+    throttled = (
+        _recent_failures(LoginAttempt.email, email) >= config["IOP_LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+        or _recent_failures(LoginAttempt.ip, ip) >= config["IOP_LOGIN_MAX_FAILURES_PER_IP"]
+    )
+    user = db.session.scalar(select(User).where(User.email == email))
+    password_ok = verify_password(user.password_hash if user else DUMMY_HASH, password)
+    succeeded = bool(user and user.active and password_ok and not throttled)
+    db.session.add(LoginAttempt(email=email, ip=ip, succeeded=succeeded))
+    if succeeded and needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    if not succeeded:
+        record_event(
+            "auth.sign_in_failed",
+            "user",
+            user.id if user else None,
+            details={"email": email, "throttled": throttled},
+        )
+        return SignInResult(None, throttled=throttled)
+    return SignInResult(user)
+
+
+def verify_totp(user: User, code: str, secret: str | None = None) -> bool:
+    """Accept a TOTP code once: a replayed code (same or earlier time step) is refused."""
+    secret = secret or user.totp_secret
+    if not secret or not code.isdigit():
+        return False
+    totp = pyotp.TOTP(secret)
+    now = utcnow()
+    for offset in (0, -1, 1):  # one step of clock drift either way
+        step = totp.timecode(now) + offset
+        if totp.generate_otp(step) == code:
+            if user.totp_last_step is not None and step <= user.totp_last_step:
+                return False
+            user.totp_last_step = step
+            return True
+    return False
+
+
+def create_staff_user(
+    email: str,
+    full_name: str,
+    password: str,
+    roles: set[str],
+    programs: list[Program],
+    *,
+    actor_id: int | None = None,
+) -> User:
+    """Create a staff account; the caller has already checked the password rules."""
+    email = normalise_email(email)
+    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise AccountError("An account with this email already exists.")
+    user = User(email=email, full_name=full_name.strip(), password_hash=hash_password(password), kind="staff")
+    user.role_rows = [StaffRole(role=role) for role in sorted(roles)]
+    user.programs = list(programs)
+    db.session.add(user)
+    db.session.flush()
+    record_event(
+        "user.create",
+        "user",
+        user.id,
+        actor_id=actor_id,
+        details={"roles": sorted(roles), "programs": [p.id for p in programs]},
+    )
+    return user
+
+
+def update_staff_user(
+    user: User, *, full_name: str, roles: set[str], programs: list[Program], active: bool, actor_id: int
+) -> None:
+    """Change a staff member's roles, programs or active state; deactivation ends their sessions."""
+    from iop.security import end_all_sessions
+
+    before = {"roles": sorted(user.roles), "programs": sorted(user.program_ids), "active": user.active}
+    user.full_name = full_name.strip()
+    current = {row.role: row for row in user.role_rows}
+    user.role_rows = [current.get(role) or StaffRole(role=role) for role in sorted(roles)]
+    user.programs = list(programs)
+    user.active = active
+    after = {"roles": sorted(roles), "programs": sorted(p.id for p in programs), "active": active}
+    if not active:
+        end_all_sessions(user.id, "deactivated")
+    db.session.flush()
+    record_event("user.update", "user", user.id, actor_id=actor_id, details={"before": before, "after": after})

@@ -1,0 +1,206 @@
+"""Read models for the busiest pages, each loaded with a fixed number of queries (no N+1)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import contains_eager, joinedload
+
+from iop.clinical.attendance import AttendanceSummary, ScheduledSession, summarise
+from iop.extensions import db
+from iop.models import Amendment, Attendance, Client, Cohort, Enrollment, GroupSession, User
+
+ROSTER_WINDOW_DAYS = 14
+
+
+def members_on(cohort_id: int, day: date):
+    """A select() of the enrollments of a cohort active on a program-local date, with their clients."""
+    return (
+        select(Enrollment)
+        .join(Enrollment.client)
+        .options(contains_eager(Enrollment.client))
+        .where(
+            Enrollment.cohort_id == cohort_id,
+            Enrollment.started_on <= day,
+            or_(Enrollment.ended_on.is_(None), Enrollment.ended_on > day),
+        )
+        .order_by(Client.last_name, Client.first_name, Client.id)
+    )
+
+
+@dataclass
+class SessionGrid:
+    session: GroupSession
+    members: list[Enrollment]
+    rows: dict[int, Attendance]
+    amendments: list[Amendment]
+
+    @property
+    def unrecorded(self) -> list[Enrollment]:
+        return [member for member in self.members if member.id not in self.rows]
+
+    @property
+    def client_ids(self) -> list[int]:
+        return [member.client_id for member in self.members]
+
+
+def session_grid(group_session: GroupSession) -> SessionGrid:
+    """Everything the attendance grid shows: members on the session date, their rows, amendments."""
+    members = db.session.scalars(members_on(group_session.cohort_id, group_session.session_date)).all()
+    rows = db.session.scalars(select(Attendance).where(Attendance.session_id == group_session.id)).all()
+    amendments = db.session.scalars(
+        select(Amendment)
+        .where(Amendment.session_id == group_session.id)
+        .options(joinedload(Amendment.enrollment).joinedload(Enrollment.client))
+        .order_by(Amendment.amended_at, Amendment.id)
+    ).all()
+    return SessionGrid(group_session, list(members), {row.enrollment_id: row for row in rows}, list(amendments))
+
+
+@dataclass
+class RosterEntry:
+    enrollment: Enrollment
+    week_in_program: int
+    attendance: AttendanceSummary
+
+
+@dataclass
+class CohortOverview:
+    cohort: Cohort
+    today: date
+    roster: list[RosterEntry]
+    past_sessions: list[GroupSession] = field(default_factory=list)
+    upcoming_sessions: list[GroupSession] = field(default_factory=list)
+
+
+def cohort_overview(cohort: Cohort, today: date, past_days: int = 28, ahead_days: int = 14) -> CohortOverview:
+    """The cohort page: roster with week in program and two-week attendance, and its sessions."""
+    members = db.session.scalars(members_on(cohort.id, today)).all()
+    sessions = db.session.scalars(
+        select(GroupSession)
+        .where(
+            GroupSession.cohort_id == cohort.id,
+            GroupSession.session_date >= today - timedelta(days=past_days),
+            GroupSession.session_date <= today + timedelta(days=ahead_days),
+        )
+        .order_by(GroupSession.starts_at)
+    ).all()
+    window_start = today - timedelta(days=ROSTER_WINDOW_DAYS - 1)
+    window_sessions = [
+        s for s in sessions if window_start <= s.session_date <= today and s.status != "cancelled"
+    ]
+    minutes = _attended_minutes([s.id for s in window_sessions])
+    first_admitted = _first_admission([m.client_id for m in members], cohort.program_id)
+    roster = []
+    for member in members:
+        scheduled = [
+            ScheduledSession(s.session_date, s.duration_minutes, minutes.get((s.id, member.id)))
+            for s in window_sessions
+            if member.is_active_on(s.session_date)
+        ]
+        started = first_admitted.get(member.client_id, member.started_on)
+        roster.append(
+            RosterEntry(
+                member,
+                week_in_program=max(1, (today - started).days // 7 + 1),
+                attendance=summarise(scheduled, window_start, today),
+            )
+        )
+    return CohortOverview(
+        cohort,
+        today,
+        roster,
+        past_sessions=[s for s in sessions if s.session_date <= today][::-1],
+        upcoming_sessions=[s for s in sessions if s.session_date > today],
+    )
+
+
+def _attended_minutes(session_ids: list[int]) -> dict[tuple[int, int], int]:
+    if not session_ids:
+        return {}
+    rows = db.session.execute(
+        select(Attendance.session_id, Attendance.enrollment_id, Attendance.minutes_attended).where(
+            Attendance.session_id.in_(session_ids)
+        )
+    )
+    return {(session_id, enrollment_id): minutes for session_id, enrollment_id, minutes in rows}
+
+
+def _first_admission(client_ids: list[int], program_id: int) -> dict[int, date]:
+    """Week in program counts from the first admission to the program, across transfers."""
+    if not client_ids:
+        return {}
+    rows = db.session.execute(
+        select(Enrollment.client_id, func.min(Enrollment.started_on))
+        .join(Enrollment.cohort)
+        .where(Enrollment.client_id.in_(client_ids), Cohort.program_id == program_id)
+        .group_by(Enrollment.client_id)
+    )
+    return dict(rows.all())
+
+
+@dataclass
+class TodaysSession:
+    session: GroupSession
+    members: int
+    recorded: int
+    facilitated_by_me: bool
+
+
+def todays_sessions(user: User) -> list[TodaysSession]:
+    """Today's groups (each program's own today) across the user's programs, the user's own first."""
+    programs = user.programs
+    if not programs:
+        return []
+    today_by_program = {program.id: program.today() for program in programs}
+    sessions = db.session.scalars(
+        select(GroupSession)
+        .join(GroupSession.cohort)
+        .where(
+            or_(
+                *(
+                    and_(Cohort.program_id == program_id, GroupSession.session_date == today)
+                    for program_id, today in today_by_program.items()
+                )
+            )
+        )
+        .options(joinedload(GroupSession.cohort).selectinload(Cohort.facilitators))
+        .order_by(GroupSession.starts_at)
+    ).all()
+    if not sessions:
+        return []
+    counts = _member_and_recorded_counts(sessions)
+    result = [
+        TodaysSession(
+            s,
+            *counts.get(s.id, (0, 0)),
+            facilitated_by_me=s.facilitator_id == user.id or user in s.cohort.facilitators,
+        )
+        for s in sessions
+    ]
+    return sorted(result, key=lambda item: (not item.facilitated_by_me, item.session.starts_at))
+
+
+def _member_and_recorded_counts(sessions: list[GroupSession]) -> dict[int, tuple[int, int]]:
+    session_ids = [s.id for s in sessions]
+    member_counts = db.session.execute(
+        select(GroupSession.id, func.count(Enrollment.id))
+        .join(Enrollment, Enrollment.cohort_id == GroupSession.cohort_id)
+        .where(
+            GroupSession.id.in_(session_ids),
+            Enrollment.started_on <= GroupSession.session_date,
+            or_(Enrollment.ended_on.is_(None), Enrollment.ended_on > GroupSession.session_date),
+        )
+        .group_by(GroupSession.id)
+    ).all()
+    recorded_counts = dict(
+        db.session.execute(
+            select(Attendance.session_id, func.count(Attendance.id))
+            .where(Attendance.session_id.in_(session_ids))
+            .group_by(Attendance.session_id)
+        ).all()
+    )
+    return {sid: (count, recorded_counts.get(sid, 0)) for sid, count in member_counts}

@@ -1,0 +1,139 @@
+"""The session page: the attendance grid (each change saves by itself), the group note, signing."""
+
+from flask import Blueprint, flash, redirect, url_for
+from flask_login import current_user
+
+from iop.extensions import db, htmx
+from iop.htmx import render_page
+from iop.models import GroupSession
+from iop.permissions import admin_required, care_team_required, get_session_or_404, staff_required
+from iop.services.attendance import (
+    AttendanceConflict,
+    AttendanceInput,
+    AttendanceRefused,
+    mark_all_present,
+    record_attendance,
+)
+from iop.services.audit import record_events
+from iop.services.programs import cancel_session
+from iop.services.rosters import session_grid
+from iop.sessions.forms import AttendanceForm, CancelForm, NoteForm
+from iop.sessions.grid import member_or_404, note_form_for, row_response, save_note_from_form, sign_session
+
+bp = Blueprint("sessions", __name__, url_prefix="/sessions")
+FRAGMENTS = ("grid", "note")
+
+
+def render_session(group_session: GroupSession, *, status=200, trigger=None, note_form=None, row_errors=None):
+    """The session page, or one of its blocks for htmx."""
+    grid = session_grid(group_session)
+    record_events("session.view", "group_session", group_session.id, grid.client_ids)
+    db.session.commit()
+    return render_page(
+        "sessions/detail.html",
+        FRAGMENTS,
+        status=status,
+        trigger=trigger,
+        s=group_session,
+        grid=grid,
+        note_form=note_form or note_form_for(group_session),
+        cancel_form=CancelForm(formdata=None),
+        row_errors=row_errors or {},
+    )
+
+
+@bp.get("/<int:session_id>")
+@staff_required
+def detail(session_id: int):
+    """Attendance grid and group note of one session."""
+    return render_session(get_session_or_404(session_id))
+
+
+@bp.post("/<int:session_id>/attendance/<int:enrollment_id>")
+@care_team_required
+def record(session_id: int, enrollment_id: int):
+    """Save one member's row: status, minutes, participation, note."""
+    group_session = get_session_or_404(session_id)
+    member = member_or_404(group_session, enrollment_id)
+    form = AttendanceForm(duration_minutes=group_session.duration_minutes)
+    if not form.validate():
+        return row_response(group_session, member, form=form, status=422)
+    data = AttendanceInput(
+        status=form.status.data,
+        minutes_attended=form.minutes_attended.data,
+        participation=form.participation.data,
+        note=form.note.data or "",
+        status_changed=htmx.trigger_name == "status" if htmx else form.minutes_attended.data is None,
+    )
+    try:
+        row = record_attendance(group_session, member, data, expected_version=form.version.data, actor=current_user)
+    except AttendanceConflict as conflict:
+        return row_response(group_session, member, row=conflict.current, conflict=True, status=409)
+    except AttendanceRefused as refused:
+        return row_response(group_session, member, form=form, message=str(refused), status=422)
+    db.session.commit()
+    if not htmx:
+        flash(f"Saved {member.client.full_name}.", "success")
+        return redirect(url_for("sessions.detail", session_id=session_id) + f"#att-row-{member.id}", 303)
+    return row_response(group_session, member, row=row, submitted=data)
+
+
+@bp.post("/<int:session_id>/mark-all-present")
+@care_team_required
+def mark_present(session_id: int):
+    """Record 'present' for every member who has no row yet."""
+    group_session = get_session_or_404(session_id)
+    grid = session_grid(group_session)
+    try:
+        count = mark_all_present(group_session, grid.members, current_user)
+    except AttendanceRefused as refused:
+        flash(str(refused), "error")
+        count = 0
+    db.session.commit()
+    if not htmx:
+        flash(f"Marked {count} present.", "success")
+        return redirect(url_for("sessions.detail", session_id=session_id), 303)
+    return render_session(group_session, trigger="attendance-updated")
+
+
+@bp.post("/<int:session_id>/note")
+@care_team_required
+def save_note(session_id: int):
+    """Save the group note (after signing, each change is kept as an amendment)."""
+    group_session = get_session_or_404(session_id)
+    form = NoteForm()
+    status = save_note_from_form(group_session, form)
+    if status == 303:
+        return redirect(url_for("sessions.detail", session_id=session_id), 303)
+    return render_session(group_session, status=status, note_form=form)
+
+
+@bp.post("/<int:session_id>/sign")
+@care_team_required
+def sign(session_id: int):
+    """Sign the note once every member is recorded and the note is complete."""
+    group_session = get_session_or_404(session_id)
+    status = sign_session(group_session)
+    if status == 303:
+        return redirect(url_for("sessions.detail", session_id=session_id), 303)
+    return render_session(group_session, status=status)
+
+
+@bp.post("/<int:session_id>/cancel")
+@admin_required
+def cancel(session_id: int):
+    """Cancel a session that has not been held; it stays listed as cancelled."""
+    group_session = get_session_or_404(session_id)
+    form = CancelForm()
+    if form.validate():
+        try:
+            cancel_session(group_session, form.reason.data)
+        except ValueError as error:
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash("The session is cancelled.", "success")
+    else:
+        flash(" ".join(form.reason.errors), "error")
+    return redirect(url_for("sessions.detail", session_id=session_id), 303)
+

@@ -1,0 +1,58 @@
+"""Jinja filters for dates, times and numbers as clinicians read them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask
+
+
+def clock(value: datetime) -> str:
+    """9:30 AM"""
+    return value.strftime("%I:%M %p").lstrip("0")
+
+
+def tzname(value: datetime) -> str:
+    """EST"""
+    return value.strftime("%Z")
+
+
+def day(value: date | datetime) -> str:
+    """Mon, Nov 23"""
+    return value.strftime("%a, %b %d").replace(" 0", " ")
+
+
+def full_date(value: date | datetime) -> str:
+    """Nov 23, 2026"""
+    return value.strftime("%b %d, %Y").replace(" 0", " ")
+
+
+def stamp(value: datetime, zone=None) -> str:
+    """Nov 23, 2026 9:30 AM EST (in the given zone, else UTC)."""
+    local = value.astimezone(zone) if zone else value
+    return f"{full_date(local)} {clock(local)} {tzname(local)}"
+
+
+def percent(value: float | None) -> str:
+    """85 % — or an em dash when there is no data."""
+    return "—" if value is None else f"{round(value * 100)} %"
+
+
+def hours(value: float) -> str:
+    """7.5 h"""
+    return f"{value:.1f} h"
+
+
+def init_app(app: Flask) -> None:
+    """Register the filters, and the vocabularies templates need inside stand-alone blocks."""
+    from iop import models
+
+    for function in (clock, tzname, day, full_date, stamp, percent, hours):
+        app.add_template_filter(function)
+    app.jinja_env.globals.update(
+        ATTENDANCE_STATUSES=models.ATTENDANCE_STATUSES,
+        PARTICIPATION_ANCHORS=models.PARTICIPATION_ANCHORS,
+        ABSENT_STATUSES=models.ABSENT_STATUSES,
+        ROLE_LABELS=models.ROLE_LABELS,
+        END_REASONS=models.END_REASONS,
+    )

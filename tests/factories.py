@@ -1,0 +1,126 @@
+"""Test data built through the same services the app uses, committed so requests can see it."""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from datetime import date, time, timedelta
+
+from iop.extensions import db
+from iop.models import Client, Cohort, Enrollment, GroupSession, Program, StaffRole, User
+from iop.security import _hash_token
+from iop.services.passwords import hash_password
+from iop.services.programs import _local_start
+
+PASSWORD = "correct horse battery"
+_counter = itertools.count(1)
+
+
+@functools.cache
+def _password_hash() -> str:
+    # argon2 is slow by design; hash the shared test password once per run.
+    return hash_password(PASSWORD)
+
+
+def make_program(name: str | None = None, timezone: str = "America/New_York", population="adult", **kw) -> Program:
+    program = Program(
+        name=name or f"Program {next(_counter)}",
+        timezone=timezone,
+        population=population,
+        min_weekly_hours=kw.pop("min_weekly_hours", 9),
+        **kw,
+    )
+    db.session.add(program)
+    db.session.commit()
+    return program
+
+
+def make_user(*roles: str, programs: list[Program] = (), email: str | None = None, name: str | None = None) -> User:
+    number = next(_counter)
+    user = User(
+        email=email or f"user{number}@example.test",
+        full_name=name or f"Staff Member {number}",
+        password_hash=_password_hash(),
+        kind="staff",
+    )
+    user.role_rows = [StaffRole(role=role) for role in roles]
+    user.programs = list(programs)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def make_cohort(
+    program: Program,
+    name: str | None = None,
+    meeting_days: str = "024",
+    start_time: time = time(9, 0),
+    duration_minutes: int = 180,
+    admission: str = "open",
+    facilitators: list[User] = (),
+) -> Cohort:
+    cohort = Cohort(
+        program=program,
+        name=name or f"Cohort {next(_counter)}",
+        meeting_days=meeting_days,
+        start_time=start_time,
+        duration_minutes=duration_minutes,
+        admission=admission,
+        facilitators=list(facilitators),
+    )
+    db.session.add(cohort)
+    db.session.commit()
+    return cohort
+
+
+def make_session(cohort: Cohort, day: date | None = None, status: str = "scheduled", **kw) -> GroupSession:
+    day = day or cohort.program.today()
+    group_session = GroupSession(
+        cohort=cohort,
+        starts_at=_local_start(cohort, day),
+        session_date=day,
+        duration_minutes=kw.pop("duration_minutes", cohort.duration_minutes),
+        status=status,
+        **kw,
+    )
+    db.session.add(group_session)
+    db.session.commit()
+    return group_session
+
+
+def make_enrollment(
+    cohort: Cohort,
+    started_on: date | None = None,
+    first_name: str | None = None,
+    last_name: str | None = None,
+    ended_on: date | None = None,
+    end_reason: str | None = None,
+) -> Enrollment:
+    number = next(_counter)
+    client = Client(
+        program_id=cohort.program_id,
+        first_name=first_name or f"Client{number}",
+        last_name=last_name or f"Member{number:03d}",
+    )
+    enrollment = Enrollment(
+        client=client,
+        cohort=cohort,
+        started_on=started_on or cohort.program.today() - timedelta(days=21),
+        ended_on=ended_on,
+        end_reason=end_reason or ("discharged" if ended_on else None),
+    )
+    db.session.add_all([client, enrollment])
+    db.session.commit()
+    return enrollment
+
+
+def sign_in(client, user: User) -> None:
+    """Give the test client a live server-side session for the user (the login form has its own tests)."""
+    from iop.models import UserSession
+
+    token = f"test-token-{user.id}-{next(_counter)}"
+    db.session.add(UserSession(token_hash=_hash_token(token), user_id=user.id))
+    db.session.commit()
+    with client.session_transaction() as flask_session:
+        flask_session.clear()
+        flask_session["sid"] = token

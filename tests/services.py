@@ -1,0 +1,80 @@
+"""Find the PostgreSQL and Redis the suite runs against (see the README's test section)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+import pytest
+
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
+
+
+def services_required() -> bool:
+    return os.environ.get("IOP_REQUIRE_SERVICES") == "1"
+
+
+def worker_id() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def _postgres_answers(url: str) -> bool:
+    import psycopg
+
+    try:
+        with psycopg.connect(url.replace("+psycopg", ""), connect_timeout=2):
+            return True
+    except psycopg.Error:
+        return False
+
+
+def base_database_url() -> str:
+    """DATABASE_URL if set; else local PostgreSQL if it answers; else SQLite."""
+    from iop.config import normalise_database_url
+
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return normalise_database_url(url)
+    if _postgres_answers(DEFAULT_POSTGRES):
+        return DEFAULT_POSTGRES
+    if services_required():
+        pytest.exit("IOP_REQUIRE_SERVICES=1 but PostgreSQL does not answer on 127.0.0.1:5432", returncode=3)
+    return "sqlite:///" + os.path.join(tempfile.gettempdir(), "stepwise-test-{worker}.sqlite")
+
+
+def worker_database_url() -> str:
+    """A database of this test worker's own, created empty."""
+    url = base_database_url()
+    name = f"stepwise_test_{worker_id()}"
+    if url.startswith("sqlite"):
+        path = url.removeprefix("sqlite:///").format(worker=worker_id())
+        if os.path.exists(path):
+            os.remove(path)
+        return f"sqlite:///{path}"
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    admin_url = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return parsed.set(database=name).render_as_string(hide_password=False)
+
+
+def redis_url() -> str | None:
+    """REDIS_URL if set, else local Redis if it answers; a database number per test worker."""
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    url = os.environ.get("REDIS_URL") or DEFAULT_REDIS
+    digits = "".join(ch for ch in worker_id() if ch.isdigit())
+    url = url.rsplit("/", 1)[0] + f"/{1 + int(digits or 0) % 15}"
+    try:
+        Redis.from_url(url, socket_connect_timeout=1).ping()
+    except RedisError:
+        if services_required():
+            pytest.exit(f"IOP_REQUIRE_SERVICES=1 but Redis does not answer at {url}", returncode=3)
+        return None
+    return url

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextvars
+
 import pytest
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import text
 
@@ -42,9 +45,20 @@ def make_app(_migrated):
     """Build an app on the test database with extra settings (CSRF on, MFA on, ...)."""
 
     def factory(**overrides):
-        return create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": _migrated, **overrides})
+        app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": _migrated, **overrides})
+        app.test_client_class = IsolatedClient
+        return app
 
     return factory
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in a fresh context, as in production: its own app context, `g` and
+    database session, never the test's. Otherwise Flask reuses the test's app context and
+    identity map, which hides real query counts and leaks `g` between requests."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
 
 
 @pytest.fixture

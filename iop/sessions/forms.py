@@ -19,9 +19,11 @@ class AttendanceForm(FlaskForm):
     participation = IntegerField(validators=[Optional()])
     note = StringField(validators=[Length(max=500, message="Keep the note under 500 characters.")])
 
-    def __init__(self, *args, duration_minutes: int, **kwargs):
+    def __init__(self, *args, duration_minutes: int, status_changed: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.duration_minutes = duration_minutes
+        # A new absent status clears the old rating rather than clashing with it.
+        self.status_changed = status_changed
 
     def validate_status(self, field):
         if field.data not in ATTENDANCE_STATUSES:
@@ -36,7 +38,8 @@ class AttendanceForm(FlaskForm):
             return
         if not 1 <= field.data <= 5:
             raise ValidationError("Participation is rated from 1 to 5.")
-        if self.status.data in ATTENDANCE_STATUSES and not takes_participation(self.status.data):
+        status = self.status.data
+        if status in ATTENDANCE_STATUSES and not takes_participation(status) and not self.status_changed:
             raise ValidationError("An absent client is not rated.")
 
 

@@ -1,6 +1,6 @@
 """The session page: the attendance grid (each change saves by itself), the group note, signing."""
 
-from flask import Blueprint, flash, redirect, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user
 
 from iop.extensions import db, htmx
@@ -55,7 +55,9 @@ def record(session_id: int, enrollment_id: int):
     """Save one member's row: status, minutes, participation, note."""
     group_session = get_session_or_404(session_id)
     member = member_or_404(group_session, enrollment_id)
-    form = AttendanceForm(duration_minutes=group_session.duration_minutes)
+    # Picking a status resets minutes to that status's default; a plain form post keeps typed minutes.
+    status_changed = htmx.trigger_name == "status" if htmx else not request.form.get("minutes_attended")
+    form = AttendanceForm(duration_minutes=group_session.duration_minutes, status_changed=status_changed)
     if not form.validate():
         return row_response(group_session, member, form=form, status=422)
     data = AttendanceInput(
@@ -63,7 +65,7 @@ def record(session_id: int, enrollment_id: int):
         minutes_attended=form.minutes_attended.data,
         participation=form.participation.data,
         note=form.note.data or "",
-        status_changed=htmx.trigger_name == "status" if htmx else form.minutes_attended.data is None,
+        status_changed=status_changed,
     )
     try:
         row = record_attendance(group_session, member, data, expected_version=form.version.data, actor=current_user)

@@ -1,0 +1,269 @@
+"""Admin forms: programs, cohorts with their meeting pattern, staff accounts."""
+
+from __future__ import annotations
+
+import functools
+import zoneinfo
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    FloatField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TimeField,
+    ValidationError,
+)
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    StopValidation,
+)
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from iop.models import DEFAULT_MIN_WEEKLY_HOURS, POPULATIONS, ROLE_LABELS, ROLES, WEEKDAYS
+from iop.services.passwords import password_problem
+
+# Regions a clinic can sit in; the legacy aliases (US/Eastern, EST5EDT, ...) are left out of the list.
+TIMEZONE_REGIONS = ("Africa", "America", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific")
+ADMISSION_CHOICES = [("open", "Open (rolling admission)"), ("closed", "Closed")]
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+@functools.cache
+def timezone_choices() -> list[tuple[str, str]]:
+    """IANA zones of the clinic regions, e.g. ("America/New_York", "America/New York")."""
+    zones = sorted(z for z in zoneinfo.available_timezones() if z.split("/", 1)[0] in TIMEZONE_REGIONS)
+    return [(zone, zone.replace("_", " ")) for zone in zones]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A set of checkboxes, drawn by the `checkboxes` macro; at least one can be required."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def __init__(self, *args, required_message: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.required_message = required_message
+
+    def pre_validate(self, form):
+        if self.required_message and not self.data:
+            raise StopValidation(self.required_message)
+        super().pre_validate(form)
+
+
+class ProgramForm(FlaskForm):
+    name = StringField(
+        "Name", filters=[_strip], validators=[DataRequired(message="Enter the program's name."), Length(max=120)]
+    )
+    timezone = SelectField(
+        "Time zone", validators=[DataRequired(message="Choose the time zone the program runs in.")]
+    )
+    population = RadioField(
+        "Population",
+        choices=list(POPULATIONS.items()),
+        default="adult",
+        validate_choice=False,  # AnyOf says it in our words
+        validators=[AnyOf(list(POPULATIONS), message="Choose adult or adolescent.")],
+    )
+    min_weekly_hours = FloatField(
+        "Minimum weekly hours",
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=40, message="Enter between 1 and 40 hours, or leave it blank."),
+        ],
+        render_kw={"step": "0.5", "inputmode": "decimal"},
+    )
+
+    def __init__(self, *args, name_taken=lambda name: False, current_timezone: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.name_taken = name_taken
+        choices = [("", "Choose a time zone"), *timezone_choices()]
+        if current_timezone and current_timezone not in dict(choices):
+            choices.append((current_timezone, current_timezone))  # an older program's zone stays selectable
+        self.timezone.choices = choices
+
+    def validate_name(self, field):
+        if self.name_taken(field.data):
+            raise ValidationError("Another program already has this name.")
+
+    def validate_timezone(self, field):
+        try:
+            zoneinfo.ZoneInfo(field.data)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
+            raise ValidationError("Choose a time zone from the list.") from error
+
+    def validate_min_weekly_hours(self, field):
+        if field.data is not None and round(field.data * 10) != field.data * 10:
+            raise ValidationError("Use at most one decimal place, e.g. 9 or 7.5.")
+
+    @property
+    def weekly_hours(self) -> float:
+        """The entered minimum, or the ASAM level 2.1 default of the chosen population."""
+        if self.min_weekly_hours.data is not None:
+            return self.min_weekly_hours.data
+        return DEFAULT_MIN_WEEKLY_HOURS[self.population.data]
+
+    def settings(self) -> dict:
+        """The program's fields as the services take them (the time zone only when it is on the form)."""
+        values = {"name": self.name.data, "population": self.population.data, "min_weekly_hours": self.weekly_hours}
+        if "timezone" in self:
+            values["timezone"] = self.timezone.data
+        return values
+
+
+class CohortForm(FlaskForm):
+    name = StringField(
+        "Name", filters=[_strip], validators=[DataRequired(message="Enter the cohort's name."), Length(max=120)]
+    )
+    admission = RadioField(
+        "Admission",
+        choices=ADMISSION_CHOICES,
+        default="open",
+        validate_choice=False,
+        validators=[AnyOf(["open", "closed"], message="Choose open or closed admission.")],
+    )
+    meeting_days = MultiCheckboxField(
+        "Meeting days",
+        choices=[(str(number), label) for number, label in enumerate(WEEKDAYS)],
+        required_message="Choose at least one meeting day.",
+    )
+    start_time = TimeField(
+        "Start time",
+        format=["%H:%M", "%H:%M:%S"],
+        validators=[InputRequired(message="Enter a start time, e.g. 09:00.")],
+    )
+    duration_minutes = IntegerField(
+        "Duration in minutes",
+        validators=[
+            InputRequired(message="Enter the length of a session in minutes."),
+            NumberRange(min=15, max=480, message="A session lasts between 15 and 480 minutes."),
+        ],
+    )
+    facilitators = MultiCheckboxField("Facilitators", coerce=int)
+
+    def __init__(self, *args, facilitator_choices=(), name_taken=lambda name: False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.facilitator_users = list(facilitator_choices)
+        self.facilitators.choices = [(user.id, user.full_name) for user in self.facilitator_users]
+        self.name_taken = name_taken
+
+    @staticmethod
+    def initial(cohort) -> dict:
+        """A cohort's current values, to fill the edit form."""
+        return {
+            "name": cohort.name,
+            "admission": cohort.admission,
+            "meeting_days": list(cohort.meeting_days),
+            "start_time": cohort.start_time,
+            "duration_minutes": cohort.duration_minutes,
+            "facilitators": [user.id for user in cohort.facilitators],
+        }
+
+    def validate_name(self, field):
+        if self.name_taken(field.data):
+            raise ValidationError("This program already has a cohort with this name.")
+
+    def settings(self) -> dict:
+        """The cohort's fields as the services take them; meeting days become the digit string "024"."""
+        return {
+            "name": self.name.data,
+            "admission": self.admission.data,
+            "meeting_days": "".join(sorted(set(self.meeting_days.data))),
+            "start_time": self.start_time.data,
+            "duration_minutes": self.duration_minutes.data,
+            "facilitators": [user for user in self.facilitator_users if user.id in self.facilitators.data],
+        }
+
+
+EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Enter an email address like name@clinic.org.")
+
+
+class StaffForm(FlaskForm):
+    """Fields shared by creating and editing a staff account."""
+
+    full_name = StringField(
+        "Full name", filters=[_strip], validators=[DataRequired(message="Enter the full name."), Length(max=120)]
+    )
+    roles = MultiCheckboxField(
+        "Roles", choices=[(role, ROLE_LABELS[role]) for role in ROLES], required_message="Choose at least one role."
+    )
+    programs = MultiCheckboxField("Programs", coerce=int)
+
+    def __init__(self, *args, program_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.program_options = list(program_choices)
+        self.programs.choices = [(program.id, program.name) for program in self.program_options]
+
+    @property
+    def chosen_programs(self) -> list:
+        return [program for program in self.program_options if program.id in self.programs.data]
+
+
+class StaffCreateForm(StaffForm):
+    email = StringField(
+        "Email",
+        filters=[_strip],
+        validators=[DataRequired(message="Enter the email address."), Length(max=254), EMAIL],
+        render_kw={"autocomplete": "off", "type": "email"},
+    )
+    password = PasswordField(
+        "Initial password",
+        validators=[DataRequired(message="Enter an initial password.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.programs.required_message = "Choose at least one program."
+
+    def validate_password(self, field):
+        problem = password_problem(field.data)
+        if problem:
+            raise ValidationError(problem)
+
+
+class StaffEditForm(StaffForm):
+    active = BooleanField("Active (may sign in)")
+
+    def __init__(self, *args, user, actor, other_program_count: int = 0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.is_self = user.id == actor.id
+        self.other_program_count = other_program_count
+
+    @staticmethod
+    def initial(user, visible_program_ids) -> dict:
+        """A staff member's current values; only programs the admin manages are on the form."""
+        return {
+            "full_name": user.full_name,
+            "roles": sorted(user.roles),
+            "programs": [program_id for program_id in user.program_ids if program_id in visible_program_ids],
+            "active": user.active,
+        }
+
+    def validate_roles(self, field):
+        if self.is_self and "admin" not in field.data:
+            raise ValidationError("You cannot remove your own admin role; ask another admin to do it.")
+
+    def validate_programs(self, field):
+        if self.is_self and set(field.data) != {program_id for program_id, _ in field.choices}:
+            raise ValidationError("You cannot remove yourself from a program; ask another admin to do it.")
+        if not field.data and not self.other_program_count:
+            raise ValidationError("Choose at least one program.")
+
+    def validate_active(self, field):
+        if self.is_self and not field.data:
+            raise ValidationError("You cannot deactivate your own account.")

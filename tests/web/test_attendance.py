@@ -1,0 +1,235 @@
+"""The attendance grid: each change saves by itself, conflicts and bad input never lose data."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from iop.extensions import db
+from iop.models import Attendance, AuditEvent, GroupSession
+from tests.factories import make_cohort, make_enrollment, make_program, make_session, make_user
+
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def world(app):
+    program = make_program()
+    cohort = make_cohort(program, duration_minutes=180)
+    members = [make_enrollment(cohort, last_name=name) for name in ("Adams", "Baker", "Chen")]
+    group_session = make_session(cohort)
+    clinician = make_user("clinician", programs=[program], name="Dana Reyes")
+    return {"program": program, "cohort": cohort, "members": members, "session": group_session, "clinician": clinician}
+
+
+def row_url(world, member):
+    return f"/sessions/{world['session'].id}/attendance/{member.id}"
+
+
+def save(client, world, member, trigger="status", **fields):
+    data = {"version": "0", "status": "present", "minutes_attended": "", "note": "", **fields}
+    headers = {**HTMX, "HX-Trigger-Name": trigger} if trigger else {}
+    return client.post(row_url(world, member), data=data, headers=headers)
+
+
+def stored(world, member) -> Attendance | None:
+    db.session.expire_all()
+    return db.session.scalar(
+        select(Attendance).where(Attendance.session_id == world["session"].id, Attendance.enrollment_id == member.id)
+    )
+
+
+def test_session_page_lists_every_member_as_a_row(world, login):
+    response = login(world["clinician"]).get(f"/sessions/{world['session'].id}")
+    assert response.status_code == 200
+    assert "<html" in response.text
+    for member in world["members"]:
+        assert f'id="att-row-{member.id}"' in response.text
+    assert response.text.index("Adams") < response.text.index("Baker") < response.text.index("Chen")
+
+
+def test_grid_fragment_is_only_the_grid(world, login):
+    response = login(world["clinician"]).get(
+        f"/sessions/{world['session'].id}", headers={**HTMX, "HX-Target": "grid"}
+    )
+    assert response.status_code == 200
+    assert "<html" not in response.text
+    assert response.text.lstrip().startswith('<section id="grid"')
+    assert "HX-Request" in response.headers["Vary"]
+
+
+def test_choosing_a_status_saves_the_row_with_default_minutes(world, login):
+    member = world["members"][0]
+    response = save(login(world["clinician"]), world, member, status="late")
+    assert response.status_code == 200
+    assert "<html" not in response.text
+    assert response.headers["HX-Trigger"] == "attendance-updated"
+    assert f'id="att-{member.id}-version" value="1" hx-swap-oob="true"' in response.text
+    row = stored(world, member)
+    assert (row.status, row.minutes_attended, row.version) == ("late", 135, 1)
+    assert db.session.get(GroupSession, world["session"].id).status == "held"
+
+
+def test_minutes_typed_by_the_clinician_are_kept(world, login):
+    member = world["members"][0]
+    save(login(world["clinician"]), world, member, trigger="minutes_attended", minutes_attended="150")
+    assert stored(world, member).minutes_attended == 150
+
+
+def test_participation_and_note_are_saved(world, login):
+    member = world["members"][1]
+    client = login(world["clinician"])
+    save(client, world, member)
+    response = save(client, world, member, trigger="participation", version="1", minutes_attended="180",
+                    participation="4", note="Shared coping plan")
+    assert response.status_code == 200
+    row = stored(world, member)
+    assert (row.participation, row.note, row.version) == (4, "Shared coping plan", 2)
+
+
+def test_absence_clears_participation_and_minutes(world, login):
+    member = world["members"][0]
+    client = login(world["clinician"])
+    save(client, world, member, participation="4")
+    response = save(client, world, member, version="1", status="absent_excused", minutes_attended="180", participation="4")
+    assert response.status_code == 200
+    row = stored(world, member)
+    assert (row.status, row.minutes_attended, row.participation) == ("absent_excused", 0, None)
+    # The rating group comes back disabled, out of band.
+    assert f'id="att-{member.id}-rating" hx-swap-oob="true"' in response.text
+
+
+def test_stale_version_is_a_conflict_and_shows_the_fresh_row(world, login, app):
+    member = world["members"][0]
+    other = make_user("clinician", programs=[world["program"]], name="Sam Ortiz")
+    first = app.test_client()
+    from tests.factories import sign_in
+
+    sign_in(first, other)
+    assert save(first, world, member, status="present").status_code == 200
+
+    response = save(login(world["clinician"]), world, member, status="absent_unexcused", version="0")
+    assert response.status_code == 409
+    assert response.headers["HX-Retarget"] == f"#att-row-{member.id}"
+    assert response.headers["HX-Reswap"] == "outerHTML"
+    assert "Sam Ortiz changed this row" in response.text
+    assert 'value="present" hx-post' in response.text.replace("\n", " ") or "checked" in response.text
+    row = stored(world, member)
+    assert (row.status, row.version) == ("present", 1)
+
+
+def test_minutes_above_the_session_length_are_refused_in_the_row(world, login):
+    member = world["members"][0]
+    response = save(login(world["clinician"]), world, member, trigger="minutes_attended", minutes_attended="400",
+                    note="typed text stays")
+    assert response.status_code == 422
+    assert "Minutes must be between 0 and 180" in response.text
+    assert 'value="400"' in response.text
+    assert 'value="typed text stays"' in response.text
+    assert response.headers["HX-Retarget"] == f"#att-row-{member.id}"
+    assert stored(world, member) is None
+
+
+def test_a_rating_of_seven_is_refused(world, login):
+    member = world["members"][0]
+    response = save(login(world["clinician"]), world, member, trigger="participation", participation="7")
+    assert response.status_code == 422
+    assert "Participation is rated from 1 to 5." in response.text
+    assert stored(world, member) is None
+
+
+def test_rating_an_absent_client_is_refused(world, login):
+    member = world["members"][0]
+    response = save(login(world["clinician"]), world, member, trigger="participation", status="absent_excused",
+                    participation="3")
+    assert response.status_code == 422
+    assert "An absent client is not rated." in response.text
+
+
+def test_plain_form_post_redirects_back_to_the_session(world, login):
+    member = world["members"][2]
+    response = save(login(world["clinician"]), world, member, trigger=None, status="present")
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/sessions/{world['session'].id}#att-row-{member.id}")
+    assert stored(world, member).minutes_attended == 180
+
+
+def test_plain_form_post_with_bad_input_returns_the_whole_page_with_the_row_error(world, login):
+    member = world["members"][2]
+    response = save(login(world["clinician"]), world, member, trigger=None, minutes_attended="-5")
+    assert response.status_code == 422
+    assert "<html" in response.text
+    assert "Minutes must be between 0 and 180" in response.text
+
+
+def test_mark_all_present_leaves_recorded_rows_alone(world, login):
+    client = login(world["clinician"])
+    adams, baker, chen = world["members"]
+    save(client, world, adams, status="absent_excused")
+    response = client.post(
+        f"/sessions/{world['session'].id}/mark-all-present", headers={**HTMX, "HX-Target": "grid"}
+    )
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith('<section id="grid"')
+    assert stored(world, adams).status == "absent_excused"
+    assert stored(world, baker).status == "present"
+    assert stored(world, chen).minutes_attended == 180
+
+
+def test_rolling_admission_and_ended_enrollments_shape_the_roster(world, login):
+    cohort = world["cohort"]
+    today = world["program"].today()
+    late_joiner = make_enrollment(cohort, started_on=today + timedelta(days=1), last_name="Zimmer")
+    left = make_enrollment(cohort, started_on=today - timedelta(days=30), ended_on=today, last_name="Young")
+    past = make_session(cohort, day=today - timedelta(days=2))
+    client = login(world["clinician"])
+    today_page = client.get(f"/sessions/{world['session'].id}").text
+    past_page = client.get(f"/sessions/{past.id}").text
+    assert f"att-row-{late_joiner.id}" not in today_page
+    assert f"att-row-{left.id}" not in today_page
+    assert f"att-row-{left.id}" in past_page
+    # A member who was not enrolled that day cannot be recorded either.
+    response = client.post(
+        f"/sessions/{past.id}/attendance/{late_joiner.id}",
+        data={"version": "0", "status": "present"},
+        headers={**HTMX, "HX-Trigger-Name": "status"},
+    )
+    assert response.status_code == 422
+    assert "not a member of the group on that date" in response.text
+
+
+def test_cancelled_session_takes_no_attendance(world, login):
+    cancelled = make_session(world["cohort"], day=world["program"].today() + timedelta(days=1), status="cancelled")
+    member = world["members"][0]
+    response = login(world["clinician"]).post(
+        f"/sessions/{cancelled.id}/attendance/{member.id}",
+        data={"version": "0", "status": "present"},
+        headers={**HTMX, "HX-Trigger-Name": "status"},
+    )
+    assert response.status_code == 422
+    assert "cancelled" in response.text
+
+
+def test_each_save_is_audited_with_the_client(world, login):
+    member = world["members"][0]
+    save(login(world["clinician"]), world, member)
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "attendance.record"))
+    assert event.client_id == member.client_id
+    assert event.actor_id == world["clinician"].id
+    assert "Present" in event.details
+
+
+def test_viewing_the_session_audits_a_view_per_client(world, login):
+    login(world["clinician"]).get(f"/sessions/{world['session'].id}")
+    viewed = db.session.scalars(select(AuditEvent.client_id).where(AuditEvent.action == "session.view")).all()
+    assert sorted(viewed) == sorted(m.client_id for m in world["members"])
+
+
+def test_unchanged_save_does_not_bump_the_version(world, login):
+    member = world["members"][0]
+    client = login(world["clinician"])
+    save(client, world, member)
+    response = save(client, world, member, trigger="note", version="1", minutes_attended="180")
+    assert response.status_code == 200
+    assert stored(world, member).version == 1
+    assert db.session.scalar(select(func.count()).where(AuditEvent.action == "attendance.record")) == 1

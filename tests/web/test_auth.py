@@ -1,0 +1,150 @@
+"""Sign-in, sessions that really end, throttling and the second factor."""
+
+import re
+from datetime import timedelta
+
+import pyotp
+import pytest
+from sqlalchemy import select
+
+from iop.extensions import db
+from iop.models import AuditEvent, UserSession
+from iop.models.types import utcnow
+from tests.factories import PASSWORD, make_program, make_user, sign_in
+
+
+@pytest.fixture
+def clinician(app):
+    return make_user("clinician", programs=[make_program()], email="dana@example.test")
+
+
+def sign_in_form(client, email, password):
+    return client.post("/auth/login", data={"email": email, "password": password})
+
+
+def test_sign_in_starts_a_server_side_session_and_is_audited(client, clinician):
+    response = sign_in_form(client, "Dana@Example.test ", PASSWORD)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    assert client.get("/").status_code == 200
+    record = db.session.scalar(select(UserSession).where(UserSession.user_id == clinician.id))
+    assert record.ended_at is None
+    assert db.session.scalar(select(AuditEvent.actor_id).where(AuditEvent.action == "auth.sign_in")) == clinician.id
+
+
+def test_unknown_account_and_wrong_password_get_the_same_answer(client, clinician):
+    wrong = sign_in_form(client, "dana@example.test", "not the password!")
+    unknown = sign_in_form(client, "nobody@example.test", "not the password!")
+    assert wrong.status_code == unknown.status_code == 200
+    message = "That email and password do not match an active account."
+    assert message in wrong.text and message in unknown.text
+
+
+def test_the_session_token_changes_at_sign_in(client, clinician):
+    with client.session_transaction() as planted:
+        planted["sid"] = "attacker-chosen-token"
+    sign_in_form(client, "dana@example.test", PASSWORD)
+    with client.session_transaction() as after:
+        assert after["sid"] != "attacker-chosen-token"
+
+
+def test_sign_out_ends_the_session_even_for_a_copied_cookie(client, app, clinician):
+    sign_in_form(client, "dana@example.test", PASSWORD)
+    with client.session_transaction() as flask_session:
+        copied = dict(flask_session)
+    assert client.post("/auth/logout").status_code == 302
+    thief = app.test_client()
+    with thief.session_transaction() as flask_session:
+        flask_session.update(copied)
+    assert thief.get("/").status_code == 302
+
+
+def test_throttling_after_repeated_failures_even_with_the_right_password(client, clinician):
+    for _ in range(5):
+        sign_in_form(client, "dana@example.test", "wrong password!!")
+    response = sign_in_form(client, "dana@example.test", PASSWORD)
+    assert "Too many attempts" in response.text
+    assert client.get("/").status_code == 302
+
+
+def test_idle_timeout_ends_the_session(client, clinician):
+    sign_in(client, clinician)
+    record = db.session.scalar(select(UserSession).where(UserSession.user_id == clinician.id))
+    record.last_seen_at = utcnow() - timedelta(minutes=31)
+    db.session.commit()
+    response = client.get("/")
+    assert response.status_code == 302
+    assert "expired=1" in response.headers["Location"]
+    db.session.expire_all()
+    assert db.session.get(UserSession, record.id).end_reason == "idle_timeout"
+
+
+def test_absolute_timeout_ends_an_active_session(client, clinician):
+    sign_in(client, clinician)
+    record = db.session.scalar(select(UserSession).where(UserSession.user_id == clinician.id))
+    record.created_at = utcnow() - timedelta(hours=12, minutes=1)
+    db.session.commit()
+    assert client.get("/").status_code == 302
+
+
+def test_background_polling_does_not_extend_the_idle_timeout(client, clinician):
+    sign_in(client, clinician)
+    record = db.session.scalar(select(UserSession).where(UserSession.user_id == clinician.id))
+    before = utcnow() - timedelta(minutes=10)
+    record.last_seen_at = before
+    db.session.commit()
+    client.get("/", headers={"X-Stepwise-Background": "1"})
+    db.session.expire_all()
+    assert db.session.get(UserSession, record.id).last_seen_at == before
+    client.get("/")
+    db.session.expire_all()
+    assert db.session.get(UserSession, record.id).last_seen_at > before
+
+
+def test_deactivated_staff_lose_access_at_once(client, clinician):
+    sign_in(client, clinician)
+    clinician.active = False
+    db.session.commit()
+    assert client.get("/").status_code == 302
+
+
+def test_htmx_request_without_a_session_gets_401_and_hx_redirect(client, app):
+    response = client.get("/cohorts/", headers={"HX-Request": "true"})
+    assert response.status_code == 401
+    assert response.headers["HX-Redirect"] == "/auth/login"
+    assert response.text == ""
+
+
+def test_next_parameter_only_follows_local_paths(client, clinician):
+    response = client.post(
+        "/auth/login?next=https://evil.example/", data={"email": "dana@example.test", "password": PASSWORD}
+    )
+    assert response.headers["Location"] == "/"
+
+
+def totp_login(client, password=PASSWORD):
+    return client.post("/auth/login", data={"email": "dana@example.test", "password": password})
+
+
+def test_mfa_enrolment_then_a_code_is_accepted_once(make_app, clinician):
+    app = make_app(IOP_REQUIRE_MFA=True)
+    client = app.test_client()
+    response = totp_login(client)
+    assert response.headers["Location"] == "/auth/mfa"
+    page = client.get("/auth/mfa").text
+    secret = re.search(r'<code class="secret">([A-Z2-7]+)</code>', page).group(1)
+    code = pyotp.TOTP(secret).now()
+    assert client.post("/auth/mfa", data={"code": code}).headers["Location"] == "/"
+    client.post("/auth/logout")
+
+    # The same code a second time is refused: a TOTP code works once.
+    totp_login(client)
+    response = client.post("/auth/mfa", data={"code": code})
+    assert response.status_code == 200
+    assert "That code is not valid" in response.text
+
+
+def test_mfa_pending_state_is_not_a_session(make_app, clinician):
+    client = make_app(IOP_REQUIRE_MFA=True).test_client()
+    totp_login(client)
+    assert client.get("/").status_code == 302

@@ -16,6 +16,7 @@ from flask_htmx import make_response as htmx_response
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from iop.extensions import db, htmx, login_manager
 from iop.models import User, UserSession
@@ -89,7 +90,17 @@ def load_user_from_session(_request) -> User | None:
     token = session.get("sid")
     if not token:
         return None
-    record = db.session.scalar(select(UserSession).where(UserSession.token_hash == _hash_token(token)))
+    record = (
+        db.session.execute(
+            select(UserSession)
+            .where(UserSession.token_hash == _hash_token(token))
+            # One query for the session, the user, their roles and their programs.
+            .options(joinedload(UserSession.user).joinedload(User.role_rows))
+            .options(joinedload(UserSession.user).joinedload(User.programs))
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
     if record is None or record.ended_at is not None or not record.user.active:
         session.clear()
         return None

@@ -44,12 +44,21 @@ def _migrated(database_url):
 def make_app(_migrated):
     """Build an app on the test database with extra settings (CSRF on, MFA on, ...)."""
 
+    apps = []
+
     def factory(**overrides):
         app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": _migrated, **overrides})
         app.test_client_class = IsolatedClient
+        apps.append(app)
         return app
 
-    return factory
+    yield factory
+    if apps:  # every test leaves the database empty, whichever app it used
+        with apps[0].app_context():
+            _empty_database()
+        for app in apps:
+            with app.app_context():
+                db.engine.dispose()
 
 
 class IsolatedClient(FlaskClient):
@@ -66,8 +75,7 @@ def app(make_app):
     app = make_app()
     with app.app_context():
         yield app
-        _empty_database()
-        db.engine.dispose()
+        db.session.remove()
 
 
 def _empty_database() -> None:

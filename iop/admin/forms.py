@@ -18,6 +18,7 @@ from wtforms import (
     TimeField,
     ValidationError,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     AnyOf,
     DataRequired,
@@ -35,7 +36,7 @@ from iop.services.passwords import password_problem
 
 # Regions a clinic can sit in; the legacy aliases (US/Eastern, EST5EDT, ...) are left out of the list.
 TIMEZONE_REGIONS = ("Africa", "America", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific")
-ADMISSION_CHOICES = [("open", "Open (rolling admission)"), ("closed", "Closed")]
+ADMISSION_CHOICES = [SelectChoice("open", "Open (rolling admission)"), SelectChoice("closed", "Closed")]
 
 
 def _strip(value):
@@ -43,10 +44,15 @@ def _strip(value):
 
 
 @functools.cache
-def timezone_choices() -> list[tuple[str, str]]:
-    """IANA zones of the clinic regions, e.g. ("America/New_York", "America/New York")."""
+def timezone_choices() -> tuple[SelectChoice, ...]:
+    """IANA zones of the clinic regions, grouped by region: America/New_York is "New York" under America."""
     zones = sorted(z for z in zoneinfo.available_timezones() if z.split("/", 1)[0] in TIMEZONE_REGIONS)
-    return [(zone, zone.replace("_", " ")) for zone in zones]
+    return tuple(
+        SelectChoice(
+            zone, zone.split("/", 1)[1].replace("_", " ").replace("/", " / "), optgroup=zone.split("/")[0]
+        )
+        for zone in zones
+    )
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -67,14 +73,18 @@ class MultiCheckboxField(SelectMultipleField):
 
 class ProgramForm(FlaskForm):
     name = StringField(
-        "Name", filters=[_strip], validators=[DataRequired(message="Enter the program's name."), Length(max=120)]
+        "Name",
+        filters=[_strip],
+        validators=[DataRequired(message="Enter the program's name."), Length(max=120)],
     )
     timezone = SelectField(
-        "Time zone", validators=[DataRequired(message="Choose the time zone the program runs in.")]
+        "Time zone",
+        validate_choice=False,  # validate_timezone says it in our words
+        validators=[DataRequired(message="Choose the time zone the program runs in.")],
     )
     population = RadioField(
         "Population",
-        choices=list(POPULATIONS.items()),
+        choices=[SelectChoice(value, label) for value, label in POPULATIONS.items()],
         default="adult",
         validate_choice=False,  # AnyOf says it in our words
         validators=[AnyOf(list(POPULATIONS), message="Choose adult or adolescent.")],
@@ -91,9 +101,10 @@ class ProgramForm(FlaskForm):
     def __init__(self, *args, name_taken=lambda name: False, current_timezone: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.name_taken = name_taken
-        choices = [("", "Choose a time zone"), *timezone_choices()]
-        if current_timezone and current_timezone not in dict(choices):
-            choices.append((current_timezone, current_timezone))  # an older program's zone stays selectable
+        choices = [SelectChoice("", "Choose a time zone"), *timezone_choices()]
+        if current_timezone and current_timezone not in {choice.value for choice in choices}:
+            # A zone outside the list (set up by other means) stays selectable for its program.
+            choices.insert(1, SelectChoice(current_timezone))
         self.timezone.choices = choices
 
     def validate_name(self, field):
@@ -101,10 +112,12 @@ class ProgramForm(FlaskForm):
             raise ValidationError("Another program already has this name.")
 
     def validate_timezone(self, field):
+        if field.data not in {choice.value for choice in field.choices}:
+            raise ValidationError("Choose a time zone from the list.")
         try:
             zoneinfo.ZoneInfo(field.data)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
-            raise ValidationError("Choose a time zone from the list.") from error
+            raise ValidationError("This time zone is not known on this server; choose another.") from error
 
     def validate_min_weekly_hours(self, field):
         if field.data is not None and round(field.data * 10) != field.data * 10:
@@ -119,7 +132,11 @@ class ProgramForm(FlaskForm):
 
     def settings(self) -> dict:
         """The program's fields as the services take them (the time zone only when it is on the form)."""
-        values = {"name": self.name.data, "population": self.population.data, "min_weekly_hours": self.weekly_hours}
+        values = {
+            "name": self.name.data,
+            "population": self.population.data,
+            "min_weekly_hours": self.weekly_hours,
+        }
         if "timezone" in self:
             values["timezone"] = self.timezone.data
         return values
@@ -127,7 +144,9 @@ class ProgramForm(FlaskForm):
 
 class CohortForm(FlaskForm):
     name = StringField(
-        "Name", filters=[_strip], validators=[DataRequired(message="Enter the cohort's name."), Length(max=120)]
+        "Name",
+        filters=[_strip],
+        validators=[DataRequired(message="Enter the cohort's name."), Length(max=120)],
     )
     admission = RadioField(
         "Admission",
@@ -138,7 +157,7 @@ class CohortForm(FlaskForm):
     )
     meeting_days = MultiCheckboxField(
         "Meeting days",
-        choices=[(str(number), label) for number, label in enumerate(WEEKDAYS)],
+        choices=[SelectChoice(str(number), label) for number, label in enumerate(WEEKDAYS)],
         required_message="Choose at least one meeting day.",
     )
     start_time = TimeField(
@@ -158,7 +177,7 @@ class CohortForm(FlaskForm):
     def __init__(self, *args, facilitator_choices=(), name_taken=lambda name: False, **kwargs):
         super().__init__(*args, **kwargs)
         self.facilitator_users = list(facilitator_choices)
-        self.facilitators.choices = [(user.id, user.full_name) for user in self.facilitator_users]
+        self.facilitators.choices = [SelectChoice(user.id, user.full_name) for user in self.facilitator_users]
         self.name_taken = name_taken
 
     @staticmethod
@@ -196,17 +215,21 @@ class StaffForm(FlaskForm):
     """Fields shared by creating and editing a staff account."""
 
     full_name = StringField(
-        "Full name", filters=[_strip], validators=[DataRequired(message="Enter the full name."), Length(max=120)]
+        "Full name",
+        filters=[_strip],
+        validators=[DataRequired(message="Enter the full name."), Length(max=120)],
     )
     roles = MultiCheckboxField(
-        "Roles", choices=[(role, ROLE_LABELS[role]) for role in ROLES], required_message="Choose at least one role."
+        "Roles",
+        choices=[SelectChoice(role, ROLE_LABELS[role]) for role in ROLES],
+        required_message="Choose at least one role.",
     )
     programs = MultiCheckboxField("Programs", coerce=int)
 
     def __init__(self, *args, program_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.program_options = list(program_choices)
-        self.programs.choices = [(program.id, program.name) for program in self.program_options]
+        self.programs.choices = [SelectChoice(program.id, program.name) for program in self.program_options]
 
     @property
     def chosen_programs(self) -> list:
@@ -259,7 +282,7 @@ class StaffEditForm(StaffForm):
             raise ValidationError("You cannot remove your own admin role; ask another admin to do it.")
 
     def validate_programs(self, field):
-        if self.is_self and set(field.data) != {program_id for program_id, _ in field.choices}:
+        if self.is_self and set(field.data) != {choice.value for choice in field.choices}:
             raise ValidationError("You cannot remove yourself from a program; ask another admin to do it.")
         if not field.data and not self.other_program_count:
             raise ValidationError("Choose at least one program.")

@@ -1,15 +1,23 @@
-"""Program administration."""
+"""Program administration: programs, cohorts with their schedules, staff and roles.
 
-from flask import Blueprint, render_template
-from flask_login import current_user
+The URL table is here, in one place; the views live in programs.py, cohorts.py and staff.py.
+Every view is admin-only, and objects load through loaders that 404 outside the admin's programs.
+"""
 
-from iop.permissions import admin_required
+from flask import Blueprint
+
+from iop.admin import cohorts, programs, staff
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-
-@bp.get("/")
-@admin_required
-def index():
-    """The admin's overview of their programs."""
-    return render_template("admin/index.html", programs=current_user.programs)
+GET_POST = ["GET", "POST"]
+bp.add_url_rule("/", "index", programs.index)
+bp.add_url_rule("/programs/", "programs", programs.programs)
+bp.add_url_rule("/programs/new", "new_program", programs.new_program, methods=GET_POST)
+bp.add_url_rule("/programs/<int:program_id>/edit", "edit_program", programs.edit_program, methods=GET_POST)
+bp.add_url_rule("/programs/<int:program_id>/cohorts/new", "new_cohort", cohorts.new_cohort, methods=GET_POST)
+bp.add_url_rule("/cohorts/<int:cohort_id>", "cohort", cohorts.cohort)
+bp.add_url_rule("/cohorts/<int:cohort_id>/edit", "edit_cohort", cohorts.edit_cohort, methods=GET_POST)
+bp.add_url_rule("/staff/", "staff", staff.staff)
+bp.add_url_rule("/staff/new", "new_staff", staff.new_staff, methods=GET_POST)
+bp.add_url_rule("/staff/<int:user_id>/edit", "edit_staff", staff.edit_staff, methods=GET_POST)

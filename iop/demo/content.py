@@ -39,7 +39,7 @@ class CohortSpec:
     meeting_days: str  # Monday = 0, as Cohort.meeting_days
     start_time: time
     duration_minutes: int
-    # The first one facilitates every generated session; keep it first by name too, as the tick reloads them so.
+    # The first facilitates every generated session; keep it first by name too, as reloads sort by name.
     facilitators: tuple[str, ...]
     share: float  # of the program's clients
 
@@ -63,7 +63,13 @@ COHORTS = (
     CohortSpec(ADULT, "Morning Group", "024", time(9, 0), 180, (CLINICIAN_EMAIL,), 0.55),
     CohortSpec(ADULT, "Evening Group", "013", time(17, 30), 180, ("lena.park@example.org",), 0.45),
     CohortSpec(
-        ADOLESCENT, "After-School Group", "023", time(15, 30), 120, (CLINICIAN_EMAIL, "marcus.bell@example.org"), 1.0
+        ADOLESCENT,
+        "After-School Group",
+        "023",
+        time(15, 30),
+        120,
+        (CLINICIAN_EMAIL, "marcus.bell@example.org"),
+        1.0,
     ),
 )
 ADOLESCENT_SHARE = 1 / 3
@@ -84,28 +90,46 @@ LAST_NAMES = (
 
 # Real IOP group topics, each with what the facilitator did.
 TOPICS = {
-    "Cognitive distortions": "Psychoeducation on common cognitive distortions; members practised spotting them "
-    "in a recent automatic thought with a thought record.",
-    "Distress tolerance: TIPP skills": "Taught and rehearsed TIPP (temperature, intense exercise, paced breathing, "
-    "paired muscle relaxation); each member chose one skill to try this week.",
-    "Behavioral activation planning": "Reviewed the link between activity and mood; members scheduled two valued "
-    "activities for the coming week.",
-    "Sleep hygiene": "Psychoeducation on sleep hygiene and stimulus control; members set one concrete sleep goal.",
-    "Relapse prevention planning": "Members mapped their early warning signs and drafted the first steps of a "
-    "relapse prevention plan.",
-    "Values clarification": "Values card-sort exercise; members linked one value to a small action for the week.",
-    "Interpersonal effectiveness: DEAR MAN": "Taught DEAR MAN; members role-played a request with a peer and gave "
-    "each other feedback.",
+    "Cognitive distortions": (
+        "Psychoeducation on common cognitive distortions; members practised spotting them in a recent "
+        "automatic thought with a thought record."
+    ),
+    "Distress tolerance: TIPP skills": (
+        "Taught and rehearsed TIPP (temperature, intense exercise, paced breathing, paired muscle "
+        "relaxation); each member chose one skill to try this week."
+    ),
+    "Behavioral activation planning": (
+        "Reviewed the link between activity and mood; members scheduled two valued activities for the week."
+    ),
+    "Sleep hygiene": (
+        "Psychoeducation on sleep hygiene and stimulus control; members set one concrete sleep goal."
+    ),
+    "Relapse prevention planning": (
+        "Members mapped their early warning signs and drafted the first steps of a relapse prevention plan."
+    ),
+    "Values clarification": (
+        "Values card-sort exercise; members linked one value to a small action for the week."
+    ),
+    "Interpersonal effectiveness: DEAR MAN": (
+        "Taught DEAR MAN; members role-played a request with a peer and gave each other feedback."
+    ),
     "Mindfulness of emotions": "Guided practice in noticing, naming and rating emotions without judgement.",
-    "Grounding for anxiety": "Practised 5-4-3-2-1 grounding and paced breathing; discussed using them before "
-    "stressful tasks.",
-    "Problem-solving skills": "Worked through the problem-solving steps on a volunteer's example; members applied "
-    "them to a current problem.",
-    "Self-compassion": "Introduced the self-compassion break; members rewrote a self-critical thought in a kinder voice.",
-    "Radical acceptance": "Taught radical acceptance and turning the mind; discussed how acceptance differs from "
-    "approval.",
-    "Safety plan review": "Reviewed personal safety plans: warning signs, coping strategies, people to contact and "
-    "crisis lines.",
+    "Grounding for anxiety": (
+        "Practised 5-4-3-2-1 grounding and paced breathing; discussed using them before stressful tasks."
+    ),
+    "Problem-solving skills": (
+        "Worked through the problem-solving steps on a volunteer's example; members applied them to a "
+        "current problem."
+    ),
+    "Self-compassion": (
+        "Introduced the self-compassion break; members rewrote a self-critical thought in a kinder voice."
+    ),
+    "Radical acceptance": (
+        "Taught radical acceptance and turning the mind; discussed how acceptance differs from approval."
+    ),
+    "Safety plan review": (
+        "Reviewed personal safety plans: warning signs, coping strategies, people to call, crisis lines."
+    ),
 }
 
 OBSERVATIONS = (
@@ -178,7 +202,11 @@ PARTICIPATION_WEIGHTS = {
     "technical": {2: 10, 3: 45, 4: 40, 5: 5},
 }
 # Minutes a clinician might type instead of accepting the default, as minutes missed.
-MINUTES_MISSED = {"late": (10, 15, 20, 30, 45), "left_early": (20, 30, 45, 60), "technical_problem": (30, 45, 60, 75)}
+MINUTES_MISSED = {
+    "late": (10, 15, 20, 30, 45),
+    "left_early": (20, 30, 45, 60),
+    "technical_problem": (30, 45, 60, 75),
+}
 
 PAST_CANCELLATIONS = (("Morning Group", "Facilitator out sick"), ("After-School Group", "Holiday"))
 UPCOMING_CANCELLATIONS = (("Evening Group", "Holiday"),)

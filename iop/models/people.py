@@ -36,12 +36,9 @@ class User(UserMixin, db.Model):
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    role_rows: Mapped[list[StaffRole]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
-    )
-    programs: Mapped[list[Program]] = relationship(  # noqa: F821
-        secondary=program_staff, lazy="selectin", order_by="Program.name"
-    )
+    # Loaded with the signed-in user in one query (iop.security); elsewhere only on demand.
+    role_rows: Mapped[list[StaffRole]] = relationship(back_populates="user", cascade="all, delete-orphan")
+    programs: Mapped[list[Program]] = relationship(secondary=program_staff, order_by="Program.name")  # noqa: F821
 
     @property
     def is_active(self) -> bool:  # Flask-Login asks this

@@ -87,9 +87,7 @@ class Cohort(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     program: Mapped[Program] = relationship(back_populates="cohorts", lazy="joined")
-    facilitators: Mapped[list[User]] = relationship(
-        secondary=cohort_facilitators, order_by=User.full_name, lazy="selectin"
-    )
+    facilitators: Mapped[list[User]] = relationship(secondary=cohort_facilitators, order_by=User.full_name)
 
     @property
     def weekdays(self) -> list[int]:
@@ -133,7 +131,7 @@ class GroupSession(db.Model):
     cancelled_reason: Mapped[str | None] = mapped_column(String(200))
 
     cohort: Mapped[Cohort] = relationship(lazy="joined")
-    facilitator: Mapped[User | None] = relationship(foreign_keys=[facilitator_id])
+    facilitator: Mapped[User | None] = relationship(foreign_keys=[facilitator_id], lazy="joined")
     signed_by: Mapped[User | None] = relationship(foreign_keys=[signed_by_id])
     note_updated_by: Mapped[User | None] = relationship(foreign_keys=[note_updated_by_id])
 

@@ -1,0 +1,52 @@
+"""Admin views: the overview and the programs."""
+
+from flask import render_template
+from flask_login import current_user
+
+from iop.admin.forms import ProgramForm
+from iop.admin.queries import program_name_taken, program_summaries
+from iop.admin.respond import done, form_page
+from iop.extensions import db
+from iop.permissions import admin_required, get_program_or_404
+from iop.services.programs import create_program, update_program
+
+
+@admin_required
+def index():
+    """The admin's programs with their cohorts, current members and upcoming sessions."""
+    return render_template("admin/index.html", summaries=program_summaries(current_user.programs))
+
+
+@admin_required
+def programs():
+    """The admin's programs and their settings."""
+    return render_template("admin/programs.html", summaries=program_summaries(current_user.programs))
+
+
+@admin_required
+def new_program():
+    """Create a program; the admin who creates it is assigned to it."""
+    form = ProgramForm(name_taken=program_name_taken)
+    if not form.validate_on_submit():
+        return form_page("admin/program_form.html", form, program=None)
+    program = create_program(**form.settings(), actor=current_user)
+    db.session.commit()
+    return done(f"{program.name} was created. Add its cohorts next.", "admin.index")
+
+
+@admin_required
+def edit_program(program_id: int):
+    """Change a program's settings; its time zone is fixed once it has cohorts."""
+    program = get_program_or_404(program_id)
+    form = ProgramForm(
+        obj=program,
+        name_taken=lambda name: program_name_taken(name, except_id=program.id),
+        current_timezone=program.timezone,
+    )
+    if program.cohorts:
+        del form.timezone  # its sessions are scheduled in this zone
+    if not form.validate_on_submit():
+        return form_page("admin/program_form.html", form, program=program)
+    update_program(program, **form.settings())
+    db.session.commit()
+    return done(f"{program.name} was saved.", "admin.programs")

@@ -1,0 +1,72 @@
+"""Admin views: staff accounts of the admin's programs, their roles and programs."""
+
+from flask import render_template
+from flask_login import current_user
+
+from iop.admin.forms import StaffCreateForm, StaffEditForm
+from iop.admin.queries import get_staff_member_or_404, staff_of_programs
+from iop.admin.respond import done, form_page
+from iop.extensions import db
+from iop.permissions import admin_required
+from iop.services.accounts import AccountError, create_staff_user, update_staff_user
+
+
+@admin_required
+def staff():
+    """Staff of the admin's programs with their roles, programs and whether they may sign in."""
+    members = staff_of_programs(current_user.program_ids)
+    return render_template("admin/staff.html", members=members, my_program_ids=current_user.program_ids)
+
+
+@admin_required
+def new_staff():
+    """Create a staff account with its roles, programs and an initial password."""
+    form = StaffCreateForm(program_choices=current_user.programs)
+    if form.validate_on_submit():
+        try:
+            member = create_staff_user(
+                form.email.data,
+                form.full_name.data,
+                form.password.data,
+                set(form.roles.data),
+                form.chosen_programs,
+                actor_id=current_user.id,
+            )
+        except AccountError as error:  # the email is taken
+            form.email.errors.append(str(error))
+        else:
+            db.session.commit()
+            return done(f"{member.full_name} can now sign in as {member.email}.", "admin.staff")
+    return form_page("admin/staff_form.html", form, member=None)
+
+
+@admin_required
+def edit_staff(user_id: int):
+    """Change a staff member's name, roles, programs or active state (deactivating signs them out)."""
+    member = get_staff_member_or_404(user_id)
+    # Programs the admin does not manage are not on the form and stay as they are.
+    kept_programs = [program for program in member.programs if program.id not in current_user.program_ids]
+    form = StaffEditForm(
+        **StaffEditForm.initial(member, current_user.program_ids),
+        user=member,
+        actor=current_user,
+        program_choices=current_user.programs,
+        other_program_count=len(kept_programs),
+    )
+    if not form.validate_on_submit():
+        return form_page("admin/staff_form.html", form, member=member)
+    update_staff_user(
+        member,
+        full_name=form.full_name.data,
+        roles=set(form.roles.data),
+        programs=kept_programs + form.chosen_programs,
+        active=form.active.data,
+        actor_id=current_user.id,
+    )
+    db.session.commit()
+    message = (
+        f"{member.full_name} was saved."
+        if member.active
+        else f"{member.full_name} is deactivated and signed out."
+    )
+    return done(message, "admin.staff")

@@ -1,0 +1,69 @@
+"""The busiest pages load what they show with a fixed number of SQL statements (no N+1)."""
+
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event
+
+from iop.extensions import db
+from iop.models import Attendance
+from tests.factories import make_cohort, make_enrollment, make_program, make_session, make_user
+
+MAX_STATEMENTS = 12
+
+
+@contextmanager
+def counting_statements():
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
+def build_cohort(members: int):
+    program = make_program()
+    cohort = make_cohort(program)
+    clinician = make_user("clinician", programs=[program])
+    today = program.today()
+    enrollments = [make_enrollment(cohort, started_on=today - timedelta(days=20)) for _ in range(members)]
+    sessions = [make_session(cohort, day=today - timedelta(days=offset), status="held") for offset in (0, 2, 4, 7, 9)]
+    db.session.add_all(
+        Attendance(
+            session_id=s.id,
+            enrollment_id=e.id,
+            status="present",
+            minutes_attended=180,
+            participation=4,
+            updated_by_id=clinician.id,
+        )
+        for s in sessions
+        for e in enrollments
+    )
+    db.session.commit()
+    return {"cohort": cohort, "session": sessions[0], "clinician": clinician}
+
+
+def statements_for(client, url: str) -> list[str]:
+    client.get(url)  # warm up: first-request work (session touch) is not part of the page
+    with counting_statements() as statements:
+        assert client.get(url).status_code == 200
+    return statements
+
+
+@pytest.mark.parametrize("page", ["session", "cohort"])
+def test_page_statement_count_does_not_grow_with_members(app, login, page):
+    counts = {}
+    for members in (5, 40):
+        world = build_cohort(members)
+        client = login(world["clinician"])
+        url = f"/sessions/{world['session'].id}" if page == "session" else f"/cohorts/{world['cohort'].id}"
+        counts[members] = len(statements_for(client, url))
+    assert counts[5] == counts[40], counts
+    assert counts[40] <= MAX_STATEMENTS, counts

@@ -1,0 +1,160 @@
+"""CSRF on every change, strict headers, no inline script or style anywhere, a tamper-evident audit trail."""
+
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text
+
+from iop import ROOT
+from iop.extensions import db
+from iop.models import AuditEvent
+from iop.services.audit import record_event, verify_chain
+from tests.factories import make_cohort, make_enrollment, make_program, make_session, make_user, sign_in
+
+
+@pytest.fixture
+def csrf_world(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        program = make_program()
+        cohort = make_cohort(program)
+        member = make_enrollment(cohort)
+        group_session = make_session(cohort)
+        clinician = make_user("clinician", programs=[program])
+        client = app.test_client()
+        sign_in(client, clinician)
+        yield {"app": app, "client": client, "session": group_session, "member": member}
+
+
+def token_from(page: str) -> str:
+    return re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
+
+
+def test_htmx_change_without_a_csrf_token_is_refused(csrf_world):
+    s, member, client = csrf_world["session"], csrf_world["member"], csrf_world["client"]
+    url = f"/sessions/{s.id}/attendance/{member.id}"
+    response = client.post(url, data={"version": "0", "status": "present"}, headers={"HX-Request": "true"})
+    assert response.status_code == 400
+    assert "nothing was saved" in response.text
+
+
+def test_htmx_change_with_the_body_header_token_is_accepted(csrf_world):
+    s, member, client = csrf_world["session"], csrf_world["member"], csrf_world["client"]
+    token = token_from(client.get(f"/sessions/{s.id}").text)
+    response = client.post(
+        f"/sessions/{s.id}/attendance/{member.id}",
+        data={"version": "0", "status": "present"},
+        headers={"HX-Request": "true", "HX-Trigger-Name": "status", "X-CSRFToken": token},
+    )
+    assert response.status_code == 200
+
+
+def test_plain_form_post_needs_the_form_token(csrf_world):
+    s, client = csrf_world["session"], csrf_world["client"]
+    assert client.post(f"/sessions/{s.id}/mark-all-present").status_code == 400
+
+
+def test_sign_in_form_needs_a_token_too(csrf_world):
+    response = csrf_world["app"].test_client().post("/auth/login", data={"email": "a@b.c", "password": "x"})
+    assert response.status_code == 400
+
+
+def test_pages_carry_the_security_headers(app, client):
+    response = client.get("/auth/login")
+    csp = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_session_cookie_is_httponly_samesite_and_secure_outside_the_demo(make_app):
+    app = make_app(SESSION_COOKIE_SECURE=True)
+    with app.app_context():
+        email = make_user("clinician").email
+    client = app.test_client()
+    response = client.post("/auth/login", data={"email": email, "password": "correct horse battery"})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
+
+
+def test_htmx_is_configured_by_its_meta_tag_without_eval_or_script_tags(client):
+    page = client.get("/auth/login").text
+    config = re.search(r'<meta name="htmx-config" content=\'([^\']+)\'', page).group(1)
+    for setting in ('"allowEval": false', '"allowScriptTags": false', '"includeIndicatorStyles": false',
+                    '"historyCacheSize": 0'):
+        assert setting in config
+
+
+TEMPLATES = sorted((ROOT / "templates").rglob("*.html"))
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda path: str(path.relative_to(ROOT / "templates")))
+def test_templates_have_no_inline_script_style_or_hx_on(template: Path):
+    source = template.read_text()
+    assert not re.search(r"<script(?![^>]*\bsrc=)", source), "inline <script> breaks the CSP"
+    assert not re.search(r"\sstyle=", source), "style= attributes break the CSP"
+    assert "<style" not in source
+    assert "hx-on" not in source
+
+
+def test_the_audit_chain_detects_a_changed_row(app):
+    for number in range(3):
+        record_event("client.view", "client", number, number)
+    db.session.commit()
+    assert list(verify_chain()) == []
+    target = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()[1]
+    _tamper(f"UPDATE audit_events SET action = 'nothing.happened' WHERE id = {target.id}")
+    problems = list(verify_chain())
+    assert [p.event_id for p in problems] == [target.id]
+    assert "do not match" in problems[0].reason
+
+
+def test_the_audit_chain_detects_a_removed_row(app):
+    for number in range(3):
+        record_event("client.view", "client", number, number)
+    db.session.commit()
+    ids = db.session.scalars(select(AuditEvent.id).order_by(AuditEvent.id)).all()
+    _tamper(f"DELETE FROM audit_events WHERE id = {ids[1]}")
+    assert [p.event_id for p in verify_chain()] == [ids[2]]
+
+
+def test_audit_rows_cannot_be_changed_through_the_database(app):
+    record_event("client.view", "client", 1, 1)
+    db.session.commit()
+    with pytest.raises(Exception, match="append-only"):
+        db.session.execute(text("UPDATE audit_events SET action = 'x'"))
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_flask_audit_verify_exits_non_zero_on_tampering(app):
+    record_event("client.view", "client", 1, 1)
+    record_event("client.view", "client", 2, 2)
+    db.session.commit()
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0
+    _tamper("UPDATE audit_events SET client_id = 99 WHERE id = (SELECT MIN(id) FROM audit_events)")
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 1
+    assert "contents do not match" in result.output
+
+
+def _tamper(statement: str) -> None:
+    """What an attacker with database access would do: step around the append-only trigger."""
+    db.session.remove()
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("ALTER TABLE audit_events DISABLE TRIGGER USER"))
+            conn.execute(text(statement))
+            conn.execute(text("ALTER TABLE audit_events ENABLE TRIGGER USER"))
+        else:
+            triggers = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")).all()
+            for name, _ in triggers:
+                conn.execute(text(f'DROP TRIGGER "{name}"'))
+            conn.execute(text(statement))
+            for _, sql in triggers:
+                conn.execute(text(sql))

@@ -8,14 +8,17 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from iop import create_app
 from iop.demo import plan_clinic, seed_demo_clinic
 from iop.demo.content import ADOLESCENT, ADULT
 from iop.extensions import db
 from iop.models import Attendance, AuditEvent, Client, Cohort, Enrollment, GroupSession, Program, User
 from iop.services.audit import verify_chain
 from iop.services.passwords import verify_password
+from tests.conftest import TEST_CONFIG, _empty_database
 
 # Smaller than the default clinic to keep the suite quick; six weeks so step-downs after five weeks happen.
+# Seeded once per module (about 1.5 s on PostgreSQL): every test below only reads it.
 CLIENTS = 14
 WEEKS = 6
 SEED = 7
@@ -26,12 +29,16 @@ def todays(day: date) -> dict[str, date]:
     return {ADULT: day, ADOLESCENT: day}
 
 
-@pytest.fixture
-def demo(app):
-    """The seeded demo clinic, committed; returns the printed summary."""
-    summary = seed_demo_clinic(clients=CLIENTS, weeks=WEEKS, seed=SEED)
-    db.session.commit()
-    return summary
+@pytest.fixture(scope="module")
+def demo(_migrated):
+    """The demo clinic, seeded once for this module's read-only tests; returns the printed summary."""
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": _migrated})
+    with app.app_context():
+        summary = seed_demo_clinic(clients=CLIENTS, weeks=WEEKS, seed=SEED)
+        db.session.commit()
+        yield summary
+        _empty_database()
+        db.engine.dispose()
 
 
 def program_today(group_session: GroupSession) -> date:
@@ -219,6 +226,7 @@ def test_every_change_is_audited_and_the_chain_verifies(demo):
 def test_nothing_is_seeded_outside_demo_mode(make_app):
     app = make_app(TESTING=False, IOP_DEMO=False)
     with app.app_context():
+        users = db.session.scalar(select(func.count()).select_from(User))
         assert "IOP_DEMO" in seed_demo_clinic(clients=3, weeks=1)
-        assert db.session.scalar(select(func.count()).select_from(User)) == 0
+        assert db.session.scalar(select(func.count()).select_from(User)) == users
         db.session.rollback()

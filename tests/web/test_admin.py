@@ -13,7 +13,13 @@ def setup(app):
     group_session = make_session(cohort)
     clinician = make_user("clinician", programs=[program], name="Casey Clinician")
     admin = make_user("admin", programs=[program], name="Alex Admin")
-    return {"program": program, "cohort": cohort, "session": group_session, "clinician": clinician, "admin": admin}
+    return {
+        "program": program,
+        "cohort": cohort,
+        "session": group_session,
+        "clinician": clinician,
+        "admin": admin,
+    }
 
 
 def admin_urls(program_id: int, cohort_id: int, user_id: int) -> list[str]:

@@ -51,7 +51,12 @@ def test_invalid_program_comes_back_with_what_was_typed_and_saves_nothing(app, l
     client = login(make_user("admin"))
     response = client.post(
         "/admin/programs/new",
-        data={"name": "Typed name", "timezone": "Mars/Olympus_Mons", "population": "adult", "min_weekly_hours": "41"},
+        data={
+            "name": "Typed name",
+            "timezone": "Mars/Olympus_Mons",
+            "population": "adult",
+            "min_weekly_hours": "41",
+        },
     )
     assert response.status_code == 422
     assert 'value="Typed name"' in response.text
@@ -73,7 +78,8 @@ def test_program_needs_a_name_and_a_time_zone(app, login):
 def test_program_names_are_unique(app, login):
     make_program("Northside")
     response = login(make_user("admin")).post(
-        "/admin/programs/new", data={"name": "northside", "timezone": "America/New_York", "population": "adult"}
+        "/admin/programs/new",
+        data={"name": "northside", "timezone": "America/New_York", "population": "adult"},
     )
     assert response.status_code == 422
     assert "Another program already has this name." in response.text
@@ -88,7 +94,12 @@ def test_editing_a_program_saves_and_is_audited(app, login):
     assert '<option selected value="America/New_York">' in page
     response = client.post(
         f"/admin/programs/{program.id}/edit",
-        data={"name": "New name", "timezone": "America/Denver", "population": "adult", "min_weekly_hours": "10"},
+        data={
+            "name": "New name",
+            "timezone": "America/Denver",
+            "population": "adult",
+            "min_weekly_hours": "10",
+        },
     )
     assert response.status_code == 303
     db.session.refresh(program)

@@ -27,8 +27,10 @@ TEST_CONFIG = {
 
 
 @pytest.fixture(scope="session")
-def database_url() -> str:
-    return services.worker_database_url()
+def database_url():
+    url = services.worker_database_url()
+    yield url
+    services.drop_database(url)
 
 
 @pytest.fixture(scope="session")
@@ -37,7 +39,9 @@ def _migrated(database_url):
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))
         db.engine.dispose()
-    return database_url
+    yield database_url
+    with app.app_context():
+        db.engine.dispose()
 
 
 @pytest.fixture

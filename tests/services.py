@@ -40,15 +40,16 @@ def base_database_url() -> str:
         return DEFAULT_POSTGRES
     if services_required():
         pytest.exit("IOP_REQUIRE_SERVICES=1 but PostgreSQL does not answer on 127.0.0.1:5432", returncode=3)
-    return "sqlite:///" + os.path.join(tempfile.gettempdir(), "stepwise-test-{worker}.sqlite")
+    return "sqlite:///" + os.path.join(tempfile.gettempdir(), "stepwise-test.sqlite")
 
 
 def worker_database_url() -> str:
-    """A database of this test worker's own, created empty."""
+    """A database of this test process's own, created empty (runs side by side never collide)."""
     url = base_database_url()
-    name = f"stepwise_test_{worker_id()}"
+    name = f"stepwise_test_{worker_id()}_{os.getpid()}"
     if url.startswith("sqlite"):
-        path = url.removeprefix("sqlite:///").format(worker=worker_id())
+        stem, suffix = os.path.splitext(url.removeprefix("sqlite:///"))
+        path = f"{stem}-{worker_id()}-{os.getpid()}{suffix or '.sqlite'}"
         if os.path.exists(path):
             os.remove(path)
         return f"sqlite:///{path}"
@@ -61,6 +62,30 @@ def worker_database_url() -> str:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
     return parsed.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(url: str) -> None:
+    """Remove a database made by worker_database_url."""
+    if url.startswith("sqlite"):
+        path = url.removeprefix("sqlite:///")
+        if os.path.exists(path):
+            os.remove(path)
+        return
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    admin_url = parsed.set(drivername="postgresql", database=base_database_name()).render_as_string(
+        hide_password=False
+    )
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
+
+
+def base_database_name() -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(base_database_url()).database
 
 
 def redis_url() -> str | None:

@@ -1,0 +1,144 @@
+"""Case managers admit clients (rolling admission), move them between cohorts and end enrollments."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from iop.extensions import db
+from iop.models import AuditEvent, Client, Enrollment
+from tests.factories import make_cohort, make_enrollment, make_program, make_session, make_user
+
+
+@pytest.fixture
+def world(app):
+    program = make_program()
+    cohort = make_cohort(program, name="Morning Group")
+    other = make_cohort(program, name="Evening Group")
+    return {
+        "program": program,
+        "cohort": cohort,
+        "other": other,
+        "case_manager": make_user("case_manager", programs=[program]),
+        "clinician": make_user("clinician", programs=[program]),
+    }
+
+
+def admit(client, world, headers=None, **fields):
+    data = {"first_name": "Rosa", "last_name": "Diaz", "started_on": world["program"].today().isoformat(), **fields}
+    return client.post(f"/cohorts/{world['cohort'].id}/admit", data=data, headers=headers or {})
+
+
+def test_cohort_page_shows_roster_and_sessions(world, login):
+    make_enrollment(world["cohort"], first_name="Ana", last_name="Lopez")
+    make_session(world["cohort"], day=world["program"].today() + timedelta(days=1))
+    page = login(world["clinician"]).get(f"/cohorts/{world['cohort'].id}")
+    assert page.status_code == 200
+    assert "Lopez, Ana" in page.text and "Week 4" in page.text
+    assert "Upcoming" in page.text
+    assert "Admit a client" not in page.text  # clinicians do not admit
+
+
+def test_roster_fragment_for_htmx(world, login):
+    response = login(world["clinician"]).get(
+        f"/cohorts/{world['cohort'].id}", headers={"HX-Request": "true", "HX-Target": "roster"}
+    )
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith('<section id="roster"')
+
+
+def test_admitting_a_client_with_htmx_returns_a_fresh_form_and_refreshes_the_roster(world, login):
+    response = admit(login(world["case_manager"]), world, headers={"HX-Request": "true", "HX-Target": "admit"})
+    assert response.status_code == 200
+    assert response.headers["HX-Trigger"] == "roster-changed"
+    assert response.text.lstrip().startswith('<section id="admit"')
+    assert "Rosa Diaz was admitted" in response.text
+    enrollment = db.session.scalar(select(Enrollment))
+    assert enrollment.cohort_id == world["cohort"].id
+    assert db.session.scalar(select(AuditEvent.client_id).where(AuditEvent.action == "enrollment.admit")) == (
+        enrollment.client_id
+    )
+
+
+def test_admitting_without_htmx_redirects(world, login):
+    response = admit(login(world["case_manager"]), world)
+    assert response.status_code == 303
+
+
+def test_bad_admission_comes_back_with_what_was_typed(world, login):
+    response = admit(
+        login(world["case_manager"]),
+        world,
+        headers={"HX-Request": "true", "HX-Target": "admit"},
+        last_name="",
+        started_on=(world["program"].today() + timedelta(days=90)).isoformat(),
+    )
+    assert response.status_code == 422
+    assert "Enter a last name." in response.text
+    assert "at most 30 days ahead" in response.text
+    assert 'value="Rosa"' in response.text
+    assert db.session.scalar(select(Client)) is None
+
+
+def test_closed_cohort_refuses_admission(world, login):
+    world["cohort"].admission = "closed"
+    db.session.commit()
+    response = admit(login(world["case_manager"]), world)
+    assert response.status_code == 422
+    assert "closed to new admissions" in response.text
+
+
+def test_transfer_moves_the_client_from_the_date(world, login):
+    enrollment = make_enrollment(world["cohort"])
+    today = world["program"].today()
+    response = login(world["case_manager"]).post(
+        f"/clients/enrollments/{enrollment.id}/transfer",
+        data={"cohort_id": world["other"].id, "effective_on": today.isoformat()},
+    )
+    assert response.status_code == 303
+    db.session.expire_all()
+    enrollments = db.session.scalars(select(Enrollment).order_by(Enrollment.id)).all()
+    assert [(e.cohort_id, e.ended_on, e.end_reason) for e in enrollments] == [
+        (world["cohort"].id, today, "transferred"),
+        (world["other"].id, None, None),
+    ]
+
+
+def test_ending_an_enrollment_needs_a_reason(world, login):
+    enrollment = make_enrollment(world["cohort"])
+    client = login(world["case_manager"])
+    url = f"/clients/enrollments/{enrollment.id}/end"
+    response = client.post(url, data={"reason": "", "ended_on": world["program"].today().isoformat()})
+    assert response.status_code == 422
+    assert "Choose why the enrollment ends." in response.text
+    response = client.post(url, data={"reason": "stepped_down", "ended_on": world["program"].today().isoformat()})
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Enrollment, enrollment.id).end_reason == "stepped_down"
+
+
+def test_end_date_before_admission_is_refused(world, login):
+    enrollment = make_enrollment(world["cohort"])
+    response = login(world["case_manager"]).post(
+        f"/clients/enrollments/{enrollment.id}/end",
+        data={"reason": "discharged", "ended_on": (enrollment.started_on - timedelta(days=1)).isoformat()},
+    )
+    assert response.status_code == 422
+    assert "cannot be before the admission date" in response.text
+
+
+def test_client_page_is_audited(world, login):
+    enrollment = make_enrollment(world["cohort"], first_name="Ana", last_name="Lopez")
+    page = login(world["clinician"]).get(f"/clients/{enrollment.client_id}")
+    assert page.status_code == 200 and "Ana Lopez" in page.text
+    assert db.session.scalar(select(AuditEvent.client_id).where(AuditEvent.action == "client.view")) == (
+        enrollment.client_id
+    )
+
+
+def test_home_lists_todays_groups_in_program_time(world, login):
+    make_session(world["cohort"])
+    make_session(world["other"], day=world["program"].today() + timedelta(days=1))
+    page = login(world["clinician"]).get("/")
+    assert "Morning Group" in page.text
+    assert "Evening Group" not in page.text

@@ -28,7 +28,9 @@ def audit_verify():
 @click.command("seed-demo")
 @click.option("--clients", default=30, show_default=True, help="About how many clients to admit.")
 @click.option("--weeks", default=6, show_default=True, help="Weeks of held sessions before today.")
-@click.option("--seed", default=2026, show_default=True, help="Random seed: the same seed gives the same clinic.")
+@click.option(
+    "--seed", default=2026, show_default=True, help="Random seed: the same seed gives the same clinic."
+)
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has programs.")
 def seed_demo(clients: int, weeks: int, seed: int, if_empty: bool):
     """Create a believable demo clinic with the demo sign-ins (never run on real data)."""
@@ -51,7 +53,9 @@ def seed_demo(clients: int, weeks: int, seed: int, if_empty: bool):
 )
 @click.option("--program", "program_names", multiple=True, help="Program name; repeat for several.")
 @click.password_option()
-def create_user(email: str, full_name: str, roles: tuple[str, ...], program_names: tuple[str, ...], password: str):
+def create_user(
+    email: str, full_name: str, roles: tuple[str, ...], program_names: tuple[str, ...], password: str
+):
     """Create a staff account (the first admin of a new installation, for example)."""
     from iop.models import Program
     from iop.services.accounts import AccountError, create_staff_user

@@ -102,7 +102,9 @@ def _empty_database() -> None:
 
 
 def _has_sequence(conn) -> bool:
-    return conn.execute(text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'")).first() is not None
+    return (
+        conn.execute(text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'")).first() is not None
+    )
 
 
 @pytest.fixture

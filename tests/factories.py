@@ -22,7 +22,9 @@ def _password_hash() -> str:
     return hash_password(PASSWORD)
 
 
-def make_program(name: str | None = None, timezone: str = "America/New_York", population="adult", **kw) -> Program:
+def make_program(
+    name: str | None = None, timezone: str = "America/New_York", population="adult", **kw
+) -> Program:
     program = Program(
         name=name or f"Program {next(_counter)}",
         timezone=timezone,
@@ -35,7 +37,9 @@ def make_program(name: str | None = None, timezone: str = "America/New_York", po
     return program
 
 
-def make_user(*roles: str, programs: list[Program] = (), email: str | None = None, name: str | None = None) -> User:
+def make_user(
+    *roles: str, programs: list[Program] = (), email: str | None = None, name: str | None = None
+) -> User:
     number = next(_counter)
     user = User(
         email=email or f"user{number}@example.test",

@@ -95,7 +95,7 @@ class ProgramForm(FlaskForm):
             Optional(),
             NumberRange(min=1, max=40, message="Enter between 1 and 40 hours, or leave it blank."),
         ],
-        render_kw={"step": "0.5", "inputmode": "decimal"},
+        render_kw={"step": "0.1", "inputmode": "decimal"},
     )
 
     def __init__(self, *args, name_taken=lambda name: False, current_timezone: str | None = None, **kwargs):
@@ -120,7 +120,7 @@ class ProgramForm(FlaskForm):
             raise ValidationError("This time zone is not known on this server; choose another.") from error
 
     def validate_min_weekly_hours(self, field):
-        if field.data is not None and round(field.data * 10) != field.data * 10:
+        if field.data is not None and abs(field.data * 10 - round(field.data * 10)) > 1e-6:
             raise ValidationError("Use at most one decimal place, e.g. 9 or 7.5.")
 
     @property

@@ -89,7 +89,9 @@ def mfa():
         db.session.commit()
         form.code.errors.append("That code is not valid. Codes change every 30 seconds and work once.")
     provisioning_uri = (
-        pyotp.TOTP(setup_secret).provisioning_uri(name=user.email, issuer_name="Stepwise") if setup_secret else None
+        pyotp.TOTP(setup_secret).provisioning_uri(name=user.email, issuer_name="Stepwise")
+        if setup_secret
+        else None
     )
     return render_template(
         "auth/mfa.html", form=form, setup_secret=setup_secret, provisioning_uri=provisioning_uri

@@ -15,5 +15,9 @@ class TransferForm(FlaskForm):
 
 
 class EndEnrollmentForm(FlaskForm):
-    reason = SelectField("Reason", choices=[("", "Choose…"), *ENDING_REASONS], validators=[DataRequired(message="Choose why the enrollment ends.")])
+    reason = SelectField(
+        "Reason",
+        choices=[("", "Choose…"), *ENDING_REASONS],
+        validators=[DataRequired(message="Choose why the enrollment ends.")],
+    )
     ended_on = DateField("Effective date", validators=[DataRequired(message="Enter the date.")])

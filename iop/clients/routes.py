@@ -22,7 +22,9 @@ def _open_enrollment(client: Client):
 def _transfer_form(client: Client, formdata=None) -> TransferForm:
     form = TransferForm(formdata=formdata, effective_on=client.program.today())
     cohorts = db.session.scalars(
-        select(Cohort).where(Cohort.program_id == client.program_id, Cohort.active.is_(True)).order_by(Cohort.name)
+        select(Cohort)
+        .where(Cohort.program_id == client.program_id, Cohort.active.is_(True))
+        .order_by(Cohort.name)
     )
     current = _open_enrollment(client)
     form.cohort_id.choices = [(c.id, c.name) for c in cohorts if not current or c.id != current.cohort_id]
@@ -65,7 +67,9 @@ def transfer(enrollment_id: int):
             form.form_errors.append(str(error))
         else:
             db.session.commit()
-            flash(f"{client.full_name} moves to {target.name} from {form.effective_on.data:%b %d}.", "success")
+            flash(
+                f"{client.full_name} moves to {target.name} from {form.effective_on.data:%b %d}.", "success"
+            )
             return redirect(url_for("clients.detail", client_id=client.id), 303)
     return _render(client, transfer_form=form, status=422)
 

@@ -12,8 +12,12 @@ MAX_BACKDATE_DAYS = 90
 
 
 class AdmitForm(FlaskForm):
-    first_name = StringField("First name", validators=[DataRequired(message="Enter a first name."), Length(max=80)])
-    last_name = StringField("Last name", validators=[DataRequired(message="Enter a last name."), Length(max=80)])
+    first_name = StringField(
+        "First name", validators=[DataRequired(message="Enter a first name."), Length(max=80)]
+    )
+    last_name = StringField(
+        "Last name", validators=[DataRequired(message="Enter a last name."), Length(max=80)]
+    )
     date_of_birth = DateField("Date of birth", validators=[Optional()])
     started_on = DateField("Admission date", validators=[DataRequired(message="Enter the admission date.")])
 

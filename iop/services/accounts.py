@@ -125,4 +125,6 @@ def update_staff_user(
     if not active:
         end_all_sessions(user.id, "deactivated")
     db.session.flush()
-    record_event("user.update", "user", user.id, actor_id=actor_id, details={"before": before, "after": after})
+    record_event(
+        "user.update", "user", user.id, actor_id=actor_id, details={"before": before, "after": after}
+    )

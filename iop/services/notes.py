@@ -51,7 +51,11 @@ def save_note(
         if group_session.is_signed:
             db.session.add(
                 Amendment(
-                    session_id=group_session.id, field=field, before=before, after=after, amended_by_id=actor.id
+                    session_id=group_session.id,
+                    field=field,
+                    before=before,
+                    after=after,
+                    amended_by_id=actor.id,
                 )
             )
     group_session.note_version += 1
@@ -59,7 +63,9 @@ def save_note(
     group_session.note_updated_by_id = actor.id
     db.session.flush()
     action = "note.amend" if group_session.is_signed else "note.save"
-    record_events(action, "group_session", group_session.id, client_ids or [None], details={"fields": sorted(changes)})
+    record_events(
+        action, "group_session", group_session.id, client_ids or [None], details={"fields": sorted(changes)}
+    )
     return True
 
 
@@ -78,7 +84,9 @@ def sign_problems(group_session: GroupSession, unrecorded_names: list[str]) -> l
     return problems
 
 
-def sign_note(group_session: GroupSession, *, actor: User, unrecorded_names: list[str], client_ids: list[int]):
+def sign_note(
+    group_session: GroupSession, *, actor: User, unrecorded_names: list[str], client_ids: list[int]
+):
     """Sign the note; from now on every change is kept as an amendment."""
     problems = sign_problems(group_session, unrecorded_names)
     if problems:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -57,7 +56,9 @@ def session_grid(group_session: GroupSession) -> SessionGrid:
         .options(joinedload(Amendment.enrollment).joinedload(Enrollment.client))
         .order_by(Amendment.amended_at, Amendment.id)
     ).all()
-    return SessionGrid(group_session, list(members), {row.enrollment_id: row for row in rows}, list(amendments))
+    return SessionGrid(
+        group_session, list(members), {row.enrollment_id: row for row in rows}, list(amendments)
+    )
 
 
 @dataclass

@@ -13,9 +13,7 @@ class AttendanceForm(FlaskForm):
 
     version = IntegerField(validators=[InputRequired(), NumberRange(min=0)])
     status = StringField()
-    minutes_attended = IntegerField(
-        validators=[Optional()]
-    )
+    minutes_attended = IntegerField(validators=[Optional()])
     participation = IntegerField(validators=[Optional()])
     note = StringField(validators=[Length(max=500, message="Keep the note under 500 characters.")])
 
@@ -31,7 +29,9 @@ class AttendanceForm(FlaskForm):
 
     def validate_minutes_attended(self, field):
         if field.data is not None and not 0 <= field.data <= self.duration_minutes:
-            raise ValidationError(f"Minutes must be between 0 and {self.duration_minutes}, the session's length.")
+            raise ValidationError(
+                f"Minutes must be between 0 and {self.duration_minutes}, the session's length."
+            )
 
     def validate_participation(self, field):
         if field.data is None:
@@ -46,12 +46,8 @@ class AttendanceForm(FlaskForm):
 class NoteForm(FlaskForm):
     version = HiddenField()
     topic = StringField("Topic", validators=[Length(max=200, message="Keep the topic under 200 characters.")])
-    interventions = TextAreaField(
-        "Interventions", validators=[Length(max=20000)], render_kw={"rows": 4}
-    )
-    observations = TextAreaField(
-        "Group observations", validators=[Length(max=20000)], render_kw={"rows": 6}
-    )
+    interventions = TextAreaField("Interventions", validators=[Length(max=20000)], render_kw={"rows": 4})
+    observations = TextAreaField("Group observations", validators=[Length(max=20000)], render_kw={"rows": 6})
 
     def validate_version(self, field):
         if not (field.data or "").isdigit():

@@ -8,13 +8,39 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from iop.extensions import db, htmx
+from iop.htmx import render_page
 from iop.models import Amendment, Attendance, Enrollment, GroupSession
 from iop.services.attendance import AttendanceInput
+from iop.services.audit import record_events
 from iop.services.notes import NoteConflict, NoteInput, NoteNotReady, save_note, sign_note
 from iop.services.rosters import session_grid
-from iop.sessions.forms import AttendanceForm, NoteForm
+from iop.sessions.forms import AttendanceForm, CancelForm, NoteForm
 
-CONFLICT_MESSAGE = "{who} changed this row at {when} while you were editing. This is the current record; your change was not saved."
+CONFLICT_MESSAGE = (
+    "{who} changed this row at {when} while you were editing. "
+    "This is the current record; your change was not saved."
+)
+
+
+FRAGMENTS = ("grid", "note")
+
+
+def render_session(group_session: GroupSession, *, status=200, trigger=None, note_form=None, row_errors=None):
+    """The session page, or one of its blocks for htmx."""
+    grid = session_grid(group_session)
+    record_events("session.view", "group_session", group_session.id, grid.client_ids)
+    db.session.commit()
+    return render_page(
+        "sessions/detail.html",
+        FRAGMENTS,
+        status=status,
+        trigger=trigger,
+        s=group_session,
+        grid=grid,
+        note_form=note_form or note_form_for(group_session),
+        cancel_form=CancelForm(formdata=None),
+        row_errors=row_errors or {},
+    )
 
 
 def member_or_404(group_session: GroupSession, enrollment_id: int) -> Enrollment:
@@ -75,11 +101,14 @@ def row_response(
             else "just now",
         )
     if not htmx:
-        from iop.sessions.routes import render_session
-
         return render_session(group_session, status=status, row_errors={member.id: (values, errors, message)})
     html = render_template(
-        "sessions/_row.html", s=group_session, member=member, values=values, errors=errors, message=message,
+        "sessions/_row.html",
+        s=group_session,
+        member=member,
+        values=values,
+        errors=errors,
+        message=message,
         state="conflict" if conflict else "error",
     )
     return make_response(html, status, retarget=f"#att-row-{member.id}", reswap="outerHTML")

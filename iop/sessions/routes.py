@@ -4,8 +4,6 @@ from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user
 
 from iop.extensions import db, htmx
-from iop.htmx import render_page
-from iop.models import GroupSession
 from iop.permissions import admin_required, care_team_required, get_session_or_404, staff_required
 from iop.services.attendance import (
     AttendanceConflict,
@@ -14,32 +12,12 @@ from iop.services.attendance import (
     mark_all_present,
     record_attendance,
 )
-from iop.services.audit import record_events
 from iop.services.programs import cancel_session
 from iop.services.rosters import session_grid
 from iop.sessions.forms import AttendanceForm, CancelForm, NoteForm
-from iop.sessions.grid import member_or_404, note_form_for, row_response, save_note_from_form, sign_session
+from iop.sessions.grid import member_or_404, render_session, row_response, save_note_from_form, sign_session
 
 bp = Blueprint("sessions", __name__, url_prefix="/sessions")
-FRAGMENTS = ("grid", "note")
-
-
-def render_session(group_session: GroupSession, *, status=200, trigger=None, note_form=None, row_errors=None):
-    """The session page, or one of its blocks for htmx."""
-    grid = session_grid(group_session)
-    record_events("session.view", "group_session", group_session.id, grid.client_ids)
-    db.session.commit()
-    return render_page(
-        "sessions/detail.html",
-        FRAGMENTS,
-        status=status,
-        trigger=trigger,
-        s=group_session,
-        grid=grid,
-        note_form=note_form or note_form_for(group_session),
-        cancel_form=CancelForm(formdata=None),
-        row_errors=row_errors or {},
-    )
 
 
 @bp.get("/<int:session_id>")
@@ -68,7 +46,9 @@ def record(session_id: int, enrollment_id: int):
         status_changed=status_changed,
     )
     try:
-        row = record_attendance(group_session, member, data, expected_version=form.version.data, actor=current_user)
+        row = record_attendance(
+            group_session, member, data, expected_version=form.version.data, actor=current_user
+        )
     except AttendanceConflict as conflict:
         return row_response(group_session, member, row=conflict.current, conflict=True, status=409)
     except AttendanceRefused as refused:
@@ -138,4 +118,3 @@ def cancel(session_id: int):
     else:
         flash(" ".join(form.reason.errors), "error")
     return redirect(url_for("sessions.detail", session_id=session_id), 303)
-

@@ -109,7 +109,9 @@ def _url(rule: str, ids: dict) -> str:
     return url
 
 
-@pytest.mark.parametrize(("endpoint", "rule", "method", "policy"), RULES, ids=[f"{r[2]} {r[0]}" for r in RULES])
+@pytest.mark.parametrize(
+    ("endpoint", "rule", "method", "policy"), RULES, ids=[f"{r[2]} {r[0]}" for r in RULES]
+)
 def test_access_matrix(app, world, endpoint, rule, method, policy: Policy):
     url = _url(rule, world["ids"])
     has_object = "<int:" in rule

@@ -43,8 +43,17 @@ def test_adult_program_defaults_to_nine_hours_and_keeps_an_entered_minimum(app, 
         "/admin/programs/new",
         data={"name": "B", "timezone": "Europe/London", "population": "adult", "min_weekly_hours": "12.5"},
     )
+    client.post(
+        "/admin/programs/new",
+        data={"name": "C", "timezone": "Europe/London", "population": "adult", "min_weekly_hours": "9.3"},
+    )
+    refused = client.post(
+        "/admin/programs/new",
+        data={"name": "D", "timezone": "Europe/London", "population": "adult", "min_weekly_hours": "9.25"},
+    )
+    assert "Use at most one decimal place" in refused.text
     hours = dict(db.session.execute(select(Program.name, Program.min_weekly_hours)).all())
-    assert hours == {"A": 9, "B": 12.5}
+    assert hours == {"A": 9, "B": 12.5, "C": 9.3}
 
 
 def test_invalid_program_comes_back_with_what_was_typed_and_saves_nothing(app, login):

@@ -19,7 +19,13 @@ def world(app):
     members = [make_enrollment(cohort, last_name=name) for name in ("Adams", "Baker", "Chen")]
     group_session = make_session(cohort)
     clinician = make_user("clinician", programs=[program], name="Dana Reyes")
-    return {"program": program, "cohort": cohort, "members": members, "session": group_session, "clinician": clinician}
+    return {
+        "program": program,
+        "cohort": cohort,
+        "members": members,
+        "session": group_session,
+        "clinician": clinician,
+    }
 
 
 def row_url(world, member):
@@ -35,7 +41,9 @@ def save(client, world, member, trigger="status", **fields):
 def stored(world, member) -> Attendance | None:
     db.session.expire_all()
     return db.session.scalar(
-        select(Attendance).where(Attendance.session_id == world["session"].id, Attendance.enrollment_id == member.id)
+        select(Attendance).where(
+            Attendance.session_id == world["session"].id, Attendance.enrollment_id == member.id
+        )
     )
 
 
@@ -80,8 +88,16 @@ def test_participation_and_note_are_saved(world, login):
     member = world["members"][1]
     client = login(world["clinician"])
     save(client, world, member)
-    response = save(client, world, member, trigger="participation", version="1", minutes_attended="180",
-                    participation="4", note="Shared coping plan")
+    response = save(
+        client,
+        world,
+        member,
+        trigger="participation",
+        version="1",
+        minutes_attended="180",
+        participation="4",
+        note="Shared coping plan",
+    )
     assert response.status_code == 200
     row = stored(world, member)
     assert (row.participation, row.note, row.version) == (4, "Shared coping plan", 2)
@@ -91,7 +107,9 @@ def test_absence_clears_participation_and_minutes(world, login):
     member = world["members"][0]
     client = login(world["clinician"])
     save(client, world, member, participation="4")
-    response = save(client, world, member, version="1", status="absent_excused", minutes_attended="180", participation="4")
+    response = save(
+        client, world, member, version="1", status="absent_excused", minutes_attended="180", participation="4"
+    )
     assert response.status_code == 200
     row = stored(world, member)
     assert (row.status, row.minutes_attended, row.participation) == ("absent_excused", 0, None)
@@ -120,8 +138,14 @@ def test_stale_version_is_a_conflict_and_shows_the_fresh_row(world, login, app):
 
 def test_minutes_above_the_session_length_are_refused_in_the_row(world, login):
     member = world["members"][0]
-    response = save(login(world["clinician"]), world, member, trigger="minutes_attended", minutes_attended="400",
-                    note="typed text stays")
+    response = save(
+        login(world["clinician"]),
+        world,
+        member,
+        trigger="minutes_attended",
+        minutes_attended="400",
+        note="typed text stays",
+    )
     assert response.status_code == 422
     assert "Minutes must be between 0 and 180" in response.text
     assert 'value="400"' in response.text
@@ -140,8 +164,14 @@ def test_a_rating_of_seven_is_refused(world, login):
 
 def test_rating_an_absent_client_is_refused(world, login):
     member = world["members"][0]
-    response = save(login(world["clinician"]), world, member, trigger="participation", status="absent_excused",
-                    participation="3")
+    response = save(
+        login(world["clinician"]),
+        world,
+        member,
+        trigger="participation",
+        status="absent_excused",
+        participation="3",
+    )
     assert response.status_code == 422
     assert "An absent client is not rated." in response.text
 
@@ -199,7 +229,9 @@ def test_rolling_admission_and_ended_enrollments_shape_the_roster(world, login):
 
 
 def test_cancelled_session_takes_no_attendance(world, login):
-    cancelled = make_session(world["cohort"], day=world["program"].today() + timedelta(days=1), status="cancelled")
+    cancelled = make_session(
+        world["cohort"], day=world["program"].today() + timedelta(days=1), status="cancelled"
+    )
     member = world["members"][0]
     response = login(world["clinician"]).post(
         f"/sessions/{cancelled.id}/attendance/{member.id}",

@@ -29,7 +29,10 @@ def test_sign_in_starts_a_server_side_session_and_is_audited(client, clinician):
     assert client.get("/").status_code == 200
     record = db.session.scalar(select(UserSession).where(UserSession.user_id == clinician.id))
     assert record.ended_at is None
-    assert db.session.scalar(select(AuditEvent.actor_id).where(AuditEvent.action == "auth.sign_in")) == clinician.id
+    assert (
+        db.session.scalar(select(AuditEvent.actor_id).where(AuditEvent.action == "auth.sign_in"))
+        == clinician.id
+    )
 
 
 def test_unknown_account_and_wrong_password_get_the_same_answer(client, clinician):

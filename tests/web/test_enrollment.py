@@ -25,7 +25,12 @@ def world(app):
 
 
 def admit(client, world, headers=None, **fields):
-    data = {"first_name": "Rosa", "last_name": "Diaz", "started_on": world["program"].today().isoformat(), **fields}
+    data = {
+        "first_name": "Rosa",
+        "last_name": "Diaz",
+        "started_on": world["program"].today().isoformat(),
+        **fields,
+    }
     return client.post(f"/cohorts/{world['cohort'].id}/admit", data=data, headers=headers or {})
 
 
@@ -48,7 +53,9 @@ def test_roster_fragment_for_htmx(world, login):
 
 
 def test_admitting_a_client_with_htmx_returns_a_fresh_form_and_refreshes_the_roster(world, login):
-    response = admit(login(world["case_manager"]), world, headers={"HX-Request": "true", "HX-Target": "admit"})
+    response = admit(
+        login(world["case_manager"]), world, headers={"HX-Request": "true", "HX-Target": "admit"}
+    )
     assert response.status_code == 200
     assert response.headers["HX-Trigger"] == "roster-changed"
     assert response.text.lstrip().startswith('<section id="admit"')
@@ -111,7 +118,9 @@ def test_ending_an_enrollment_needs_a_reason(world, login):
     response = client.post(url, data={"reason": "", "ended_on": world["program"].today().isoformat()})
     assert response.status_code == 422
     assert "Choose why the enrollment ends." in response.text
-    response = client.post(url, data={"reason": "stepped_down", "ended_on": world["program"].today().isoformat()})
+    response = client.post(
+        url, data={"reason": "stepped_down", "ended_on": world["program"].today().isoformat()}
+    )
     assert response.status_code == 303
     db.session.expire_all()
     assert db.session.get(Enrollment, enrollment.id).end_reason == "stepped_down"

@@ -8,7 +8,11 @@ from iop.models import Amendment, Attendance, GroupSession
 from tests.factories import make_cohort, make_enrollment, make_program, make_session, make_user
 
 HTMX = {"HX-Request": "true", "HX-Target": "note"}
-NOTE = {"topic": "Distress tolerance", "interventions": "Taught TIPP skills.", "observations": "Engaged group."}
+NOTE = {
+    "topic": "Distress tolerance",
+    "interventions": "Taught TIPP skills.",
+    "observations": "Engaged group.",
+}
 
 
 @pytest.fixture

@@ -33,7 +33,9 @@ def build_cohort(members: int):
     clinician = make_user("clinician", programs=[program])
     today = program.today()
     enrollments = [make_enrollment(cohort, started_on=today - timedelta(days=20)) for _ in range(members)]
-    sessions = [make_session(cohort, day=today - timedelta(days=offset), status="held") for offset in (0, 2, 4, 7, 9)]
+    sessions = [
+        make_session(cohort, day=today - timedelta(days=offset), status="held") for offset in (0, 2, 4, 7, 9)
+    ]
     db.session.add_all(
         Attendance(
             session_id=s.id,

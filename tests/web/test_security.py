@@ -84,8 +84,12 @@ def test_session_cookie_is_httponly_samesite_and_secure_outside_the_demo(make_ap
 def test_htmx_is_configured_by_its_meta_tag_without_eval_or_script_tags(client):
     page = client.get("/auth/login").text
     config = re.search(r'<meta name="htmx-config" content=\'([^\']+)\'', page).group(1)
-    for setting in ('"allowEval": false', '"allowScriptTags": false', '"includeIndicatorStyles": false',
-                    '"historyCacheSize": 0'):
+    for setting in (
+        '"allowEval": false',
+        '"allowScriptTags": false',
+        '"includeIndicatorStyles": false',
+        '"historyCacheSize": 0',
+    ):
         assert setting in config
 
 

@@ -82,7 +82,9 @@ def end(enrollment_id: int):
     form = EndEnrollmentForm()
     if form.validate():
         try:
-            end_enrollment(enrollment, ended_on=form.ended_on.data, reason=form.reason.data)
+            end_enrollment(
+                enrollment, ended_on=form.ended_on.data, reason=form.reason.data, actor=current_user
+            )
         except EnrollmentError as error:
             form.form_errors.append(str(error))
         else:

@@ -137,6 +137,7 @@ def members_on(client_plans: list[ClientPlan], cohort: str, day: date) -> list[C
 
 
 def _weighted(rng: random.Random, weights: Mapping) -> object:
+    """One key of the mapping, drawn with its value as weight."""
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
@@ -196,6 +197,7 @@ def _date_of_birth(rng: random.Random, population: str, admitted: date) -> date:
 def _plan_admissions(
     rng: random.Random, clients: int, weeks: int, todays: Mapping[str, date], calendars: dict[str, list[date]]
 ) -> list[ClientPlan]:
+    """Every client with a name, a date of birth, a persona and a staggered admission to one cohort."""
     names = iter(_names(rng, clients))
     personas = iter(_personas(rng, clients))
     plans: list[ClientPlan] = []

@@ -106,10 +106,12 @@ def record_attendance(
     if group_session.status == "scheduled":
         group_session.status = "held"
     try:
-        db.session.flush()
+        # A savepoint, so losing a race undoes only this row, not the caller's other work.
+        with db.session.begin_nested():
+            db.session.flush()
     except (IntegrityError, StaleDataError):
         # Another editor inserted or updated the row between our read and our write.
-        db.session.rollback()
+        db.session.expire_all()
         raise AttendanceConflict(
             db.session.scalar(
                 select(Attendance).where(
@@ -133,6 +135,7 @@ def record_attendance(
         "attendance",
         row.id,
         enrollment.client_id,
+        actor_id=actor.id,
         details={"session_id": group_session.id, "before": before, "after": describe(row)},
     )
     return row
@@ -181,5 +184,6 @@ def mark_all_present(group_session: GroupSession, enrollments: list[Enrollment],
         "group_session",
         group_session.id,
         [enrollment.client_id for enrollment in missing],
+        actor_id=actor.id,
     )
     return len(rows)

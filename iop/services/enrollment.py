@@ -39,12 +39,13 @@ def admit_client(
         "enrollment",
         enrollment.id,
         client.id,
+        actor_id=actor.id,
         details={"cohort_id": cohort.id, "started_on": started_on},
     )
     return enrollment
 
 
-def end_enrollment(enrollment: Enrollment, *, ended_on: date, reason: str) -> None:
+def end_enrollment(enrollment: Enrollment, *, ended_on: date, reason: str, actor: User | None = None) -> None:
     """End an enrollment on a date: the client is no longer on rosters from that date."""
     if reason not in END_REASONS:
         raise EnrollmentError("Choose why the enrollment ends.")
@@ -60,6 +61,7 @@ def end_enrollment(enrollment: Enrollment, *, ended_on: date, reason: str) -> No
         "enrollment",
         enrollment.id,
         enrollment.client_id,
+        actor_id=actor.id if actor else None,
         details={"ended_on": ended_on, "reason": reason},
     )
 
@@ -72,7 +74,7 @@ def transfer_client(enrollment: Enrollment, target: Cohort, *, effective_on: dat
         raise EnrollmentError("Transfers stay within the program.")
     if target.admission == "closed":
         raise EnrollmentError("That cohort is closed to new admissions.")
-    end_enrollment(enrollment, ended_on=effective_on, reason="transferred")
+    end_enrollment(enrollment, ended_on=effective_on, reason="transferred", actor=actor)
     new = Enrollment(
         client_id=enrollment.client_id, cohort=target, started_on=effective_on, created_by_id=actor.id
     )
@@ -83,6 +85,7 @@ def transfer_client(enrollment: Enrollment, target: Cohort, *, effective_on: dat
         "enrollment",
         new.id,
         enrollment.client_id,
+        actor_id=actor.id,
         details={"from_cohort_id": enrollment.cohort_id, "to_cohort_id": target.id, "on": effective_on},
     )
     return new

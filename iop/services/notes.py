@@ -64,7 +64,12 @@ def save_note(
     db.session.flush()
     action = "note.amend" if group_session.is_signed else "note.save"
     record_events(
-        action, "group_session", group_session.id, client_ids or [None], details={"fields": sorted(changes)}
+        action,
+        "group_session",
+        group_session.id,
+        client_ids or [None],
+        actor_id=actor.id,
+        details={"fields": sorted(changes)},
     )
     return True
 
@@ -96,4 +101,4 @@ def sign_note(
     if group_session.status == "scheduled":
         group_session.status = "held"
     db.session.flush()
-    record_events("note.sign", "group_session", group_session.id, client_ids or [None])
+    record_events("note.sign", "group_session", group_session.id, client_ids or [None], actor_id=actor.id)

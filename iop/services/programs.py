@@ -23,7 +23,7 @@ def create_program(
     db.session.add(program)
     actor.programs.append(program)
     db.session.flush()
-    record_event("program.create", "program", program.id, details={"name": program.name})
+    record_event("program.create", "program", program.id, actor_id=actor.id, details={"name": program.name})
     return program
 
 

@@ -6,19 +6,43 @@ function rowStateFor(element) {
   return row ? row.querySelector(".row-state") : null;
 }
 
+function showRowState(element, text, state) {
+  const rowState = rowStateFor(element);
+  if (rowState) {
+    rowState.textContent = text;
+    rowState.className = "row-state is-" + state;
+  }
+}
+
 // A save that never reached the server must not look saved.
 document.addEventListener("htmx:sendError", function (event) {
-  const state = rowStateFor(event.detail.elt);
-  if (state) {
-    state.textContent = "Not saved: no connection. Try again.";
-    state.className = "row-state is-error";
-  }
+  showRowState(event.detail.elt, "Not saved: no connection. Try again.", "error");
+});
+
+// Nor one the server turned down without a row of its own (expired form, server error): the reason
+// is shown at the top of the page.
+document.addEventListener("htmx:responseError", function (event) {
+  showRowState(event.detail.elt, "Not saved. See the message at the top of the page.", "error");
 });
 
 document.addEventListener("htmx:beforeRequest", function (event) {
-  const state = rowStateFor(event.detail.elt);
-  if (state) {
-    state.textContent = "Saving…";
-    state.className = "row-state is-saving";
+  showRowState(event.detail.elt, "Saving…", "saving");
+});
+
+// A successful save sends back only the parts of the row that changed, so the marks of an earlier
+// refused or conflicting save are cleared here. (The event reaches us from the nearest element still
+// on the page when the trigger itself was swapped out.)
+document.addEventListener("htmx:afterRequest", function (event) {
+  const row = event.target.closest ? event.target.closest(".attendance-row") : null;
+  if (!row || event.detail.xhr.status !== 200) {
+    return;
   }
+  row.classList.remove("is-error", "is-conflict");
+  row.querySelectorAll(".field-error").forEach(function (message) {
+    message.remove();
+  });
+  row.querySelectorAll("[aria-invalid]").forEach(function (field) {
+    field.removeAttribute("aria-invalid");
+    field.removeAttribute("aria-describedby");
+  });
 });

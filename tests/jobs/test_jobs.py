@@ -1,5 +1,6 @@
 """Jobs: in-process without Redis, through RQ with it; the tick is idempotent."""
 
+import signal
 from datetime import timedelta
 
 from redis import Redis
@@ -44,8 +45,18 @@ def test_with_redis_the_job_goes_to_rq_and_a_worker_runs_it(make_app, redis_url)
         queue = Queue(QUEUE_NAME, connection=Redis.from_url(redis_url))
         assert queue.count == 1
         assert session_count() == 0
-        SimpleWorker([queue], connection=queue.connection).work(burst=True)
+        run_worker_burst(queue)
         assert session_count() > 0
+
+
+def run_worker_burst(queue: Queue) -> None:
+    """Run an RQ worker until the queue is empty, then give the test process its signal handlers back."""
+    saved = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    finally:
+        for number, handler in saved.items():
+            signal.signal(number, handler)
 
 
 def test_redis_down_keeps_the_app_working_and_reports_not_queued(make_app):

@@ -37,6 +37,10 @@ def seed_demo(clients: int, weeks: int, seed: int, if_empty: bool):
     from iop.demo import seed_demo_clinic
     from iop.models import Program
 
+    if not current_app.config["IOP_DEMO"]:
+        raise click.ClickException(
+            "seed-demo only runs with IOP_DEMO=1: the demo accounts share a known password."
+        )
     if if_empty and db.session.scalar(select(Program.id).limit(1)) is not None:
         click.echo("database already has data; demo seed skipped")
         return

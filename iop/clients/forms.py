@@ -2,11 +2,12 @@
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired
 
 from iop.models import END_REASONS
 
-ENDING_REASONS = [(key, label) for key, label in END_REASONS.items() if key != "transferred"]
+ENDING_REASONS = [SelectChoice(key, label) for key, label in END_REASONS.items() if key != "transferred"]
 
 
 class TransferForm(FlaskForm):
@@ -17,7 +18,7 @@ class TransferForm(FlaskForm):
 class EndEnrollmentForm(FlaskForm):
     reason = SelectField(
         "Reason",
-        choices=[("", "Choose…"), *ENDING_REASONS],
+        choices=[SelectChoice("", "Choose…"), *ENDING_REASONS],
         validators=[DataRequired(message="Choose why the enrollment ends.")],
     )
     ended_on = DateField("Effective date", validators=[DataRequired(message="Enter the date.")])

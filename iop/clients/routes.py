@@ -3,6 +3,7 @@
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from iop.clients.forms import EndEnrollmentForm, TransferForm
 from iop.extensions import db
@@ -27,7 +28,9 @@ def _transfer_form(client: Client, formdata=None) -> TransferForm:
         .order_by(Cohort.name)
     )
     current = _open_enrollment(client)
-    form.cohort_id.choices = [(c.id, c.name) for c in cohorts if not current or c.id != current.cohort_id]
+    form.cohort_id.choices = [
+        SelectChoice(c.id, c.name) for c in cohorts if not current or c.id != current.cohort_id
+    ]
     return form
 
 

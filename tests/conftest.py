@@ -92,15 +92,11 @@ def _empty_database() -> None:
             conn.execute(text("SET LOCAL lock_timeout = '10s'"))
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
             return
-        triggers = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")).all()
-        for name, _ in triggers:
-            conn.execute(text(f'DROP TRIGGER "{name}"'))
-        for table in tables:
-            conn.execute(text(f'DELETE FROM "{table}"'))
-        if _has_sequence(conn):
-            conn.execute(text("DELETE FROM sqlite_sequence"))
-        for _, sql in triggers:
-            conn.execute(text(sql))
+        with services.audit_triggers_disabled(conn):
+            for table in tables:
+                conn.execute(text(f'DELETE FROM "{table}"'))
+            if _has_sequence(conn):
+                conn.execute(text("DELETE FROM sqlite_sequence"))
 
 
 def _has_sequence(conn) -> bool:

@@ -11,6 +11,7 @@ from iop.extensions import db
 from iop.models import AuditEvent
 from iop.services.audit import record_event, verify_chain
 from tests.factories import make_cohort, make_enrollment, make_program, make_session, make_user, sign_in
+from tests.services import audit_triggers_disabled
 
 
 @pytest.fixture
@@ -150,15 +151,5 @@ def test_flask_audit_verify_exits_non_zero_on_tampering(app):
 def _tamper(statement: str) -> None:
     """What an attacker with database access would do: step around the append-only trigger."""
     db.session.remove()
-    with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("ALTER TABLE audit_events DISABLE TRIGGER USER"))
-            conn.execute(text(statement))
-            conn.execute(text("ALTER TABLE audit_events ENABLE TRIGGER USER"))
-        else:
-            triggers = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")).all()
-            for name, _ in triggers:
-                conn.execute(text(f'DROP TRIGGER "{name}"'))
-            conn.execute(text(statement))
-            for _, sql in triggers:
-                conn.execute(text(sql))
+    with db.engine.begin() as conn, audit_triggers_disabled(conn):
+        conn.execute(text(statement))

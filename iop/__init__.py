@@ -53,12 +53,19 @@ def _check_secret_key(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from iop.admin.routes import bp as admin_bp
+    from iop.alerts.routes import bp as alerts_bp
     from iop.api.routes import bp as api_bp
     from iop.auth.routes import bp as auth_bp
     from iop.clients.routes import bp as clients_bp
     from iop.cohorts.routes import bp as cohorts_bp
+    from iop.goals.routes import bp as goals_bp
     from iop.home.routes import bp as home_bp
+    from iop.medications.routes import bp as medications_bp
     from iop.sessions.routes import bp as sessions_bp
+    from iop.symptoms.routes import bp as symptoms_bp
 
-    for blueprint in (auth_bp, home_bp, cohorts_bp, sessions_bp, clients_bp, admin_bp, api_bp):
+    for blueprint in (auth_bp, home_bp, cohorts_bp, sessions_bp, clients_bp, admin_bp, api_bp, alerts_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(symptoms_bp)
+    app.register_blueprint(goals_bp)
+    app.register_blueprint(medications_bp)

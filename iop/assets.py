@@ -9,7 +9,7 @@ from iop.extensions import assets
 BUNDLES = {
     "app_css": Bundle("@picocss/pico/css/pico.min.css", "css/app.css", output="gen/app.css"),
     "app_js": Bundle("htmx.org/dist/htmx.min.js", "js/app.js", output="gen/app.js"),
-    "charts_js": Bundle("chart.js/dist/chart.umd.js", output="gen/charts.js"),
+    "charts_js": Bundle("chart.js/dist/chart.umd.js", "js/charts.js", output="gen/charts.js"),
 }
 
 

@@ -100,12 +100,13 @@ def scheduler():
     """Run the clock: RQ's cron fires the hourly tick. Run exactly one (a duplicate does no harm)."""
     from rq.cron import CronScheduler
 
-    from iop.jobs import QUEUE_NAME, hourly_tick, redis_connection
+    from iop.jobs import QUEUE_NAME, escalation_tick, hourly_tick, redis_connection
 
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("REDIS_URL is not set; without Redis the tick runs in-process.")
     cron = CronScheduler(connection=redis_connection())
     cron.register(hourly_tick, QUEUE_NAME, cron="5 * * * *", name="hourly-tick")
+    cron.register(escalation_tick, QUEUE_NAME, cron="*/5 * * * *", name="escalation-tick")
     db.engine.dispose()
     cron.start()
 

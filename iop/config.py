@@ -58,5 +58,7 @@ DEFAULTS = {
     "IOP_LOGIN_MAX_FAILURES_PER_IP": 30,
     "IOP_LOGIN_FAILURE_WINDOW": timedelta(minutes=15),
     "IOP_SESSION_HORIZON_WEEKS": 4,
+    # How often open pages ask for new safety alerts (the badge poll does not extend the idle timeout).
+    "IOP_ALERT_POLL_SECONDS": 60,
     "MAX_CONTENT_LENGTH": 1 * 1024 * 1024,
 }

@@ -72,7 +72,30 @@ def hourly_tick() -> int:
 
     added = extend_session_horizon(current_app.config["IOP_SESSION_HORIZON_WEEKS"])
     db.session.commit()
+    escalation_tick()
     return added
+
+
+@with_app_context
+def escalation_tick() -> int:
+    """Escalate alerts left unacknowledged past the window; the scheduler runs it every 5 minutes."""
+    from iop.extensions import db
+    from iop.services.alerts import escalate_overdue_alerts
+
+    escalated = escalate_overdue_alerts()
+    db.session.commit()
+    return escalated
+
+
+@with_app_context
+def escalate_alert(alert_id: int) -> int:
+    """Escalate one alert if it is still open past the window; a no-op before then (the tick catches it)."""
+    from iop.extensions import db
+    from iop.services.alerts import escalate_overdue_alerts
+
+    escalated = escalate_overdue_alerts(alert_ids=[alert_id])
+    db.session.commit()
+    return escalated
 
 
 _last_in_process_tick = 0.0

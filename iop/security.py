@@ -137,7 +137,9 @@ def unauthorized():
         expired=1 if g.get("session_expired") else None,
     )
     if htmx:
-        return htmx_response("", 401, redirect=url_for("auth.login"))
+        return htmx_response(
+            "", 401, redirect=url_for("auth.login", expired=1 if g.get("session_expired") else None)
+        )
     if request.path.startswith("/api/"):
         return {"error": "authentication required"}, 401
     return redirect(login_url)
@@ -167,6 +169,8 @@ def _security_headers(response):
 
 
 def _error_page(status: int, title: str, message: str):
+    if request.path.startswith("/api/"):
+        return {"error": title}, status
     if htmx:
         return htmx_response(
             render_template("errors/_message.html", title=title, message=message),
@@ -195,6 +199,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
+        # A token fails after sign-out too: then the honest answer is "sign in again", not "reload".
+        if not current_user.is_authenticated and request.endpoint not in ("auth.login", "auth.mfa"):
+            return unauthorized()
         return _error_page(
             400,
             "This form has expired",

@@ -55,4 +55,10 @@ def init_app(app: Flask) -> None:
         ABSENT_STATUSES=models.ABSENT_STATUSES,
         ROLE_LABELS=models.ROLE_LABELS,
         END_REASONS=models.END_REASONS,
+        severity_label=severity_label,
     )
+
+
+def severity_label(instrument, key: str | None) -> str:
+    """The label of a severity band key of an instrument ("Moderately severe")."""
+    return next((band.label for band in instrument.bands if band.key == key), key or "")

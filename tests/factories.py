@@ -128,3 +128,91 @@ def sign_in(client, user: User) -> None:
     with client.session_transaction() as flask_session:
         flask_session.clear()
         flask_session["sid"] = token
+
+
+def make_custom_instrument(program: Program, key: str = "resilience", **overrides):
+    """A three-item 0–4 instrument (totals 0–12), higher is better, with two bands, stored for the program."""
+    from iop.services.custom_instruments import InstrumentDefinition, create_custom_instrument
+
+    actor = overrides.pop("actor", None) or make_user("admin", programs=[program])
+    values = {
+        "key": key,
+        "name": "Resilience check",
+        "items": ["I bounced back after setbacks", "I asked for help when I needed it", "I kept my routines"],
+        "scale_min": 0,
+        "scale_max": 4,
+        "option_labels": ["Never", "Rarely", "Sometimes", "Often", "Always"],
+        "higher_is_better": True,
+        "reliable_change": 3,
+        "bands": [("low", "Low", 0, 5), ("high", "High", 6, 12)],
+    } | overrides
+    row = create_custom_instrument(program, InstrumentDefinition(**values), actor)
+    db.session.commit()
+    return row
+
+
+def make_goal(client: Client, actor: User, title: str = "Walk to the park twice a week", **kw):
+    """An active goal; pass domain=, target_date= or state= to change it."""
+    from iop.models import Goal
+
+    goal = Goal(
+        client_id=client.id,
+        title=title,
+        domain=kw.pop("domain", "daily_functioning"),
+        created_by_id=actor.id,
+        **kw,
+    )
+    db.session.add(goal)
+    db.session.commit()
+    return goal
+
+
+def make_medication(
+    client: Client,
+    actor: User,
+    name: str = "Sertraline",
+    dose: str = "50 mg",
+    doses_per_day: int = 1,
+    started_on: date | None = None,
+    ended_on: date | None = None,
+    prescriber: str = "",
+):
+    """A medication prescribed since `started_on` (default: 30 days ago in program time)."""
+    from iop.models import Medication
+
+    medication = Medication(
+        client_id=client.id,
+        name=name,
+        dose=dose,
+        doses_per_day=doses_per_day,
+        started_on=started_on or client.program.today() - timedelta(days=30),
+        ended_on=ended_on,
+        prescriber=prescriber,
+        created_by_id=actor.id,
+    )
+    db.session.add(medication)
+    db.session.commit()
+    return medication
+
+
+def log_doses(medication, actor: User, statuses: dict[date, str]) -> None:
+    """Dose-log rows for a medication, one per day: {day: "taken" | "partial" | "missed" | "refused"}."""
+    from iop.models import DoseLog
+
+    db.session.add_all(
+        DoseLog(medication_id=medication.id, day=day, status=status, recorded_by_id=actor.id)
+        for day, status in statuses.items()
+    )
+    db.session.commit()
+
+
+def make_fill(medication, actor: User, filled_on: date, days_supply: int):
+    """A pharmacy fill of the medication."""
+    from iop.models import Fill
+
+    fill = Fill(
+        medication_id=medication.id, filled_on=filled_on, days_supply=days_supply, recorded_by_id=actor.id
+    )
+    db.session.add(fill)
+    db.session.commit()
+    return fill

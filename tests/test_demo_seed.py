@@ -9,10 +9,31 @@ import pytest
 from sqlalchemy import func, select
 
 from iop import create_app
+from iop.clinical.change import classify
 from iop.demo import plan_clinic, seed_demo_clinic
 from iop.demo.content import ADOLESCENT, ADULT
 from iop.extensions import db
-from iop.models import Attendance, AuditEvent, Client, Cohort, Enrollment, GroupSession, Program, User
+from iop.models import (
+    Alert,
+    AssessmentResponse,
+    Attendance,
+    AuditEvent,
+    Client,
+    Cohort,
+    CustomInstrument,
+    DoseLog,
+    Enrollment,
+    ExposureEvent,
+    Fill,
+    Goal,
+    GoalRating,
+    GroupSession,
+    Medication,
+    Program,
+    SideEffect,
+    SymptomEvent,
+    User,
+)
 from iop.services.audit import verify_chain
 from iop.services.passwords import verify_password
 from tests.conftest import TEST_CONFIG, _empty_database
@@ -83,6 +104,29 @@ def test_the_plan_holds_together_whatever_day_today_is(weekday):
     assert all(stint.started_on <= today for c in plan.clients for stint in c.stints)
     assert all(stint.ended_on <= today for c in plan.clients for stint in c.stints if stint.ended_on)
     assert any(c.session_date < today for c in plan.cancellations)
+
+
+@pytest.mark.parametrize("seed", [1, 2, SEED, 2026])
+def test_the_plan_has_exactly_one_recent_item_9_answer_and_one_older_acknowledged_one(seed):
+    plan = plan_clinic(seed, 30, 6, todays(A_WEDNESDAY))
+    flagged = [a for a in plan.measures.assessments if a.instrument == "phq9" and a.answers[8] > 0]
+    recent = [a for a in flagged if a.administered_on > A_WEDNESDAY - timedelta(days=7)]
+    assert len(recent) == 1 and recent[0].acknowledge_note is None
+    assert [a.acknowledge_note is not None for a in flagged if a not in recent] == [True]
+    assert all(a.administered_on <= A_WEDNESDAY for a in plan.measures.assessments)
+
+
+@pytest.mark.parametrize("seed", [1, 2, SEED, 2026])
+def test_planned_trajectories_include_reliable_improvement_and_deterioration(seed):
+    plan = plan_clinic(seed, 30, 6, todays(A_WEDNESDAY))
+    totals: dict[tuple[int, str], list[int]] = {}
+    for a in plan.measures.assessments:
+        if a.instrument in ("phq9", "gad7"):
+            totals.setdefault((a.client_key, a.instrument), []).append(sum(a.answers))
+    changes = [classify(key[1], series[0], series[-1]) for key, series in totals.items()]
+    assert any(c.reliable_improvement for c in changes) and any(c.reliable_deterioration for c in changes)
+    assert any(c.remission for c in changes)
+    assert Counter(plan.measures.trajectories.values())["improving"] > len(plan.clients) / 2
 
 
 def test_the_plan_admits_on_a_rolling_basis():
@@ -215,8 +259,126 @@ def test_the_database_is_the_plan_written_out(demo):
     assert [tuple(row) for row in stored] == planned
 
 
+def test_one_recent_item_9_answer_left_an_open_safety_alert_and_an_older_one_was_acknowledged(demo):
+    alerts = db.session.scalars(select(Alert).order_by(Alert.id)).all()
+    assert all(alert.kind == "suicide_risk" for alert in alerts)
+    open_alerts = [alert for alert in alerts if alert.is_open]
+    assert len(open_alerts) == 1
+    response = open_alerts[0].response
+    assert response.instrument == "phq9" and response.answers[8] == 1 and "suicide_risk" in response.flags
+    today = response.client.program.today()
+    assert today - timedelta(days=7) < response.administered_on <= today
+    acknowledged = [alert for alert in alerts if not alert.is_open]
+    assert len(acknowledged) == 1
+    assert "Safety plan reviewed" in acknowledged[0].acknowledgement_note
+    assert acknowledged[0].acknowledged_by.has_role("clinician")
+    assert acknowledged[0].response.administered_on < response.administered_on
+    flagged = db.session.scalars(
+        select(AssessmentResponse).where(AssessmentResponse.flags_text.contains("suicide_risk"))
+    ).all()
+    assert sorted(r.id for r in flagged) == sorted(alert.response_id for alert in alerts)
+
+
+def test_weekly_questionnaires_follow_believable_trajectories(demo):
+    series: dict[tuple[int, str], list[AssessmentResponse]] = {}
+    responses = db.session.scalars(
+        select(AssessmentResponse).order_by(AssessmentResponse.administered_on, AssessmentResponse.id)
+    )
+    for response in responses:
+        series.setdefault((response.client_id, response.instrument), []).append(response)
+    clients = db.session.scalars(select(Client)).all()
+    for client in clients:
+        assert (client.id, "phq9") in series and (client.id, "gad7") in series, client.full_name
+    changes = [
+        classify(instrument, rows[0].total, rows[-1].total)
+        for (_, instrument), rows in series.items()
+        if instrument in ("phq9", "gad7")
+    ]
+    assert any(change.reliable_improvement for change in changes)
+    assert any(change.reliable_deterioration for change in changes)
+    assert any(change.response or change.remission for change in changes)
+    sources = Counter(rows[i].source for rows in series.values() for i in range(len(rows)))
+    assert sources["self_report"] > sources["clinician"] > 0
+    for rows in series.values():
+        days = [row.administered_on for row in rows]
+        gaps = {later - earlier for earlier, later in zip(days, days[1:], strict=False)}
+        assert gaps <= {timedelta(days=7)}
+
+
+def test_the_adult_program_has_a_resilience_check_with_responses(demo):
+    instrument = db.session.scalar(select(CustomInstrument).where(CustomInstrument.key == "resilience"))
+    assert instrument is not None and instrument.program.name == ADULT
+    assert instrument.higher_is_better and instrument.reliable_change == 4
+    assert (instrument.scale_min, instrument.scale_max) == (1, 5)
+    responses = db.session.scalars(
+        select(AssessmentResponse).where(AssessmentResponse.instrument == "resilience")
+    ).all()
+    assert len({r.client_id for r in responses}) >= 2
+    assert all(r.client.program_id == instrument.program_id for r in responses)
+    assert all(6 <= r.total <= 30 and len(r.answers) == 6 for r in responses)
+    assert {r.severity for r in responses} <= {"low", "normal", "high"}
+
+
+def test_most_clients_have_rated_goals_one_achieved_and_one_dropped(demo):
+    goals = db.session.scalars(select(Goal)).all()
+    assert len({goal.client_id for goal in goals}) >= CLIENTS / 2
+    assert all(goal.ratings for goal in goals)
+    assert Counter(goal.state for goal in goals)["achieved"] == 1
+    assert Counter(goal.state for goal in goals)["dropped"] == 1
+    achieved = next(goal for goal in goals if goal.state == "achieved")
+    levels = [rating.level for rating in sorted(achieved.ratings, key=lambda r: r.rated_on)]
+    assert levels[-1] > levels[0]
+
+
+def test_medicated_clients_have_dose_logs_fills_and_some_side_effects(demo):
+    medications = db.session.scalars(select(Medication)).all()
+    assert len({m.client_id for m in medications}) == round(CLIENTS * 2 / 3)
+    logged = set(db.session.scalars(select(DoseLog.medication_id).distinct()))
+    for client_id in {m.client_id for m in medications}:
+        assert logged & {m.id for m in medications if m.client_id == client_id}, client_id
+    assert set(db.session.scalars(select(Fill.medication_id).distinct())) == {m.id for m in medications}
+    taken: dict[int, Counter] = {}
+    for client_id, status in db.session.execute(
+        select(Medication.client_id, DoseLog.status).join(DoseLog.medication)
+    ):
+        taken.setdefault(client_id, Counter())[status] += 1
+    rates = [counts["taken"] / counts.total() for counts in taken.values()]
+    assert sum(rate >= 0.75 for rate in rates) > len(rates) / 2 and min(rates) < 0.75
+    assert db.session.scalar(select(func.count()).select_from(SideEffect)) >= 1
+
+
+def test_symptom_counts_and_exposures_show_progress(demo):
+    assert db.session.scalar(select(func.count()).select_from(SymptomEvent)) > 0
+    exposures = db.session.scalars(select(ExposureEvent).order_by(ExposureEvent.done_on)).all()
+    by_situation: dict[tuple[int, str], list[ExposureEvent]] = {}
+    for event in exposures:
+        by_situation.setdefault((event.client_id, event.situation), []).append(event)
+    assert any(
+        rows[0].anxiety_before >= 75 and rows[-1].anxiety_before <= 55 for rows in by_situation.values()
+    )
+    assert all(event.anxiety_after < event.anxiety_before for event in exposures)
+
+
 def test_every_change_is_audited_and_the_chain_verifies(demo):
     actions = Counter(db.session.scalars(select(AuditEvent.action)))
+    measured = {
+        "assessment.record": AssessmentResponse,
+        "goal.rate": GoalRating,
+        "dose.record": DoseLog,
+        "medication.fill": Fill,
+        "exposure.log": ExposureEvent,
+    }
+    for action, model in measured.items():
+        assert actions[action] == db.session.scalar(select(func.count()).select_from(model)), action
+    assert actions["alert.raise"] == 2 and actions["alert.acknowledge"] == 1
+    assert actions["instrument.create"] == 1
+    anonymous = db.session.scalar(
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(AuditEvent.action.in_([*measured, "alert.acknowledge", "goal.create"]))
+        .where(AuditEvent.actor_id.is_(None))
+    )
+    assert anonymous == 0
     assert actions["enrollment.admit"] == CLIENTS
     assert actions["attendance.record"] == db.session.scalar(select(func.count()).select_from(Attendance))
     assert actions["note.sign"] > 0 and actions["session.cancel"] > 0 and actions["user.create"] >= 6

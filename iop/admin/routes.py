@@ -1,12 +1,12 @@
 """Program administration: programs, cohorts with their schedules, staff and roles.
 
-The URL table is here, in one place; the views live in programs.py, cohorts.py and staff.py.
+The URL table is here, in one place; the views live in programs.py, cohorts.py, staff.py and instruments.py.
 Every view is admin-only, and objects load through loaders that 404 outside the admin's programs.
 """
 
 from flask import Blueprint
 
-from iop.admin import cohorts, programs, staff
+from iop.admin import cohorts, instruments, programs, staff
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -21,3 +21,13 @@ bp.add_url_rule("/cohorts/<int:cohort_id>/edit", "edit_cohort", cohorts.edit_coh
 bp.add_url_rule("/staff/", "staff", staff.staff)
 bp.add_url_rule("/staff/new", "new_staff", staff.new_staff, methods=GET_POST)
 bp.add_url_rule("/staff/<int:user_id>/edit", "edit_staff", staff.edit_staff, methods=GET_POST)
+bp.add_url_rule("/programs/<int:program_id>/instruments/", "instruments", instruments.instruments)
+bp.add_url_rule(
+    "/programs/<int:program_id>/instruments/new",
+    "new_instrument",
+    instruments.new_instrument,
+    methods=GET_POST,
+)
+bp.add_url_rule(
+    "/instruments/<int:instrument_id>/edit", "edit_instrument", instruments.edit_instrument, methods=GET_POST
+)

@@ -1,19 +1,24 @@
-"""The client page: who they are, their enrollments, and the case manager's moves."""
+"""The client record: overview, assessments and enrollment tabs, and the case manager's moves."""
 
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from iop.clients import assessments
 from iop.clients.forms import EndEnrollmentForm, TransferForm
+from iop.clients.tabs import render_client_tab
 from iop.extensions import db
-from iop.htmx import render_page
 from iop.models import Client, Cohort
 from iop.permissions import case_manager_required, get_client_or_404, get_enrollment_or_404, staff_required
-from iop.services.audit import record_event
+from iop.services.assessments import client_responses
 from iop.services.enrollment import EnrollmentError, end_enrollment, transfer_client
+from iop.services.progress import client_progress
 
 bp = Blueprint("clients", __name__, url_prefix="/clients")
+bp.add_url_rule(
+    "/<int:client_id>/assessments/new", "new_assessment", assessments.new_assessment, methods=["GET", "POST"]
+)
 
 
 def _open_enrollment(client: Client):
@@ -34,15 +39,13 @@ def _transfer_form(client: Client, formdata=None) -> TransferForm:
     return form
 
 
-def _render(client: Client, *, transfer_form=None, end_form=None, status=200):
-    record_event("client.view", "client", client.id, client.id)
-    db.session.commit()
-    return render_page(
-        "clients/detail.html",
+def _render_enrollment(client: Client, *, transfer_form=None, end_form=None, status=200):
+    return render_client_tab(
+        client,
+        "enrollment",
+        "clients/enrollment.html",
         status=status,
-        client=client,
         current=_open_enrollment(client),
-        today=client.program.today(),
         transfer_form=transfer_form or _transfer_form(client),
         end_form=end_form or EndEnrollmentForm(formdata=None, ended_on=client.program.today()),
     )
@@ -51,8 +54,26 @@ def _render(client: Client, *, transfer_form=None, end_form=None, status=200):
 @bp.get("/<int:client_id>")
 @staff_required
 def detail(client_id: int):
-    """Header and enrollment history of one client."""
-    return _render(get_client_or_404(client_id))
+    """Overview: PHQ-9 / GAD-7 over time with severity bands, weekly hours, participation, adherence."""
+    client = get_client_or_404(client_id)
+    return render_client_tab(client, "overview", "clients/overview.html", progress=client_progress(client))
+
+
+@bp.get("/<int:client_id>/assessments", endpoint="assessments")
+@staff_required
+def assessments_tab(client_id: int):
+    """Every questionnaire response, corrections beside what they supersede."""
+    client = get_client_or_404(client_id)
+    return render_client_tab(
+        client, "assessments", "clients/assessments.html", responses=client_responses(client)
+    )
+
+
+@bp.get("/<int:client_id>/enrollment")
+@staff_required
+def enrollment(client_id: int):
+    """Enrollment history, and the case manager's moves."""
+    return _render_enrollment(get_client_or_404(client_id))
 
 
 @bp.post("/enrollments/<int:enrollment_id>/transfer")
@@ -73,8 +94,8 @@ def transfer(enrollment_id: int):
             flash(
                 f"{client.full_name} moves to {target.name} from {form.effective_on.data:%b %d}.", "success"
             )
-            return redirect(url_for("clients.detail", client_id=client.id), 303)
-    return _render(client, transfer_form=form, status=422)
+            return redirect(url_for("clients.enrollment", client_id=client.id), 303)
+    return _render_enrollment(client, transfer_form=form, status=422)
 
 
 @bp.post("/enrollments/<int:enrollment_id>/end")
@@ -93,5 +114,5 @@ def end(enrollment_id: int):
         else:
             db.session.commit()
             flash("The enrollment has ended.", "success")
-            return redirect(url_for("clients.detail", client_id=enrollment.client_id), 303)
-    return _render(enrollment.client, end_form=form, status=422)
+            return redirect(url_for("clients.enrollment", client_id=enrollment.client_id), 303)
+    return _render_enrollment(enrollment.client, end_form=form, status=422)

@@ -29,6 +29,7 @@ from iop.demo.content import (
     UPCOMING_CANCELLATIONS,
     CohortSpec,
 )
+from iop.demo.measures import MeasuresPlan, plan_measures
 
 UPCOMING_WEEKS = 4
 STEP_DOWN_DAYS = 35
@@ -101,6 +102,7 @@ class ClinicPlan:
     clients: tuple[ClientPlan, ...]
     cancellations: tuple[Cancellation, ...]
     sessions: tuple[SessionPlan, ...]
+    measures: MeasuresPlan
 
 
 def plan_clinic(seed: int, clients: int, weeks: int, today_by_program: Mapping[str, date]) -> ClinicPlan:
@@ -120,8 +122,9 @@ def plan_clinic(seed: int, clients: int, weeks: int, today_by_program: Mapping[s
     )
     cancellations = _plan_cancellations(rng, calendars, today_by_program)
     sessions = _plan_sessions(rng, client_plans, calendars, cancellations, today_by_program)
+    measures = plan_measures(seed, client_plans, today_by_program)
     return ClinicPlan(
-        generate_from, generate_weeks, tuple(client_plans), tuple(cancellations), tuple(sessions)
+        generate_from, generate_weeks, tuple(client_plans), tuple(cancellations), tuple(sessions), measures
     )
 
 

@@ -18,8 +18,29 @@ from iop.demo.content import (
     STAFF,
 )
 from iop.demo.plan import ClinicPlan, SessionPlan, plan_clinic
+from iop.demo.write_measures import write_measures
 from iop.extensions import db
-from iop.models import ROLE_LABELS, Attendance, Client, Cohort, Enrollment, GroupSession, Program, User
+from iop.models import (
+    ROLE_LABELS,
+    Alert,
+    AssessmentResponse,
+    Attendance,
+    Client,
+    Cohort,
+    CustomInstrument,
+    DoseLog,
+    Enrollment,
+    ExposureEvent,
+    Fill,
+    Goal,
+    GoalRating,
+    GroupSession,
+    Medication,
+    Program,
+    SideEffect,
+    SymptomEvent,
+    User,
+)
 from iop.services.accounts import create_staff_user
 from iop.services.attendance import AttendanceInput, record_attendance
 from iop.services.audit import record_event
@@ -52,6 +73,8 @@ def seed_demo_clinic(clients: int = 30, weeks: int = 6, seed: int = 2026) -> str
         actor = staff_by_id[group_session.facilitator_id]
         _record_rows(group_session, session_plan, enrollments, actor)
         _write_note(group_session, session_plan, actor)
+    clients_by_key = {key: rows[0].client for key, rows in enrollments.items()}
+    write_measures(plan.measures, clients_by_key, programs, staff)
     return summary(seed)
 
 
@@ -220,6 +243,13 @@ def summary(seed: int) -> str:
         + ", ".join(f"{sessions.get(status, 0)} {status}" for status in ("held", "cancelled", "scheduled"))
         + f"; {_count(GroupSession, GroupSession.signed_at.is_not(None))} signed)",
         f"  attendance  {_count(Attendance)} rows",
+        f"  measures    {_count(AssessmentResponse)} questionnaires, {_count(CustomInstrument)} custom "
+        f"instrument; safety alerts {_count(Alert, Alert.acknowledged_at.is_(None))} open, "
+        f"{_count(Alert, Alert.acknowledged_at.is_not(None))} acknowledged",
+        f"  goals       {_count(Goal)} with {_count(GoalRating)} ratings",
+        f"  medication  {_count(Medication)} medications, {_count(DoseLog)} dose logs, {_count(Fill)} fills, "
+        f"{_count(SideEffect)} side effects",
+        f"  symptoms    {_count(SymptomEvent)} symptom counts, {_count(ExposureEvent)} exposure exercises",
         f"Demo sign-ins (password {PASSWORD}):",
     ]
     for user in db.session.scalars(select(User).order_by(User.id)):

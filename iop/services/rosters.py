@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from iop.clinical.attendance import AttendanceSummary, ScheduledSession, summarise
+from iop.clinical.instruments import Instrument, get_instrument
 from iop.extensions import db
-from iop.models import Amendment, Attendance, Client, Cohort, Enrollment, GroupSession, User
+from iop.models import (
+    Alert,
+    Amendment,
+    AssessmentResponse,
+    Attendance,
+    Client,
+    Cohort,
+    Enrollment,
+    GroupSession,
+    User,
+)
+from iop.services.medication import AdherenceSummary, adherence_summaries
 
 ROSTER_WINDOW_DAYS = 14
 
@@ -66,6 +79,18 @@ class RosterEntry:
     enrollment: Enrollment
     week_in_program: int
     attendance: AttendanceSummary
+    open_alerts: int = 0
+    # Latest PHQ-9 / GAD-7 by instrument key; corrections count, what they superseded does not.
+    latest_scores: dict[str, LatestScore] = field(default_factory=dict)
+    adherence: AdherenceSummary | None = None
+
+
+@dataclass(frozen=True)
+class LatestScore:
+    instrument: Instrument
+    total: int
+    severity: str | None
+    administered_on: date
 
 
 @dataclass
@@ -79,7 +104,10 @@ class CohortOverview:
 
 def cohort_overview(cohort: Cohort, today: date, past_days: int = 28, ahead_days: int = 14) -> CohortOverview:
     """The cohort page: roster with week in program and two-week attendance, and its sessions."""
-    members = db.session.scalars(members_on(cohort.id, today)).all()
+    rows = db.session.execute(
+        members_on(cohort.id, today).add_columns(_first_admission(cohort.program_id), _open_alert_count())
+    ).all()
+    members = [row[0] for row in rows]
     sessions = db.session.scalars(
         select(GroupSession)
         .where(
@@ -94,20 +122,25 @@ def cohort_overview(cohort: Cohort, today: date, past_days: int = 28, ahead_days
         s for s in sessions if window_start <= s.session_date <= today and s.status != "cancelled"
     ]
     minutes = _attended_minutes([s.id for s in window_sessions])
-    first_admitted = _first_admission([m.client_id for m in members], cohort.program_id)
+    client_ids = [m.client_id for m in members]
+    scores = latest_scores(client_ids)
+    adherence = adherence_summaries(client_ids, window_start, today)
     roster = []
-    for member in members:
+    for member, started, open_alerts in rows:
         scheduled = [
             ScheduledSession(s.session_date, s.duration_minutes, minutes.get((s.id, member.id)))
             for s in window_sessions
             if member.is_active_on(s.session_date)
         ]
-        started = first_admitted.get(member.client_id, member.started_on)
+        started = started or member.started_on
         roster.append(
             RosterEntry(
                 member,
                 week_in_program=max(1, (today - started).days // 7 + 1),
                 attendance=summarise(scheduled, window_start, today),
+                open_alerts=open_alerts,
+                latest_scores=scores.get(member.client_id, {}),
+                adherence=adherence.get(member.client_id),
             )
         )
     return CohortOverview(
@@ -130,17 +163,59 @@ def _attended_minutes(session_ids: list[int]) -> dict[tuple[int, int], int]:
     return {(session_id, enrollment_id): minutes for session_id, enrollment_id, minutes in rows}
 
 
-def _first_admission(client_ids: list[int], program_id: int) -> dict[int, date]:
+def _first_admission(program_id: int):
     """Week in program counts from the first admission to the program, across transfers."""
+    earlier = aliased(Enrollment)
+    return (
+        select(func.min(earlier.started_on))
+        .join(Cohort, Cohort.id == earlier.cohort_id)
+        .where(earlier.client_id == Enrollment.client_id, Cohort.program_id == program_id)
+        .scalar_subquery()
+    )
+
+
+def _open_alert_count():
+    return (
+        select(func.count(Alert.id))
+        .where(Alert.client_id == Enrollment.client_id, Alert.acknowledged_at.is_(None))
+        .scalar_subquery()
+    )
+
+
+def latest_scores(client_ids: list[int], instruments=("phq9", "gad7")) -> dict[int, dict[str, LatestScore]]:
+    """Each client's latest standing response per instrument, in one query."""
     if not client_ids:
         return {}
-    rows = db.session.execute(
-        select(Enrollment.client_id, func.min(Enrollment.started_on))
-        .join(Enrollment.cohort)
-        .where(Enrollment.client_id.in_(client_ids), Cohort.program_id == program_id)
-        .group_by(Enrollment.client_id)
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=(AssessmentResponse.client_id, AssessmentResponse.instrument),
+            order_by=(AssessmentResponse.administered_on.desc(), AssessmentResponse.id.desc()),
+        )
+        .label("rank")
     )
-    return dict(rows.all())
+    ranked = (
+        select(
+            AssessmentResponse.client_id,
+            AssessmentResponse.instrument,
+            AssessmentResponse.total,
+            AssessmentResponse.severity,
+            AssessmentResponse.administered_on,
+            rank,
+        )
+        .where(
+            AssessmentResponse.client_id.in_(client_ids),
+            AssessmentResponse.instrument.in_(instruments),
+            AssessmentResponse.superseded_by_id.is_(None),
+        )
+        .subquery()
+    )
+    result: dict[int, dict[str, LatestScore]] = defaultdict(dict)
+    for client_id, key, total, severity, administered_on, _ in db.session.execute(
+        select(ranked).where(ranked.c.rank == 1)
+    ):
+        result[client_id][key] = LatestScore(get_instrument(key), total, severity, administered_on)
+    return result
 
 
 @dataclass

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from werkzeug.serving import make_server
 
 from iop import create_app
@@ -78,7 +77,7 @@ def _bundles(_migrated) -> None:
 @pytest.fixture
 def live_app(make_app, _bundles):
     """The app as a browser meets it: CSRF on (htmx sends the token from <body hx-headers>)."""
-    return make_app(WTF_CSRF_ENABLED=True)
+    return make_app(WTF_CSRF_ENABLED=True, IOP_ALERT_POLL_SECONDS=2)
 
 
 @pytest.fixture
@@ -108,7 +107,7 @@ class PageWatch:
 
     problems: list[str] = field(default_factory=list)
     allowed: list[re.Pattern] = field(default_factory=list)
-    in_flight: set = field(default_factory=set)
+    in_flight: dict = field(default_factory=dict)  # page -> its requests not answered yet
 
     def allow(self, pattern: str) -> None:
         """Accept console errors matching the pattern (e.g. the 409 a conflict test provokes)."""
@@ -128,19 +127,17 @@ class PageWatch:
         page = context.new_page()
         page.on("console", lambda message: self._console(label, message))
         page.on("pageerror", lambda error: self.problems.append(f"{label}: uncaught {error}"))
-        page.on("request", lambda request: self.in_flight.add(request))
-        page.on("requestfinished", lambda request: self.in_flight.discard(request))
-        page.on("requestfailed", lambda request: self.in_flight.discard(request))
+        pending = self.in_flight.setdefault(page, set())
+        page.on("request", lambda request: pending.add(request))
+        page.on("requestfinished", lambda request: pending.discard(request))
+        page.on("requestfailed", lambda request: pending.discard(request))
         return page
 
     def settle(self, page: Page) -> None:
         """Wait for requests still on their way (so the database is not emptied under the live server),
         and pick up any CSP violation the binding has not delivered yet."""
-        try:
-            while self.in_flight:
-                page.wait_for_event("requestfinished", timeout=5_000)
-        except PlaywrightTimeoutError:
-            self.problems.append(f"requests still unanswered after 5 s: {[r.url for r in self.in_flight]}")
+        for request in list(self.in_flight.get(page, ())):
+            request.response()  # waits for the answer; None when the request failed
         for violation in page.evaluate("window.__cspViolations || []"):
             if not any(str(violation) in problem for problem in self.problems):
                 self.problems.append(f"CSP violation {violation}")

@@ -140,6 +140,11 @@ def test_session_page_is_usable_at_200_percent_zoom(open_page, group):
     with row_save(page):
         choose(row, "Participation", RATING[5])
     expect(row.get_by_role("status")).to_have_text("Saved")
+    # The anchor of the last button opens inward rather than past the edge of the screen.
+    five = segment(row, "Participation", RATING[5])
+    five.hover()
+    tip = five.locator(".anchor").bounding_box()
+    assert tip["x"] >= 0 and tip["x"] + tip["width"] <= 640 and tip["width"] > 100, tip
     assert not has_horizontal_overflow(page)
     screenshot(page, "session-zoom-200")
 

@@ -4,10 +4,24 @@ Staff see only their own programs: another program's ids answer 404, so ids cann
 """
 
 import pytest
+from sqlalchemy import select
 
 from iop import create_app
+from iop.extensions import db
+from iop.models import Alert
 from iop.permissions import Policy, policy_for
-from tests.factories import make_cohort, make_enrollment, make_program, make_session, make_user, sign_in
+from iop.services.assessments import record_assessment
+from tests.factories import (
+    make_cohort,
+    make_custom_instrument,
+    make_enrollment,
+    make_goal,
+    make_medication,
+    make_program,
+    make_session,
+    make_user,
+    sign_in,
+)
 
 PUBLIC = "public"
 STAFF = frozenset({"clinician", "case_manager", "admin"})
@@ -26,6 +40,9 @@ EXPECTED = {
     "cohorts.index": STAFF,
     "cohorts.detail": STAFF,
     "clients.detail": STAFF,
+    "clients.assessments": STAFF,
+    "clients.enrollment": STAFF,
+    "api.client_progress": STAFF,
     "sessions.detail": STAFF,
     "cohorts.admit": CASE_MANAGER,
     "clients.transfer": CASE_MANAGER,
@@ -45,6 +62,27 @@ EXPECTED = {
     "admin.staff": ADMIN,
     "admin.new_staff": ADMIN,
     "admin.edit_staff": ADMIN,
+    "clients.new_assessment": CARE_TEAM,
+    "alerts.index": STAFF,
+    "alerts.badge": STAFF,
+    "alerts.acknowledge": CARE_TEAM,
+    "symptoms.index": STAFF,
+    "symptoms.log_symptom_event": CARE_TEAM,
+    "symptoms.log_exposure_event": CARE_TEAM,
+    "admin.instruments": ADMIN,
+    "admin.new_instrument": ADMIN,
+    "admin.edit_instrument": ADMIN,
+    "goals.index": STAFF,
+    "goals.create": CARE_TEAM,
+    "goals.rate": CARE_TEAM,
+    "goals.change_state": CARE_TEAM,
+    "medications.index": STAFF,
+    "medications.adherence": STAFF,
+    "medications.create": CARE_TEAM,
+    "medications.end": CARE_TEAM,
+    "medications.dose": CARE_TEAM,
+    "medications.add_fill": CARE_TEAM,
+    "medications.add_side_effect": CARE_TEAM,
 }
 PERSONAS = ("anonymous", "clinician", "case_manager", "admin", "outsider")
 
@@ -97,14 +135,29 @@ def world(app):
         "client_id": enrollment.client_id,
         "user_id": people["clinician"].id,
         "filename": "css/app.css",
+        "alert_id": _alert_for(enrollment.client, people["clinician"]).id,
+        "instrument_id": make_custom_instrument(program, actor=people["admin"]).id,
+        "goal_id": make_goal(enrollment.client, people["clinician"]).id,
+        "medication_id": make_medication(enrollment.client, people["clinician"]).id,
+        "day": program.today().isoformat(),
     }
     return {"people": people, "ids": ids}
+
+
+def _alert_for(client, actor):
+    """A PHQ-9 with item 9 above 0, so the alert routes have an alert to load."""
+    response = record_assessment(
+        client, "phq9", [0, 0, 0, 0, 0, 0, 0, 0, 1], client.program.today(), "self_report", actor
+    )
+    db.session.commit()
+    return db.session.scalar(select(Alert).where(Alert.response_id == response.id))
 
 
 def _url(rule: str, ids: dict) -> str:
     url = rule
     for name, value in ids.items():
         url = url.replace(f"<int:{name}>", str(value)).replace(f"<path:{name}>", str(value))
+        url = url.replace(f"<{name}>", str(value))  # the default (string) converter
     assert "<" not in url, f"add a test id for {rule}"
     return url
 
@@ -124,6 +177,8 @@ def test_access_matrix(app, world, endpoint, rule, method, policy: Policy):
         where = f"{persona} {method} {url} -> {status}"
         if policy.public:
             assert status not in (401, 403, 404), where
+        elif persona == "anonymous" and url.startswith("/api/"):
+            assert status == 401 and response.is_json, where
         elif persona == "anonymous":
             assert status == 302 and response.headers["Location"].startswith("/auth/login"), where
         elif persona == "outsider":

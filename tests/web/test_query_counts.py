@@ -69,3 +69,80 @@ def test_page_statement_count_does_not_grow_with_members(app, login, page):
         counts[members] = len(statements_for(client, url))
     assert counts[5] == counts[40], counts
     assert counts[40] <= MAX_STATEMENTS, counts
+
+
+def build_history(weeks: int):
+    """One client with `weeks` weeks of groups, weekly PHQ-9 and GAD-7, and daily dose logs."""
+    from iop.models import AssessmentResponse, DoseLog, Medication
+
+    program = make_program()
+    cohort = make_cohort(program)
+    clinician = make_user("clinician", programs=[program])
+    today = program.today()
+    start = today - timedelta(days=7 * weeks)
+    enrollment = make_enrollment(cohort, started_on=start)
+    sessions = [
+        make_session(cohort, day=start + timedelta(days=offset), status="held")
+        for offset in range(0, 7 * weeks, 7)
+    ]
+    medication = Medication(
+        client_id=enrollment.client_id,
+        name="Sertraline",
+        dose="50 mg",
+        doses_per_day=1,
+        started_on=start,
+        created_by_id=clinician.id,
+    )
+    db.session.add(medication)
+    db.session.flush()
+    for week, s in enumerate(sessions):
+        db.session.add(
+            Attendance(
+                session_id=s.id,
+                enrollment_id=enrollment.id,
+                status="present",
+                minutes_attended=180,
+                participation=3,
+                updated_by_id=clinician.id,
+            )
+        )
+        for key, total, severity in (
+            ("phq9", max(4, 18 - week), "moderate"),
+            ("gad7", max(3, 14 - week), "mild"),
+        ):
+            db.session.add(
+                AssessmentResponse(
+                    client_id=enrollment.client_id,
+                    enrollment_id=enrollment.id,
+                    instrument=key,
+                    administered_on=s.session_date,
+                    answers_json="[]",
+                    total=total,
+                    severity=severity,
+                    source="clinician",
+                    entered_by_id=clinician.id,
+                )
+            )
+    db.session.add_all(
+        DoseLog(
+            medication_id=medication.id,
+            day=start + timedelta(days=day),
+            status="taken",
+            recorded_by_id=clinician.id,
+        )
+        for day in range(7 * weeks)
+    )
+    db.session.commit()
+    return {"cohort": cohort, "client_id": enrollment.client_id, "clinician": clinician}
+
+
+@pytest.mark.parametrize("page", ["overview", "cohort"])
+def test_statement_count_does_not_grow_with_history(app, login, page):
+    counts = {}
+    for weeks in (6, 24):
+        world = build_history(weeks)
+        client = login(world["clinician"])
+        url = f"/clients/{world['client_id']}" if page == "overview" else f"/cohorts/{world['cohort'].id}"
+        counts[weeks] = len(statements_for(client, url))
+    assert counts[6] == counts[24], counts
+    assert counts[24] <= MAX_STATEMENTS, counts

@@ -1,0 +1,74 @@
+"""Safety alerts: the list, the nav badge that polls for them, and acknowledging one with a note."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_htmx import make_response
+from flask_login import current_user
+
+from iop.extensions import db, htmx
+from iop.htmx import render_page
+from iop.models import Alert
+from iop.permissions import care_team_required, staff_required
+from iop.services.alerts import AlertRefused, acknowledge_alert, open_alert_count, open_alerts_for
+from iop.services.audit import record_events
+
+bp = Blueprint("alerts", __name__, url_prefix="/alerts")
+ALERTS_UPDATED = "alerts-updated"
+
+
+def get_alert_or_404(alert_id: int) -> Alert:
+    """An alert of a client in one of the current user's programs, or 404."""
+    alert = db.session.get(Alert, alert_id)
+    if alert is None or alert.client.program_id not in current_user.program_ids:
+        abort(404)
+    return alert
+
+
+@bp.get("/")
+@staff_required
+def index():
+    """Open safety alerts of the user's programs (admins: the escalated ones)."""
+    return _render_index(errors={})
+
+
+@bp.get("/badge")
+@staff_required
+def badge():
+    """The nav badge: the number of open alerts. Polled with the background header."""
+    return render_template("alerts/_badge.html", count=open_alert_count(current_user))
+
+
+@bp.post("/<int:alert_id>/acknowledge")
+@care_team_required
+def acknowledge(alert_id: int):
+    """Record what was done about an alert; a short note is required."""
+    alert = get_alert_or_404(alert_id)
+    note = request.form.get("note", "")
+    try:
+        acknowledge_alert(alert, note, current_user)
+    except AlertRefused as error:
+        db.session.rollback()
+        return _after(alert, note, str(error), 422)
+    db.session.commit()
+    return _after(alert, "", None, 200)
+
+
+def _after(alert: Alert, note: str, error: str | None, status: int):
+    """htmx gets the alert card back in place; a plain post goes back to where it came from."""
+    back = "client" if request.form.get("back") == "client" else "alerts"
+    if htmx:
+        html = render_template("alerts/_alert.html", alert=alert, note=note, error=error, back=back)
+        return make_response(html, status, trigger=ALERTS_UPDATED if error is None else None)
+    if error is None:
+        flash(f"Alert for {alert.client.full_name} acknowledged.", "success")
+        if back == "client":
+            return redirect(url_for("clients.detail", client_id=alert.client_id), 303)
+        return redirect(url_for("alerts.index"), 303)
+    return _render_index(errors={alert.id: (note, error)}, status=status)
+
+
+def _render_index(errors: dict, status: int = 200):
+    alerts = open_alerts_for(current_user)
+    if alerts:
+        record_events("alert.list", "alert", None, sorted({a.client_id for a in alerts}))
+        db.session.commit()
+    return render_page("alerts/index.html", ("alerts",), status=status, alerts=alerts, errors=errors)

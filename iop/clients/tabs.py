@@ -1,0 +1,69 @@
+"""The client record's shared header and tabs; each tab is a page of its own with a real URL.
+
+A tab template extends clients/_layout.html and defines the block `record` by calling the
+`record` macro of macros/client_tabs.html; an htmx request aimed at #record gets only that block.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from iop.extensions import db
+from iop.htmx import render_page
+from iop.models import Alert, Client, Enrollment
+from iop.services.alerts import open_alerts_of_client
+from iop.services.audit import record_event
+
+# (key, label, endpoint): the tabs in the order they are shown. Add a tab here when its view exists.
+CLIENT_TABS: list[tuple[str, str, str]] = [
+    ("overview", "Overview", "clients.detail"),
+    ("assessments", "Assessments", "clients.assessments"),
+    ("symptoms", "Symptoms & exposures", "symptoms.index"),
+    ("goals", "Goals", "goals.index"),
+    ("medications", "Medications", "medications.index"),
+    ("enrollment", "Enrollment", "clients.enrollment"),
+]
+
+
+@dataclass(frozen=True)
+class ClientHeader:
+    client: Client
+    current: Enrollment | None
+    today: date
+    week_in_program: int | None
+    open_alerts: list[Alert]
+
+    @property
+    def level_of_care(self) -> str:
+        return "Intensive outpatient (ASAM 2.1)" if self.current else "Not in the program"
+
+
+def client_header(client: Client) -> ClientHeader:
+    """Name, cohort, week in program, level of care and open alerts, in two queries."""
+    today = client.program.today()
+    current = next((e for e in client.enrollments if e.ended_on is None), None)
+    # Week in program counts from the first admission to the program, across transfers.
+    first_admitted = min(
+        (e.started_on for e in client.enrollments if e.cohort.program_id == client.program_id), default=None
+    )
+    open_alerts = open_alerts_of_client(client)
+    week = max(1, (today - first_admitted).days // 7 + 1) if current and first_admitted else None
+    return ClientHeader(client, current, today, week, open_alerts)
+
+
+def render_client_tab(client: Client, tab: str, template: str, *, status: int = 200, trigger=None, **context):
+    """Audit the view, then render the tab page (or only its #record block for htmx)."""
+    record_event("client.view", "client", client.id, client.id, details={"tab": tab})
+    db.session.commit()
+    return render_page(
+        template,
+        ("record",),
+        status=status,
+        trigger=trigger,
+        client=client,
+        header=client_header(client),
+        tabs=CLIENT_TABS,
+        active_tab=tab,
+        **context,
+    )

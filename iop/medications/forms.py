@@ -1,0 +1,93 @@
+"""Forms of the medications tab: a medication, its end, one dose cell, a fill, a side effect."""
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, StringField, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from iop.models import DOSE_CYCLE
+
+
+class _DatedForm(FlaskForm):
+    """A form whose dates may not lie in the future (program time)."""
+
+    def __init__(self, *args, today=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def _not_future(self, field):
+        if self.today and field.data and field.data > self.today:
+            raise ValidationError("The date cannot be in the future.")
+
+
+class MedicationForm(FlaskForm):
+    name = StringField(
+        "Medication",
+        validators=[DataRequired(message="Enter the medication's name."), Length(max=120)],
+    )
+    dose = StringField(
+        "Dose", validators=[DataRequired(message="Enter the dose, e.g. 50 mg."), Length(max=80)]
+    )
+    doses_per_day = IntegerField(
+        "Doses per day",
+        validators=[
+            InputRequired(message="Enter how many doses a day."),
+            NumberRange(min=1, max=12, message="Doses per day run from 1 to 12."),
+        ],
+    )
+    prescriber = StringField("Prescriber", validators=[Optional(), Length(max=120)])
+    started_on = DateField("Start date", validators=[DataRequired(message="Enter the start date.")])
+    ended_on = DateField("End date", validators=[Optional()])
+
+    def validate_ended_on(self, field):
+        if field.data and self.started_on.data and field.data < self.started_on.data:
+            raise ValidationError("The end date cannot come before the start date.")
+
+
+class EndMedicationForm(FlaskForm):
+    ended_on = DateField("Last day", validators=[DataRequired(message="Enter the last day it was taken.")])
+
+
+class DoseForm(FlaskForm):
+    # The status the tap sets: the next in the cycle, drawn into the cell; empty clears the day.
+    status = StringField()
+
+    def validate_status(self, field):
+        if not field.raw_data:
+            raise ValidationError("Tap the cell again.")
+        if field.data not in (*DOSE_CYCLE, ""):
+            raise ValidationError("Unknown dose status.")
+
+
+class FillForm(_DatedForm):
+    filled_on = DateField("Fill date", validators=[DataRequired(message="Enter the fill date.")])
+    days_supply = IntegerField(
+        "Days' supply",
+        validators=[
+            InputRequired(message="Enter the days' supply."),
+            NumberRange(min=1, max=365, message="Days' supply runs from 1 to 365."),
+        ],
+    )
+
+    def validate_filled_on(self, field):
+        self._not_future(field)
+
+
+class SideEffectForm(_DatedForm):
+    description = StringField(
+        "Side effect",
+        validators=[
+            DataRequired(message="Say what the client noticed."),
+            Length(max=200, message="Keep it under 200 characters."),
+        ],
+    )
+    severity = IntegerField(
+        "Severity (0–10)",
+        validators=[
+            InputRequired(message="Rate the severity from 0 to 10."),
+            NumberRange(min=0, max=10, message="Severity runs from 0 to 10."),
+        ],
+    )
+    reported_on = DateField("Date", validators=[DataRequired(message="Enter the date.")])
+
+    def validate_reported_on(self, field):
+        self._not_future(field)

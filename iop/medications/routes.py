@@ -1,0 +1,239 @@
+"""The medications tab: the list, the weekly dose grid (one tap per cell), fills, side effects, adherence."""
+
+from datetime import date, timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_htmx import make_response
+from flask_login import current_user
+
+from iop.clients.tabs import render_client_tab
+from iop.extensions import db, htmx
+from iop.medications.forms import DoseForm, EndMedicationForm, FillForm, MedicationForm, SideEffectForm
+from iop.models import DOSE_STATUSES, Client, Medication
+from iop.permissions import care_team_required, get_client_or_404, staff_required
+from iop.services.audit import record_event
+from iop.services.medication import (
+    MedicationRefused,
+    add_fill,
+    add_medication,
+    add_side_effect,
+    adherence_summary,
+    adherence_window,
+    dose_cell,
+    dose_status,
+    end_medication,
+    medication_tab,
+    set_dose,
+    week_start_of,
+)
+
+bp = Blueprint("medications", __name__, url_prefix="/clients")
+ADHERENCE_UPDATED = "adherence-updated"
+
+
+def get_medication_or_404(client: Client, medication_id: int) -> Medication:
+    """A medication of this client (the client loader already checked the program)."""
+    medication = db.session.get(Medication, medication_id)
+    if medication is None or medication.client_id != client.id:
+        abort(404)
+    return medication
+
+
+def _week_asked(today: date) -> date:
+    """The Monday of ?week=YYYY-MM-DD, or of this week when it is missing or malformed."""
+    try:
+        return week_start_of(date.fromisoformat(request.args.get("week", "")))
+    except ValueError:
+        return week_start_of(today)
+
+
+def _render(client: Client, *, week_start=None, forms=None, dose_error=None, status=200, trigger=None):
+    """The tab; `forms` maps a form's key ("new", "fill-3", ...) to a refused form to show again."""
+    today = client.program.today()
+    week_start = week_start or _week_asked(today)
+    tab = medication_tab(client, week_start, today)
+    forms = forms or {}
+    per_medication = {}
+    for medication in tab.medications:
+        key = medication.id
+        per_medication[key] = {
+            "end": forms.get(f"end-{key}")
+            or EndMedicationForm(formdata=None, prefix=f"end-{key}", ended_on=today),
+            "fill": forms.get(f"fill-{key}")
+            or FillForm(formdata=None, prefix=f"fill-{key}", filled_on=today),
+            "side_effect": forms.get(f"side-effect-{key}")
+            or SideEffectForm(formdata=None, prefix=f"side-effect-{key}", reported_on=today),
+        }
+    return render_client_tab(
+        client,
+        "medications",
+        "medications/index.html",
+        status=status,
+        trigger=trigger,
+        page=tab,
+        today=today,
+        week_start=week_start,
+        this_week=week_start_of(today),
+        medication_form=forms.get("new") or MedicationForm(formdata=None, started_on=today),
+        medication_forms=per_medication,
+        dose_error=dose_error,
+        DOSE_STATUSES=DOSE_STATUSES,
+        timedelta=timedelta,
+    )
+
+
+def _done(client: Client, message: str, week_start: date | None = None):
+    """After a change: the refreshed tab for htmx, a redirect (303) for a plain form post."""
+    if htmx:
+        return _render(client, week_start=week_start, trigger=ADHERENCE_UPDATED)
+    flash(message, "success")
+    week = {"week": week_start.isoformat()} if week_start else {}
+    return redirect(url_for("medications.index", client_id=client.id, **week), 303)
+
+
+@bp.get("/<int:client_id>/medications")
+@staff_required
+def index(client_id: int):
+    """Medications, this week's dose grid (or ?week=), fills, side effects and recent adherence."""
+    return _render(get_client_or_404(client_id))
+
+
+@bp.get("/<int:client_id>/medications/adherence")
+@staff_required
+def adherence(client_id: int):
+    """The adherence panel alone, refreshed after each dose-grid tap."""
+    client = get_client_or_404(client_id)
+    summary = adherence_summary(client, *adherence_window(client.program.today()))
+    record_event("client.view", "client", client.id, client.id, details={"tab": "medications.adherence"})
+    db.session.commit()
+    return render_template("medications/_adherence.html", client=client, summary=summary)
+
+
+@bp.post("/<int:client_id>/medications")
+@care_team_required
+def create(client_id: int):
+    """Add a medication."""
+    client = get_client_or_404(client_id)
+    form = MedicationForm()
+    if form.validate():
+        try:
+            add_medication(
+                client,
+                name=form.name.data,
+                dose=form.dose.data,
+                doses_per_day=form.doses_per_day.data,
+                prescriber=form.prescriber.data or "",
+                started_on=form.started_on.data,
+                ended_on=form.ended_on.data,
+                actor=current_user,
+            )
+        except MedicationRefused as refused:
+            form.form_errors.append(str(refused))
+        else:
+            db.session.commit()
+            return _done(client, f"Added {form.name.data.strip()}.")
+    return _render(client, forms={"new": form}, status=422)
+
+
+@bp.post("/<int:client_id>/medications/<int:medication_id>/end")
+@care_team_required
+def end(client_id: int, medication_id: int):
+    """Stop a medication from a date on."""
+    client = get_client_or_404(client_id)
+    medication = get_medication_or_404(client, medication_id)
+    form = EndMedicationForm(prefix=f"end-{medication.id}")
+    if form.validate():
+        try:
+            end_medication(medication, form.ended_on.data, current_user)
+        except MedicationRefused as refused:
+            form.ended_on.errors.append(str(refused))
+        else:
+            db.session.commit()
+            return _done(client, f"{medication.name} ends on {form.ended_on.data:%b %d}.")
+    return _render(client, forms={f"end-{medication.id}": form}, status=422)
+
+
+@bp.post("/<int:client_id>/medications/<int:medication_id>/doses/<day>")
+@care_team_required
+def dose(client_id: int, medication_id: int, day: str):
+    """One tap on a dose-grid cell: set the day's status (the next in the cycle) or clear it."""
+    client = get_client_or_404(client_id)
+    medication = get_medication_or_404(client, medication_id)
+    try:
+        dose_day = date.fromisoformat(day)
+    except ValueError:
+        abort(404)
+    today = client.program.today()
+    form = DoseForm()
+    error = None
+    if form.validate():
+        try:
+            row = set_dose(medication, dose_day, form.status.data or None, current_user, today)
+        except MedicationRefused as refused:
+            error = str(refused)
+        else:
+            db.session.commit()
+            if not htmx:
+                return redirect(
+                    url_for(
+                        "medications.index", client_id=client.id, week=week_start_of(dose_day).isoformat()
+                    ),
+                    303,
+                )
+            cell = dose_cell(medication, dose_day, row.status if row else None, today)
+            html = render_template(
+                "medications/_dose_cell.html", client=client, cell=cell, DOSE_STATUSES=DOSE_STATUSES
+            )
+            return make_response(html, trigger=ADHERENCE_UPDATED)
+    else:
+        error = " ".join(form.status.errors)
+    if not htmx:
+        return _render(client, week_start=week_start_of(dose_day), dose_error=error, status=422)
+    # The cell comes back as it is stored, with the reason the tap was refused.
+    cell = dose_cell(medication, dose_day, dose_status(medication, dose_day), today)
+    html = render_template(
+        "medications/_dose_cell.html", client=client, cell=cell, error=error, DOSE_STATUSES=DOSE_STATUSES
+    )
+    return make_response(html, 422)
+
+
+def _add_to_medication(client_id: int, medication_id: int, form_class, key: str, save):
+    """Shared body of the fill and side-effect posts: validate, save, or show the form again."""
+    client = get_client_or_404(client_id)
+    medication = get_medication_or_404(client, medication_id)
+    form = form_class(prefix=f"{key}-{medication.id}", today=client.program.today())
+    if form.validate():
+        try:
+            message = save(medication, form, client.program.today())
+        except MedicationRefused as refused:
+            form.form_errors.append(str(refused))
+        else:
+            db.session.commit()
+            return _done(client, message)
+    return _render(client, forms={f"{key}-{medication.id}": form}, status=422)
+
+
+@bp.post("/<int:client_id>/medications/<int:medication_id>/fills", endpoint="add_fill")
+@care_team_required
+def add_fill_view(client_id: int, medication_id: int):
+    """Record a pharmacy fill (date and days' supply)."""
+
+    def save(medication, form, today):
+        add_fill(medication, form.filled_on.data, form.days_supply.data, current_user, today)
+        return f"Fill of {medication.name} recorded."
+
+    return _add_to_medication(client_id, medication_id, FillForm, "fill", save)
+
+
+@bp.post("/<int:client_id>/medications/<int:medication_id>/side-effects", endpoint="add_side_effect")
+@care_team_required
+def add_side_effect_view(client_id: int, medication_id: int):
+    """Record a side effect with its severity 0–10."""
+
+    def save(medication, form, today):
+        add_side_effect(
+            medication, form.reported_on.data, form.description.data, form.severity.data, current_user, today
+        )
+        return "Side effect recorded."
+
+    return _add_to_medication(client_id, medication_id, SideEffectForm, "side-effect", save)

@@ -1,0 +1,144 @@
+"""Safety alerts: raised at once, acknowledged with a note, escalated to admins after 30 minutes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from iop.extensions import db
+from iop.models import (
+    ESCALATION_MINUTES,
+    Alert,
+    AssessmentResponse,
+    Client,
+    StaffRole,
+    User,
+    program_staff,
+)
+from iop.models.types import utcnow
+from iop.services.audit import record_event
+
+NOTE_MIN_LENGTH = 5
+NOTE_MAX_LENGTH = 500
+
+
+class AlertRefused(ValueError):
+    """The alert cannot be acknowledged as asked."""
+
+
+def raise_alert(response: AssessmentResponse, kind: str, actor: User) -> Alert:
+    """Open an alert for a response; the caller commits, then enqueues the escalation check."""
+    alert = Alert(client_id=response.client_id, kind=kind, response_id=response.id)
+    db.session.add(alert)
+    db.session.flush()
+    record_event(
+        "alert.raise",
+        "alert",
+        alert.id,
+        response.client_id,
+        actor_id=actor.id,
+        details={"kind": kind, "response_id": response.id},
+    )
+    return alert
+
+
+def acknowledge_alert(alert: Alert, note: str, actor: User) -> Alert:
+    """Record who dealt with the alert and what they did; the note is required."""
+    note = (note or "").strip()
+    if not alert.is_open:
+        raise AlertRefused("This alert was already acknowledged.")
+    if len(note) < NOTE_MIN_LENGTH:
+        raise AlertRefused(
+            "Say briefly what was done (for example: safety plan reviewed, crisis line given)."
+        )
+    if len(note) > NOTE_MAX_LENGTH:
+        raise AlertRefused(f"Keep the note under {NOTE_MAX_LENGTH} characters.")
+    alert.acknowledged_at = utcnow()
+    alert.acknowledged_by_id = actor.id
+    alert.acknowledgement_note = note
+    db.session.flush()
+    record_event(
+        "alert.acknowledge", "alert", alert.id, alert.client_id, actor_id=actor.id, details={"note": note}
+    )
+    return alert
+
+
+def escalate_overdue_alerts(now=None, alert_ids: list[int] | None = None) -> int:
+    """Escalate every open alert older than the escalation window to its program's admins. Idempotent."""
+    now = now or utcnow()
+    cutoff = now - timedelta(minutes=ESCALATION_MINUTES)
+    query = select(Alert).where(
+        Alert.acknowledged_at.is_(None), Alert.escalated_at.is_(None), Alert.created_at <= cutoff
+    )
+    if alert_ids is not None:
+        query = query.where(Alert.id.in_(alert_ids))
+    overdue = db.session.scalars(query.order_by(Alert.id)).all()
+    if not overdue:
+        return 0
+    admins = _program_admins({alert.client.program_id for alert in overdue})
+    for alert in overdue:
+        alert.escalated_at = now
+        names = admins.get(alert.client.program_id, [])
+        record_event(
+            "alert.escalate",
+            "alert",
+            alert.id,
+            alert.client_id,
+            details={
+                "kind": alert.kind,
+                "minutes_open": int((now - alert.created_at).total_seconds() // 60),
+                "admin_ids": [user_id for user_id, _ in names],
+                "admins": [name for _, name in names],
+            },
+        )
+    db.session.flush()
+    return len(overdue)
+
+
+def _program_admins(program_ids: set[int]) -> dict[int, list[tuple[int, str]]]:
+    rows = db.session.execute(
+        select(program_staff.c.program_id, User.id, User.full_name)
+        .join(User, User.id == program_staff.c.user_id)
+        .join(StaffRole, StaffRole.user_id == User.id)
+        .where(program_staff.c.program_id.in_(program_ids), StaffRole.role == "admin", User.active.is_(True))
+        .order_by(User.full_name)
+    )
+    admins: dict[int, list[tuple[int, str]]] = {}
+    for program_id, user_id, name in rows:
+        admins.setdefault(program_id, []).append((user_id, name))
+    return admins
+
+
+def visible_alerts_query(user: User):
+    """Open alerts the user should see: care team sees every open one; admins only escalated ones."""
+    query = (
+        select(Alert)
+        .join(Client, Client.id == Alert.client_id)
+        .where(Alert.acknowledged_at.is_(None), Client.program_id.in_(user.program_ids))
+    )
+    if not user.has_role("clinician", "case_manager"):
+        query = query.where(Alert.escalated_at.is_not(None))
+    return query
+
+
+def open_alerts_for(user: User) -> list[Alert]:
+    """The user's open alerts, oldest first (the longest-waiting needs attention first)."""
+    return list(db.session.scalars(visible_alerts_query(user).order_by(Alert.created_at, Alert.id)))
+
+
+def open_alert_count(user: User) -> int:
+    """How many open alerts the user should see, for the nav badge."""
+    subquery = visible_alerts_query(user).with_only_columns(Alert.id).subquery()
+    return db.session.scalar(select(func.count()).select_from(subquery)) or 0
+
+
+def open_alerts_of_client(client: Client) -> list[Alert]:
+    """A client's open alerts, oldest first."""
+    return list(
+        db.session.scalars(
+            select(Alert)
+            .where(Alert.client_id == client.id, Alert.acknowledged_at.is_(None))
+            .order_by(Alert.created_at, Alert.id)
+        )
+    )

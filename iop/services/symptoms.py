@@ -1,0 +1,172 @@
+"""Logging counted symptoms and exposure exercises, and reading a client's log back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+
+from iop.clinical.exposure import Exercise, SituationProgress, exposure_progress
+from iop.clinical.symptoms import (
+    COMMON_SYMPTOMS,
+    SymptomCount,
+    SymptomWeeks,
+    symptom_key,
+    week_starts,
+    weekly_counts,
+)
+from iop.extensions import db
+from iop.models import Client, ExposureEvent, SymptomEvent, User
+from iop.services.audit import record_event
+
+SUMMARY_WEEKS = 6
+_CANONICAL = {symptom_key(name): name for name in COMMON_SYMPTOMS}
+
+
+class EventRefused(ValueError):
+    """The entry cannot be logged as given (e.g. a date in the future)."""
+
+
+def _tidy(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _check_day(client: Client, day: date) -> None:
+    if day > client.program.today():
+        raise EventRefused("The date cannot be in the future.")
+
+
+def log_symptom(
+    client: Client,
+    *,
+    symptom: str,
+    recorded_on: date,
+    occurrences: int,
+    severity: int | None,
+    note: str,
+    actor: User,
+) -> SymptomEvent:
+    """Log how often a symptom happened (and its worst severity 0–10); common names get one spelling."""
+    _check_day(client, recorded_on)
+    name = _tidy(symptom)
+    event = SymptomEvent(
+        client_id=client.id,
+        symptom=_CANONICAL.get(symptom_key(name), name),
+        recorded_on=recorded_on,
+        occurrences=occurrences,
+        severity=severity,
+        note=note.strip(),
+        recorded_by_id=actor.id,
+    )
+    db.session.add(event)
+    db.session.flush()
+    record_event(
+        "symptom.log",
+        "symptom_event",
+        event.id,
+        client.id,
+        actor_id=actor.id,
+        details={"symptom": event.symptom, "on": recorded_on, "count": occurrences, "severity": severity},
+    )
+    return event
+
+
+def log_exposure(
+    client: Client,
+    *,
+    situation: str,
+    done_on: date,
+    anxiety_before: int,
+    anxiety_after: int,
+    note: str,
+    actor: User,
+) -> ExposureEvent:
+    """Log an exposure exercise with anxiety (0–100) rated before and after it."""
+    _check_day(client, done_on)
+    event = ExposureEvent(
+        client_id=client.id,
+        situation=_tidy(situation),
+        done_on=done_on,
+        anxiety_before=anxiety_before,
+        anxiety_after=anxiety_after,
+        note=note.strip(),
+        recorded_by_id=actor.id,
+    )
+    db.session.add(event)
+    db.session.flush()
+    record_event(
+        "exposure.log",
+        "exposure_event",
+        event.id,
+        client.id,
+        actor_id=actor.id,
+        details={"on": done_on, "before": anxiety_before, "after": anxiety_after},
+    )
+    return event
+
+
+@dataclass(frozen=True)
+class SymptomLog:
+    """Everything the symptoms tab shows, newest first, with the weekly table and exposure progress."""
+
+    symptoms: list[SymptomEvent]
+    exposures: list[ExposureEvent]
+    weeks: list[date]
+    weekly: list[SymptomWeeks]
+    progress: list[SituationProgress]
+    recorders: dict[int, str]
+
+    @property
+    def symptom_names(self) -> list[str]:
+        """The common symptoms, then the client's own, for the name field's suggestions."""
+        names = {symptom_key(name): name for name in COMMON_SYMPTOMS}
+        for event in self.symptoms:
+            names.setdefault(symptom_key(event.symptom), event.symptom)
+        return list(names.values())
+
+    @property
+    def situations(self) -> list[str]:
+        """Situations practised before, so the same one is written the same way."""
+        return [item.situation for item in sorted(self.progress, key=lambda item: item.situation.casefold())]
+
+
+def client_symptom_log(client: Client) -> SymptomLog:
+    """The client's symptom counts and exposure exercises, and who logged them, in three queries."""
+    symptoms = list(
+        db.session.scalars(
+            select(SymptomEvent)
+            .where(SymptomEvent.client_id == client.id)
+            .order_by(SymptomEvent.recorded_on.desc(), SymptomEvent.id.desc())
+        )
+    )
+    exposures = list(
+        db.session.scalars(
+            select(ExposureEvent)
+            .where(ExposureEvent.client_id == client.id)
+            .order_by(ExposureEvent.done_on.desc(), ExposureEvent.id.desc())
+        )
+    )
+    oldest_first = list(reversed(symptoms))
+    weeks = week_starts(_summary_end(client, symptoms), SUMMARY_WEEKS)
+    counts = [SymptomCount(e.symptom, e.recorded_on, e.occurrences, e.severity) for e in oldest_first]
+    exercises = [
+        Exercise(e.situation, e.done_on, e.anxiety_before, e.anxiety_after) for e in reversed(exposures)
+    ]
+    user_ids = {e.recorded_by_id for e in symptoms} | {e.recorded_by_id for e in exposures}
+    recorders = (
+        dict(db.session.execute(select(User.id, User.full_name).where(User.id.in_(user_ids))).all())
+        if user_ids
+        else {}
+    )
+    return SymptomLog(
+        symptoms, exposures, weeks, weekly_counts(counts, weeks), exposure_progress(exercises), recorders
+    )
+
+
+def _summary_end(client: Client, symptoms: list[SymptomEvent]) -> date:
+    """This week, unless the client's last entry is older than the table: then the week of that entry."""
+    today = client.program.today()
+    latest = symptoms[0].recorded_on if symptoms else today
+    first_shown = week_starts(today, SUMMARY_WEEKS)[0]
+    return today if latest >= first_shown else latest

@@ -1,0 +1,129 @@
+// Draws the client overview charts from the page's JSON block (CSP-clean: no inline script, no eval).
+(function () {
+  "use strict";
+
+  const BAND_FILL = {
+    minimal: "rgba(30, 122, 70, 0.10)",
+    mild: "rgba(240, 180, 0, 0.12)",
+    moderate: "rgba(230, 120, 0, 0.14)",
+    moderately_severe: "rgba(200, 60, 30, 0.14)",
+    severe: "rgba(179, 38, 30, 0.20)",
+  };
+  const LINE = "#0b5cad";
+  const MUTED = "#5f6b7a";
+
+  // Severity bands drawn behind the line, so a score reads against its published range.
+  const severityBands = {
+    id: "severityBands",
+    beforeDatasetsDraw(chart, _args, options) {
+      const bands = options.bands || [];
+      const { ctx, chartArea, scales } = chart;
+      if (!bands.length || !chartArea) return;
+      ctx.save();
+      bands.forEach(function (band, index) {
+        const top = scales.y.getPixelForValue(band.high + 0.5);
+        const bottom = scales.y.getPixelForValue(band.low - 0.5);
+        ctx.fillStyle = BAND_FILL[band.key] || (index % 2 ? "rgba(95,107,122,0.08)" : "rgba(95,107,122,0.04)");
+        ctx.fillRect(chartArea.left, Math.max(top, chartArea.top), chartArea.width,
+          Math.min(bottom, chartArea.bottom) - Math.max(top, chartArea.top));
+      });
+      ctx.restore();
+    },
+  };
+
+  function pointStyle(score) {
+    if (score.reliable_change === "improvement") return { style: "triangle", color: "#1e7a46", radius: 7 };
+    if (score.reliable_change === "deterioration") return { style: "rectRot", color: "#b3261e", radius: 7 };
+    return { style: "circle", color: LINE, radius: 4 };
+  }
+
+  function instrumentChart(canvas, instrument) {
+    const styles = instrument.scores.map(pointStyle);
+    return new Chart(canvas, {
+      type: "line",
+      data: {
+        labels: instrument.scores.map(function (s) { return s.date; }),
+        datasets: [{
+          label: instrument.name,
+          data: instrument.scores.map(function (s) { return s.total; }),
+          borderColor: LINE,
+          pointStyle: styles.map(function (s) { return s.style; }),
+          pointBackgroundColor: styles.map(function (s) { return s.color; }),
+          pointBorderColor: styles.map(function (s) { return s.color; }),
+          pointRadius: styles.map(function (s) { return s.radius; }),
+        }],
+      },
+      options: {
+        animation: false,
+        maintainAspectRatio: false,
+        scales: { y: { min: instrument.min_total, max: instrument.max_total, title: { display: true, text: "Total" } } },
+        plugins: { legend: { display: false }, severityBands: { bands: instrument.bands } },
+      },
+      plugins: [severityBands],
+    });
+  }
+
+  function weeklyChart(canvas, data, kind) {
+    const labels = data.weeks.map(function (w) { return w.week_start; });
+    let datasets;
+    let y;
+    if (kind === "hours") {
+      datasets = [
+        { type: "bar", label: "Hours attended", data: data.weeks.map(function (w) { return w.attended_hours; }),
+          backgroundColor: data.weeks.map(function (w) { return w.meets_minimum ? "#1e7a46" : "#e07b00"; }) },
+        { type: "line", label: "Program minimum", data: data.weeks.map(function () { return data.min_weekly_hours; }),
+          borderColor: MUTED, borderDash: [6, 4], pointRadius: 0 },
+      ];
+      y = { min: 0, title: { display: true, text: "Hours" } };
+    } else if (kind === "participation") {
+      datasets = [{ label: "Mean participation", data: data.weeks.map(function (w) { return w.mean_participation; }),
+        borderColor: LINE, spanGaps: true }];
+      y = { min: 1, max: 5, ticks: { stepSize: 1 }, title: { display: true, text: "Rating 1–5" } };
+    } else {
+      datasets = [
+        { label: "Dose-log adherence", borderColor: LINE, spanGaps: true,
+          data: data.weeks.map(function (w) { return w.adherence === null ? null : Math.round(w.adherence * 100); }) },
+        { label: "Adherent (80 %)", data: data.weeks.map(function () { return 80; }),
+          borderColor: MUTED, borderDash: [6, 4], pointRadius: 0 },
+      ];
+      y = { min: 0, max: 100, title: { display: true, text: "%" } };
+    }
+    return new Chart(canvas, {
+      type: "line",
+      data: { labels: labels, datasets: datasets },
+      options: { animation: false, maintainAspectRatio: false, scales: { y: y } },
+    });
+  }
+
+  function drawInto(holder, data) {
+    holder.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
+      const existing = Chart.getChart(canvas);
+      if (existing) existing.destroy();
+      const kind = canvas.dataset.chart;
+      if (kind === "instrument") {
+        const instrument = data.instruments.find(function (i) { return i.key === canvas.dataset.key; });
+        if (instrument) instrumentChart(canvas, instrument);
+      } else {
+        weeklyChart(canvas, data, kind);
+      }
+      canvas.dataset.drawn = "true";
+    });
+  }
+
+  // The data comes from the progress JSON route named on the holder (same access rules as the page).
+  function drawCharts(root) {
+    if (!root.querySelectorAll) return;
+    const holders = Array.from(root.querySelectorAll("[data-progress-url]"));
+    if (root.matches && root.matches("[data-progress-url]")) holders.push(root);
+    holders.forEach(function (holder) {
+      fetch(holder.dataset.progressUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (response) { return response.ok ? response.json() : Promise.reject(response.status); })
+        .then(function (data) { drawInto(holder, data); })
+        .catch(function () { holder.classList.add("charts-unavailable"); });
+    });
+  }
+
+  htmx.onLoad(drawCharts);
+  // The back button restores a page from the server without htmx:load on its content.
+  document.addEventListener("htmx:historyRestore", function () { drawCharts(document.body); });
+})();

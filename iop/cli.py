@@ -92,7 +92,8 @@ def worker(burst: bool):
         raise click.ClickException("REDIS_URL is not set; without Redis, jobs run in-process.")
     # Each job runs in a forked child; it must open its own database connections.
     db.engine.dispose()
-    Worker([queue()], connection=redis_connection()).work(burst=burst)
+    # with_scheduler: delayed jobs (alert escalation after 30 minutes) are moved to the queue when due.
+    Worker([queue()], connection=redis_connection()).work(burst=burst, with_scheduler=True)
 
 
 @click.command("scheduler")

@@ -10,6 +10,7 @@ import functools
 import logging
 import time
 from collections.abc import Callable
+from datetime import timedelta
 
 from flask import current_app, has_app_context
 from redis import Redis
@@ -49,13 +50,22 @@ def queue() -> Queue:
     return Queue(QUEUE_NAME, connection=redis_connection())
 
 
-def enqueue(job: Callable, *args, job_id: str) -> bool:
-    """Run a job in the background (or right now without Redis). Returns False if it was not queued."""
+def enqueue(job: Callable, *args, job_id: str, delay: timedelta | None = None) -> bool:
+    """Run a job in the background, after `delay` if given. Returns False if it was not queued.
+
+    Without Redis an immediate job runs right now; a delayed one is left to the in-process tick,
+    which runs on requests (see maybe_tick_in_process).
+    """
     if not current_app.config.get("REDIS_URL"):
-        job(*args)
+        if delay is None:
+            job(*args)
         return True
+    options = {"job_id": job_id, "unique": True, "retry": Retry(max=3, interval=[10, 60, 300])}
     try:
-        queue().enqueue(job, *args, job_id=job_id, unique=True, retry=Retry(max=3, interval=[10, 60, 300]))
+        if delay is None:
+            queue().enqueue(job, *args, **options)
+        else:  # run by the worker's scheduler (flask worker starts it)
+            queue().enqueue_in(delay, job, *args, **options)
     except DuplicateJobError:
         return True  # the same job is already waiting: nothing to add
     except RedisError:
@@ -98,22 +108,24 @@ def escalate_alert(alert_id: int) -> int:
     return escalated
 
 
-_last_in_process_tick = 0.0
+# Without Redis there is no scheduler: requests run the clock's work, each at most this often.
+IN_PROCESS_INTERVALS = {"hourly_tick": 3600, "escalation_tick": 60}
+_last_run: dict[str, float] = {}
 
 
 def maybe_tick_in_process() -> None:
-    """Without Redis there is no scheduler: run the tick on a request, at most hourly."""
-    global _last_in_process_tick
-    app = current_app
-    if app.config.get("REDIS_URL") or app.config.get("TESTING"):
+    """Run the hourly tick and the alert escalation check on a request when they are due."""
+    if current_app.config.get("REDIS_URL") or current_app.config.get("TESTING"):
         return
-    if time.monotonic() - _last_in_process_tick < 3600 and _last_in_process_tick:
-        return
-    _last_in_process_tick = time.monotonic()
-    try:
-        hourly_tick()
-    except Exception:  # noqa: BLE001 - a failed tick must never break a page
-        log.exception("in-process tick failed")
-        from iop.extensions import db
+    for job in (hourly_tick, escalation_tick):
+        name = job.__name__
+        if name in _last_run and time.monotonic() - _last_run[name] < IN_PROCESS_INTERVALS[name]:
+            continue
+        _last_run[name] = time.monotonic()
+        try:
+            job()
+        except Exception:  # noqa: BLE001 - a failed tick must never break a page
+            log.exception("in-process %s failed", name)
+            from iop.extensions import db
 
-        db.session.rollback()
+            db.session.rollback()

@@ -65,7 +65,11 @@ def assessments_tab(client_id: int):
     """Every questionnaire response, corrections beside what they supersede."""
     client = get_client_or_404(client_id)
     return render_client_tab(
-        client, "assessments", "clients/assessments.html", responses=client_responses(client)
+        client,
+        "assessments",
+        "clients/assessments.html",
+        responses=client_responses(client),
+        instruments=assessments.program_instruments(client),
     )
 
 

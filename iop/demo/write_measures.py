@@ -19,7 +19,7 @@ from iop.extensions import db
 from iop.models import Alert, Client, Program, User
 from iop.services.alerts import acknowledge_alert
 from iop.services.assessments import record_assessment
-from iop.services.custom_instruments import InstrumentDefinition, create_custom_instrument, instrument_for
+from iop.services.custom_instruments import InstrumentDefinition, create_custom_instrument
 from iop.services.goals import add_goal, change_goal_state, rate_goal
 from iop.services.medication import add_fill, add_medication, add_side_effect, set_dose
 from iop.services.symptoms import log_exposure, log_symptom
@@ -43,13 +43,11 @@ def write_measures(
     """Questionnaires (with their alerts), goals, medications, symptom counts and exposures."""
     adult = programs[ADULT]
     create_custom_instrument(adult, RESILIENCE, staff[ADMIN_EMAIL])
-    # Custom keys are resolved to their definition here: record_assessment scores what it is given.
-    instruments = {RESILIENCE_KEY: instrument_for(adult.id, RESILIENCE_KEY)}
     for item in plan.assessments:
         actor = staff[item.entered_by]
         response = record_assessment(
             clients[item.client_key],
-            instruments.get(item.instrument, item.instrument),
+            item.instrument,
             list(item.answers),
             item.administered_on,
             item.source,

@@ -8,11 +8,12 @@ from datetime import date
 
 from sqlalchemy import select
 
-from iop.clinical.instruments import STANDARD_INSTRUMENTS, score
+from iop.clinical.instruments import score
 from iop.extensions import db
 from iop.models import ASSESSMENT_SOURCES, AssessmentResponse, Client, User
 from iop.services.alerts import raise_alert
 from iop.services.audit import record_event
+from iop.services.custom_instruments import instrument_for
 
 
 class AssessmentRefused(ValueError):
@@ -38,7 +39,7 @@ def record_assessment(
         raise AssessmentRefused("The date cannot be in the future.")
     if supersedes is not None:
         _check_correction(client, instrument_key, supersedes)
-    result = score(instrument_key, answers)
+    result = score(instrument_for(client.program_id, instrument_key), answers)
     enrollment = next((e for e in client.enrollments if e.is_active_on(administered_on)), None)
     response = AssessmentResponse(
         client_id=client.id,
@@ -93,8 +94,3 @@ def client_responses(client: Client) -> list[AssessmentResponse]:
             .order_by(AssessmentResponse.administered_on.desc(), AssessmentResponse.id.desc())
         )
     )
-
-
-def instrument_choices() -> list[tuple[str, str]]:
-    """(key, short name) of the instruments a clinician can enter."""
-    return [(key, instrument.short_name) for key, instrument in STANDARD_INSTRUMENTS.items()]

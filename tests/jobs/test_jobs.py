@@ -82,3 +82,19 @@ def test_sessions_are_generated_in_program_time(app):
     assert (local.hour, local.minute) == (cohort.start_time.hour, cohort.start_time.minute)
     assert first.session_date == local.date() == program.today()
     assert first.starts_at.utcoffset() == timedelta(0)
+
+
+def test_a_delayed_job_waits_in_rqs_schedule(make_app, redis_url):
+    app = make_app(REDIS_URL=redis_url)
+    with app.app_context():
+        Redis.from_url(redis_url).flushdb()
+        assert enqueue(hourly_tick, job_id="tick-later", delay=timedelta(minutes=30))
+        queue = Queue(QUEUE_NAME, connection=Redis.from_url(redis_url))
+        assert queue.count == 0
+        assert "tick-later" in queue.scheduled_job_registry.get_job_ids()
+
+
+def test_without_redis_a_delayed_job_is_left_to_the_in_process_tick(app):
+    make_cohort(make_program())
+    assert enqueue(hourly_tick, job_id="tick-later", delay=timedelta(minutes=30))
+    assert session_count() == 0

@@ -197,3 +197,19 @@ def test_item_nine_of_zero_raises_no_alert_and_is_never_called_safe(world, login
     assert db.session.scalar(select(func.count(Alert.id))) == 0
     page = client.get(f"/clients/{world['client'].id}").text.lower()
     assert "safe" not in page.replace("safety", "")
+
+
+def test_a_program_instrument_is_entered_and_scored_like_the_standard_ones(world, login):
+    from tests.factories import make_custom_instrument
+
+    make_custom_instrument(world["program"], key="resilience")  # 3 items 0–4, bands low 0–5, high 6–12
+    client = login(world["clinician"])
+    form = client.get(new_url(world, "resilience")).text
+    assert "I bounced back after setbacks" in form and "Always" in form
+    assert post(client, world, [4, 3, None], instrument="resilience").status_code == 422
+    response = post(client, world, [4, 3, 2], instrument="resilience")
+    assert response.status_code == 303
+    stored = responses()[0]
+    assert (stored.instrument, stored.total, stored.severity) == ("resilience", 9, "high")
+    tab = client.get(f"/clients/{world['client'].id}/assessments").text
+    assert "Resilience check" in tab and "<td>High</td>" in tab

@@ -26,7 +26,9 @@ def audit_verify():
 
 
 @click.command("seed-demo")
-@click.option("--clients", default=30, show_default=True, help="About how many clients to admit.")
+@click.option(
+    "--clients", default=30, show_default=True, type=click.IntRange(min=3), help="How many clients (3+)."
+)
 @click.option("--weeks", default=6, show_default=True, help="Weeks of held sessions before today.")
 @click.option(
     "--seed", default=2026, show_default=True, help="Random seed: the same seed gives the same clinic."

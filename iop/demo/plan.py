@@ -107,8 +107,10 @@ class ClinicPlan:
 
 def plan_clinic(seed: int, clients: int, weeks: int, today_by_program: Mapping[str, date]) -> ClinicPlan:
     """Decide everything about the demo clinic; the same arguments always give the same plan."""
-    if clients < 1 or weeks < 1:
-        raise ValueError("The demo needs at least one client and one week of history.")
+    if clients < len(COHORTS) or weeks < 1:
+        raise ValueError(
+            f"The demo needs at least {len(COHORTS)} clients (one per cohort) and one week of history."
+        )
     rng = random.Random(seed)
     generate_from = {
         name: week_start(today) - timedelta(weeks=weeks) for name, today in today_by_program.items()

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import DateTime, func, select, text
 
 from iop.extensions import db
 from iop.models import Attendance, AuditEvent, Cohort, GroupSession
@@ -63,7 +63,12 @@ def test_creating_a_cohort_generates_its_sessions_in_program_time(app, program, 
         assert group_session.status == "scheduled"
     # Stored as naive UTC: 17:30 in Los Angeles is 00:30 or 01:30 UTC the next day.
     stored = (
-        db.session.execute(text("SELECT starts_at FROM group_sessions ORDER BY starts_at")).scalars().all()
+        db.session.execute(
+            # Typed as a plain DateTime, so SQLite's stored text is parsed too (and no time zone is added).
+            text("SELECT starts_at FROM group_sessions ORDER BY starts_at").columns(starts_at=DateTime())
+        )
+        .scalars()
+        .all()
     )
     expected = [
         datetime.combine(s.session_date, time(17, 30), tzinfo=zone).astimezone(UTC).replace(tzinfo=None)

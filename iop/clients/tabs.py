@@ -52,13 +52,27 @@ def client_header(client: Client) -> ClientHeader:
     return ClientHeader(client, current, today, week, open_alerts)
 
 
-def render_client_tab(client: Client, tab: str, template: str, *, status: int = 200, trigger=None, **context):
-    """Audit the view, then render the tab page (or only its #record block for htmx)."""
-    record_event("client.view", "client", client.id, client.id, details={"tab": tab})
-    db.session.commit()
+def render_client_tab(
+    client: Client,
+    tab: str,
+    template: str,
+    *,
+    fragments: tuple[str, ...] = ("record",),
+    audit_view: bool = True,
+    status: int = 200,
+    trigger=None,
+    **context,
+):
+    """Audit the view, then render the tab page, or for htmx only the block its request targets.
+
+    A response to a change the service already audited passes audit_view=False.
+    """
+    if audit_view:
+        record_event("client.view", "client", client.id, client.id, details={"tab": tab})
+        db.session.commit()
     return render_page(
         template,
-        ("record",),
+        fragments,
         status=status,
         trigger=trigger,
         client=client,

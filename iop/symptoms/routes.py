@@ -3,9 +3,8 @@
 from flask import Blueprint, flash, redirect, url_for
 from flask_login import current_user
 
-from iop.clients.tabs import CLIENT_TABS, client_header, render_client_tab
+from iop.clients.tabs import render_client_tab
 from iop.extensions import db, htmx
-from iop.htmx import render_page
 from iop.models import Client
 from iop.permissions import care_team_required, get_client_or_404, staff_required
 from iop.services.symptoms import EventRefused, client_symptom_log, log_exposure, log_symptom
@@ -36,15 +35,14 @@ def _respond(client: Client, section: str, *, saved: str | None = None, status: 
     if saved and not htmx:
         flash(saved, "success")
         return redirect(url_for("symptoms.index", client_id=client.id), 303)
-    return render_page(
+    return render_client_tab(
+        client,
+        "symptoms",
         TEMPLATE,
-        FRAGMENTS,
+        fragments=FRAGMENTS,
+        audit_view=False,  # the log itself was audited by the service
         status=status,
         trigger="symptoms-updated" if saved else None,
-        client=client,
-        header=client_header(client),
-        tabs=CLIENT_TABS,
-        active_tab="symptoms",
         log=client_symptom_log(client),
         saved=saved,
         saved_in=section,

@@ -18,6 +18,7 @@ from iop.clinical.change import Change, classify
 from iop.clinical.instruments import Instrument
 from iop.extensions import db
 from iop.models import AssessmentResponse, Attendance, Client, Enrollment, GroupSession
+from iop.models.types import utcnow
 
 
 @dataclass(frozen=True)
@@ -158,8 +159,8 @@ def score_series(client: Client, instrument_for) -> list[InstrumentSeries]:
     return sorted(series, key=lambda s: (order.get(s.instrument.key, 2), s.instrument.name))
 
 
-def weekly_attendance(client: Client, today: date) -> list[WeekPoint]:
-    """Hours scheduled and attended and mean participation per program week, while enrolled."""
+def weekly_attendance(client: Client) -> list[WeekPoint]:
+    """Hours scheduled and attended and mean participation per program week, while enrolled, until now."""
     rows = db.session.execute(
         select(
             GroupSession.session_date,
@@ -177,7 +178,8 @@ def weekly_attendance(client: Client, today: date) -> list[WeekPoint]:
             GroupSession.status != "cancelled",
             GroupSession.session_date >= Enrollment.started_on,
             or_(Enrollment.ended_on.is_(None), GroupSession.session_date < Enrollment.ended_on),
-            GroupSession.session_date <= today,
+            # Sessions count once started, so today's later group is not counted as missed.
+            GroupSession.starts_at <= utcnow(),
         )
     ).all()
     sessions_by_week: dict[date, list[ScheduledSession]] = defaultdict(list)
@@ -210,7 +212,7 @@ def client_progress(client: Client) -> ClientProgress:
     from iop.services.medication import weekly_adherence
 
     today = client.program.today()
-    weeks = weekly_attendance(client, today)
+    weeks = weekly_attendance(client)
     adherence = weekly_adherence([client.id], [w.week_start for w in weeks], today=today)[client.id]
     by_week = {week.week_start: week.summary for week in adherence}
     weeks = [_with_adherence(week, by_week.get(week.week_start)) for week in weeks]

@@ -23,6 +23,7 @@ from iop.models import (
     GroupSession,
     User,
 )
+from iop.models.types import utcnow
 from iop.services.medication import AdherenceSummary, adherence_summaries
 
 ROSTER_WINDOW_DAYS = 14
@@ -118,8 +119,12 @@ def cohort_overview(cohort: Cohort, today: date, past_days: int = 28, ahead_days
         .order_by(GroupSession.starts_at)
     ).all()
     window_start = today - timedelta(days=ROSTER_WINDOW_DAYS - 1)
+    now = utcnow()
     window_sessions = [
-        s for s in sessions if window_start <= s.session_date <= today and s.status != "cancelled"
+        # A session counts once it has started: today's later group is not yet missed.
+        s
+        for s in sessions
+        if window_start <= s.session_date and s.starts_at <= now and s.status != "cancelled"
     ]
     minutes = _attended_minutes([s.id for s in window_sessions])
     client_ids = [m.client_id for m in members]
@@ -147,8 +152,8 @@ def cohort_overview(cohort: Cohort, today: date, past_days: int = 28, ahead_days
         cohort,
         today,
         roster,
-        past_sessions=[s for s in sessions if s.session_date <= today][::-1],
-        upcoming_sessions=[s for s in sessions if s.session_date > today],
+        past_sessions=[s for s in sessions if s.starts_at <= now][::-1],
+        upcoming_sessions=[s for s in sessions if s.starts_at > now],
     )
 
 

@@ -151,3 +151,22 @@ def test_home_lists_todays_groups_in_program_time(world, login):
     page = login(world["clinician"]).get("/")
     assert "Morning Group" in page.text
     assert "Evening Group" not in page.text
+
+
+def test_a_group_later_today_is_upcoming_and_not_yet_missed(world, login):
+    from iop.models.types import utcnow
+
+    program = world["program"]
+    started = make_session(world["cohort"], day=program.today() - timedelta(days=2), status="held")
+    later = make_session(world["cohort"], day=program.today())
+    later.starts_at = utcnow() + timedelta(hours=1)
+    db.session.commit()
+    make_enrollment(
+        world["cohort"], started_on=program.today() - timedelta(days=7), first_name="Ana", last_name="Lopez"
+    )
+    page = login(world["clinician"]).get(f"/cohorts/{world['cohort'].id}").text
+    roster = page[page.index('id="roster"') : page.index('id="sessions-heading"')]
+    # Only the group that already happened is scheduled time; it was not recorded, so 0 of 3 hours.
+    assert "0.0 h of 3.0 h" in roster
+    upcoming = page[page.index("<h3>Upcoming</h3>") : page.index("<h3>Past 4 weeks</h3>")]
+    assert f"/sessions/{later.id}" in upcoming and f"/sessions/{started.id}" not in upcoming

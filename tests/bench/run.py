@@ -1,0 +1,495 @@
+"""`make bench`: seed a fresh database with the demo clinic, time the busiest requests, count their SQL.
+
+Run with `.venv/bin/python -m tests.bench.run [--sizes 30,200 --weeks 12 --requests 200 --warmup 20]`.
+PostgreSQL is measured when DATABASE_URL points at it (a database `stepwise_bench` is created on that
+server and dropped afterwards); SQLite (a file in a temporary directory) otherwise.
+Prints a table per clinic size and writes bench-results.json at the repository root (git-ignored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextvars
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+
+from flask.testing import FlaskClient
+from sqlalchemy import event, func, select
+
+from iop import ROOT, create_app
+from iop.config import normalise_database_url
+from iop.extensions import db
+
+BENCH_DATABASE = "stepwise_bench"
+RESULTS = ROOT / "bench-results.json"
+HTMX = {"HX-Request": "true"}
+PAGE_RATIO_GOAL = 20
+TOGGLE_RATIO_GOAL = 5
+P95_GOAL_MS = 50
+STATEMENTS_GOAL = 12
+
+
+class IsolatedClient(FlaskClient):
+    """Each request in a fresh context, as in production (same trick as tests/conftest.py)."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+# --- the database ------------------------------------------------------------------------------------
+
+
+def bench_database_url() -> tuple[str, Callable[[], None]]:
+    """A fresh, empty database for one run and a function that removes it."""
+    env = os.environ.get("DATABASE_URL", "")
+    url = normalise_database_url(env) if env else ""
+    if url.startswith("postgresql"):
+        import psycopg
+        from sqlalchemy.engine import make_url
+
+        parsed = make_url(url)
+        admin_url = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+
+        def run(sql: str) -> None:
+            with psycopg.connect(admin_url, autocommit=True) as conn:
+                conn.execute(sql)
+
+        run(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
+        run(f'CREATE DATABASE "{BENCH_DATABASE}"')
+        return (
+            parsed.set(database=BENCH_DATABASE).render_as_string(hide_password=False),
+            lambda: run(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)'),
+        )
+    directory = tempfile.mkdtemp(prefix="stepwise-bench-")
+    return f"sqlite:///{directory}/bench.sqlite", lambda: shutil.rmtree(directory, ignore_errors=True)
+
+
+def build_app(url: str):
+    from flask_migrate import upgrade
+
+    from iop.permissions import public
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "bench",
+            "IOP_DEMO": False,
+            "WTF_CSRF_ENABLED": False,
+            "IOP_REQUIRE_MFA": False,
+            "SESSION_COOKIE_SECURE": False,
+            "REDIS_URL": None,
+            "ASSETS_AUTO_BUILD": False,
+            "SQLALCHEMY_DATABASE_URI": url,
+        }
+    )
+    app.test_client_class = IsolatedClient
+
+    @public
+    def hello():
+        return "hello"
+
+    app.add_url_rule("/bench-hello", "bench_hello", hello)  # on the bench app only, before any request
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+    return app
+
+
+# --- measuring ---------------------------------------------------------------------------------------
+
+
+@contextmanager
+def counting_statements():
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
+@dataclass
+class Row:
+    name: str
+    kind: str  # "hello", "page" or "toggle" (which goal applies); "other" for unjudged rows
+    requests: int
+    median_ms: float
+    p95_ms: float
+    statements: int
+    statuses: dict[str, int] = field(default_factory=dict)
+    ratio: float | None = None
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))
+    return ordered[index]
+
+
+def measure(app, name: str, kind: str, send: Callable[[], object], n: int, warmup: int) -> Row:
+    """Time `send` n times after warm-up (the whole test-client round trip, server side only: no network),
+    then count the SQL statements of one more request."""
+    statuses: dict[str, int] = {}
+    for _ in range(warmup):
+        send()
+    times = []
+    for _ in range(n):
+        start = time.perf_counter()
+        response = send()
+        times.append(time.perf_counter() - start)
+        statuses[str(response.status_code)] = statuses.get(str(response.status_code), 0) + 1
+    with app.app_context(), counting_statements() as statements:
+        send()
+    return Row(
+        name=name,
+        kind=kind,
+        requests=n,
+        median_ms=statistics.median(times) * 1000,
+        p95_ms=percentile(times, 0.95) * 1000,
+        statements=len(statements),
+        statuses=statuses,
+    )
+
+
+# --- the clinic --------------------------------------------------------------------------------------
+
+
+def seed(app, clients: int, weeks: int, seed_value: int) -> float:
+    from iop.demo import seed_demo_clinic
+
+    with app.app_context():
+        start = time.perf_counter()
+        summary = seed_demo_clinic(clients=clients, weeks=weeks, seed=seed_value)
+        db.session.commit()
+        elapsed = time.perf_counter() - start
+        db.session.remove()
+    if "nothing was written" in summary:
+        raise SystemExit(summary)
+    return elapsed
+
+
+def clinic_counts() -> dict[str, int]:
+    from iop.models import (
+        AssessmentResponse,
+        Attendance,
+        AuditEvent,
+        Client,
+        Cohort,
+        DoseLog,
+        Enrollment,
+        GroupSession,
+        Program,
+    )
+
+    models = {
+        "programs": Program,
+        "cohorts": Cohort,
+        "clients": Client,
+        "enrollments": Enrollment,
+        "open_enrollments": None,
+        "sessions": GroupSession,
+        "attendance_rows": Attendance,
+        "assessment_responses": AssessmentResponse,
+        "dose_logs": DoseLog,
+        "audit_events": AuditEvent,
+    }
+    counts = {}
+    for key, model in models.items():
+        if model is None:
+            counts[key] = db.session.scalar(
+                select(func.count()).select_from(Enrollment).where(Enrollment.ended_on.is_(None))
+            )
+        else:
+            counts[key] = db.session.scalar(select(func.count()).select_from(model))
+    return counts
+
+
+@dataclass
+class Targets:
+    clinician_id: int
+    case_manager_id: int
+    cohort_id: int
+    session_id: int
+    session_members: int
+    toggle_enrollment_id: int
+    client_id: int
+    client_program_today: str
+
+
+def pick_targets() -> Targets:
+    """The clinician's busiest past held session, its cohort, and an open member of it."""
+    from iop.demo.content import CASE_MANAGER_EMAIL, CLINICIAN_EMAIL
+    from iop.models import Attendance, Cohort, Enrollment, GroupSession, User
+
+    clinician = db.session.scalar(select(User).where(User.email == CLINICIAN_EMAIL))
+    case_manager = db.session.scalar(select(User).where(User.email == CASE_MANAGER_EMAIL))
+    program_ids = clinician.program_ids
+    members = func.count(Attendance.id).label("members")
+    busiest = db.session.execute(
+        select(GroupSession.id, members)
+        .join(Attendance, Attendance.session_id == GroupSession.id)
+        .join(Cohort, Cohort.id == GroupSession.cohort_id)
+        .where(Cohort.program_id.in_(program_ids), GroupSession.status == "held")
+        .group_by(GroupSession.id)
+        .order_by(members.desc(), GroupSession.session_date.desc())
+        .limit(1)
+    ).one()
+    group_session = db.session.get(GroupSession, busiest.id)
+    enrollments = db.session.scalars(
+        select(Enrollment)
+        .join(Attendance, Attendance.enrollment_id == Enrollment.id)
+        .where(Attendance.session_id == group_session.id)
+        .order_by(Enrollment.ended_on.is_(None).desc(), Enrollment.id)
+    ).all()
+    member = next(e for e in enrollments if e.is_active_on(group_session.session_date))
+    # The client overview: an open enrollment of the same cohort if any (a current client), else the member.
+    current = db.session.scalar(
+        select(Enrollment)
+        .where(Enrollment.cohort_id == group_session.cohort_id, Enrollment.ended_on.is_(None))
+        .order_by(Enrollment.id)
+        .limit(1)
+    )
+    client_enrollment = current or member
+    return Targets(
+        clinician_id=clinician.id,
+        case_manager_id=case_manager.id,
+        cohort_id=group_session.cohort_id,
+        session_id=group_session.id,
+        session_members=busiest.members,
+        toggle_enrollment_id=member.id,
+        client_id=client_enrollment.client_id,
+        client_program_today=group_session.cohort.program.today().isoformat(),
+    )
+
+
+def attendance_version(session_id: int, enrollment_id: int) -> int:
+    from iop.models import Attendance
+
+    return db.session.scalar(
+        select(Attendance.version).where(
+            Attendance.session_id == session_id, Attendance.enrollment_id == enrollment_id
+        )
+    )
+
+
+# --- one clinic size -----------------------------------------------------------------------------------
+
+
+def bench_size(clients: int, weeks: int, seed_value: int, n: int, warmup: int) -> dict:
+    url, remove = bench_database_url()
+    try:
+        app = build_app(url)
+        dialect = url.split(":", 1)[0].split("+", 1)[0]
+        print(f"\n== {clients} clients, {weeks} weeks on {dialect}: seeding through the services", flush=True)
+        seconds = seed(app, clients, weeks, seed_value)
+        with app.app_context():
+            counts = clinic_counts()
+            targets = pick_targets()
+            from iop.models import User
+            from tests.factories import sign_in
+
+            clinician_client = app.test_client()
+            case_manager_client = app.test_client()
+            sign_in(clinician_client, db.session.get(User, targets.clinician_id))
+            sign_in(case_manager_client, db.session.get(User, targets.case_manager_id))
+            toggle_version = attendance_version(targets.session_id, targets.toggle_enrollment_id)
+            db.session.remove()
+        print(f"   seeded in {seconds:.1f} s: {counts}", flush=True)
+        rows = run_requests(app, targets, clinician_client, case_manager_client, toggle_version, n, warmup)
+        with app.app_context():
+            db.engine.dispose()
+        return {
+            "dialect": dialect,
+            "clinic": {"clients": clients, "weeks": weeks, "seed": seed_value, **counts},
+            "seed_seconds": round(seconds, 2),
+            "targets": asdict(targets),
+            "rows": [asdict(row) for row in rows],
+        }
+    finally:
+        remove()
+
+
+def run_requests(
+    app, t: Targets, clinician, case_manager, toggle_version: int, n: int, warmup: int
+) -> list[Row]:
+    def get(client, path):
+        return lambda: client.get(path)
+
+    rows = [
+        measure(app, "hello (bare route)", "hello", get(clinician, "/bench-hello"), n, warmup),
+        measure(app, "cohort page", "page", get(clinician, f"/cohorts/{t.cohort_id}"), n, warmup),
+        measure(
+            app, "cohort page (case manager)", "page", get(case_manager, f"/cohorts/{t.cohort_id}"), n, warmup
+        ),
+        measure(
+            app,
+            f"session page / attendance grid ({t.session_members} rows)",
+            "page",
+            get(clinician, f"/sessions/{t.session_id}"),
+            n,
+            warmup,
+        ),
+        measure(app, "client overview", "page", get(clinician, f"/clients/{t.client_id}"), n, warmup),
+        measure(
+            app,
+            "client overview (case manager)",
+            "page",
+            get(case_manager, f"/clients/{t.client_id}"),
+            n,
+            warmup,
+        ),
+        measure(
+            app,
+            "progress JSON (API)",
+            "page",
+            get(clinician, f"/api/v1/clients/{t.client_id}/progress"),
+            n,
+            warmup,
+        ),
+        measure(app, "alerts badge", "page", get(clinician, "/alerts/badge"), n, warmup),
+    ]
+
+    state = {"version": toggle_version, "status": "present"}
+    version_pattern = re.compile(rf'id="att-{t.toggle_enrollment_id}-version" value="(\d+)"')
+
+    def toggle():
+        state["status"] = "late" if state["status"] == "present" else "present"
+        response = clinician.post(
+            f"/sessions/{t.session_id}/attendance/{t.toggle_enrollment_id}",
+            data={
+                "version": str(state["version"]),
+                "status": state["status"],
+                "minutes_attended": "",
+                "note": "",
+            },
+            headers={**HTMX, "HX-Trigger-Name": "status"},
+        )
+        found = version_pattern.search(response.text)
+        if found:
+            state["version"] = int(found.group(1))
+        else:  # not expected; read it back rather than measure a run of 409s
+            with app.app_context():
+                state["version"] = attendance_version(t.session_id, t.toggle_enrollment_id)
+                db.session.remove()
+        return response
+
+    rows.append(measure(app, "attendance toggle (POST, htmx)", "toggle", toggle, n, warmup))
+
+    answers = {f"item-{i}": "1" for i in range(1, 9)} | {"item-9": "0"}
+
+    def submit():
+        return clinician.post(
+            f"/clients/{t.client_id}/assessments/new?instrument=phq9",
+            data={**answers, "administered_on": t.client_program_today, "source": "self_report"},
+        )
+
+    rows.append(measure(app, "assessment submit (POST, PHQ-9)", "page", submit, n, warmup))
+    hello = rows[0].median_ms
+    for row in rows:
+        row.ratio = row.median_ms / hello
+    return rows
+
+
+# --- reporting ---------------------------------------------------------------------------------------
+
+
+def verdict(row: Row) -> str:
+    if row.kind == "hello":
+        return ""
+    notes = []
+    goal = TOGGLE_RATIO_GOAL if row.kind == "toggle" else PAGE_RATIO_GOAL
+    notes.append(f"ratio {'ok' if row.ratio <= goal else 'OVER'} (≤{goal}×)")
+    notes.append(f"p95 {'ok' if row.p95_ms <= P95_GOAL_MS else 'OVER'}")
+    notes.append(f"SQL {'ok' if row.statements <= STATEMENTS_GOAL else 'OVER'}")
+    bad = [code for code in row.statuses if not code.startswith(("2", "3"))]
+    if bad:
+        notes.append(f"STATUS {row.statuses}")
+    return ", ".join(notes)
+
+
+def print_table(result: dict) -> None:
+    clinic = result["clinic"]
+    print(
+        f"\n{result['dialect']}: {clinic['clients']} clients planned, {clinic['weeks']} weeks "
+        f"({clinic['programs']} programs, {clinic['cohorts']} cohorts, {clinic['open_enrollments']} open "
+        f"enrollments, {clinic['sessions']} sessions, {clinic['attendance_rows']} attendance rows, "
+        f"{clinic['assessment_responses']} assessments, {clinic['dose_logs']} dose logs); "
+        f"seeded in {result['seed_seconds']:.1f} s"
+    )
+    header = f"{'request':<44} {'median ms':>9} {'p95 ms':>8} {'× hello':>8} {'SQL':>4}  status  goals"
+    print(header)
+    print("-" * len(header))
+    for row in result["rows"]:
+        r = Row(**row)
+        statuses = "/".join(sorted(r.statuses))
+        print(
+            f"{r.name:<44} {r.median_ms:>9.2f} {r.p95_ms:>8.2f} {r.ratio:>8.1f} {r.statements:>4}  "
+            f"{statuses:<6}  {verdict(r)}"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="30,200", help="clinic sizes (clients), comma separated")
+    parser.add_argument("--weeks", type=int, default=12)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--warmup", type=int, default=20)
+    args = parser.parse_args(argv)
+    sizes = [int(size) for size in args.sizes.split(",") if size.strip()]
+
+    results = [bench_size(size, args.weeks, args.seed, args.requests, args.warmup) for size in sizes]
+    for result in results:
+        print_table(result)
+    statements = {
+        row["name"]: [r["rows"][i]["statements"] for r in results] for i, row in enumerate(results[0]["rows"])
+    }
+    growing = {name: counts for name, counts in statements.items() if len(set(counts)) > 1}
+    if len(results) > 1:
+        print(
+            "\nSQL statements by clinic size "
+            + (f"CHANGE for: {growing}" if growing else "are the same at every size (no N+1 seen).")
+        )
+    report = {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "python": platform.python_version(),
+        "dialect": results[0]["dialect"],
+        "requests_per_row": args.requests,
+        "warmup": args.warmup,
+        "timing": "time.perf_counter around Flask test-client requests (in-process, no network, no server)",
+        "goals": {
+            "page_ratio": PAGE_RATIO_GOAL,
+            "toggle_ratio": TOGGLE_RATIO_GOAL,
+            "p95_ms": P95_GOAL_MS,
+            "statements": STATEMENTS_GOAL,
+        },
+        "statements_change_with_size": growing,
+        "sizes": results,
+        "not_measured": [
+            "review queue and weekly review throughput (weekly reviews not built yet)",
+            "Lighthouse scores",
+            "peak memory of the review run",
+            "the full scale data set (2,000 clients, 100 cohorts) unless --sizes asks for it",
+        ],
+    }
+    RESULTS.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"\nWrote {RESULTS.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

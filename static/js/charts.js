@@ -10,6 +10,12 @@
     severe: "rgba(179, 38, 30, 0.20)",
   };
   const LINE = "#0b5cad";
+  const DAY_FORMAT = new Intl.DateTimeFormat("en-US", { month: "short", day: "numeric", timeZone: "UTC" });
+
+  // "2026-10-12" -> "Oct 12": dates are program-local days, so format them as plain dates.
+  function dayLabel(iso) {
+    return DAY_FORMAT.format(new Date(iso + "T00:00:00Z"));
+  }
   const MUTED = "#5f6b7a";
 
   // Severity bands drawn behind the line, so a score reads against its published range.
@@ -42,7 +48,7 @@
     return new Chart(canvas, {
       type: "line",
       data: {
-        labels: instrument.scores.map(function (s) { return s.date; }),
+        labels: instrument.scores.map(function (s) { return dayLabel(s.date); }),
         datasets: [{
           label: instrument.name,
           data: instrument.scores.map(function (s) { return s.total; }),
@@ -64,7 +70,7 @@
   }
 
   function weeklyChart(canvas, data, kind) {
-    const labels = data.weeks.map(function (w) { return w.week_start; });
+    const labels = data.weeks.map(function (w) { return "Week of " + dayLabel(w.week_start); });
     let datasets;
     let y;
     if (kind === "hours") {

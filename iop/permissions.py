@@ -14,7 +14,18 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from iop.extensions import db, login_manager
-from iop.models import Client, Cohort, Enrollment, GroupSession, Program
+from iop.models import (
+    Alert,
+    Client,
+    Cohort,
+    CustomInstrument,
+    Enrollment,
+    Goal,
+    GroupSession,
+    Medication,
+    Program,
+    User,
+)
 
 STAFF_ROLES = frozenset({"clinician", "case_manager", "admin"})
 CARE_TEAM = frozenset({"clinician", "case_manager"})
@@ -125,3 +136,51 @@ def get_enrollment_or_404(enrollment_id: int) -> Enrollment:
     if enrollment is None or not _visible(enrollment.client.program_id):
         abort(404)
     return enrollment
+
+
+def get_alert_or_404(alert_id: int) -> Alert:
+    """An alert of a client in one of the current user's programs, or 404."""
+    alert = db.session.get(Alert, alert_id)
+    if alert is None or not _visible(alert.client.program_id):
+        abort(404)
+    return alert
+
+
+def get_custom_instrument_or_404(instrument_id: int) -> CustomInstrument:
+    """A custom instrument of one of the current admin's programs, or 404."""
+    row = db.session.get(CustomInstrument, instrument_id)
+    if row is None or not _visible(row.program_id):
+        abort(404)
+    return row
+
+
+def get_staff_member_or_404(user_id: int) -> User:
+    """A staff account sharing a program with the current admin, or 404."""
+    user = db.session.get(User, user_id)
+    if user is None or user.kind != "staff" or user.program_ids.isdisjoint(current_user.program_ids):
+        abort(404)
+    return user
+
+
+def get_goal_or_404(client: Client, goal_id: int) -> Goal:
+    """A goal of this client (the client loader already checked the program)."""
+    goal = db.session.get(Goal, goal_id)
+    if goal is None or goal.client_id != client.id:
+        abort(404)
+    return goal
+
+
+def get_medication_or_404(client: Client, medication_id: int) -> Medication:
+    """A medication of this client (the client loader already checked the program)."""
+    medication = db.session.get(Medication, medication_id)
+    if medication is None or medication.client_id != client.id:
+        abort(404)
+    return medication
+
+
+def get_member_or_404(group_session: GroupSession, enrollment_id: int) -> Enrollment:
+    """An enrollment of this session's cohort (the session loader already checked the program)."""
+    member = db.session.get(Enrollment, enrollment_id)
+    if member is None or member.cohort_id != group_session.cohort_id:
+        abort(404)
+    return member

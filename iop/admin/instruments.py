@@ -1,14 +1,13 @@
 """Admin views: a program's questionnaires, PHQ-9 and GAD-7 read-only and its own custom instruments."""
 
-from flask import abort, render_template
+from flask import render_template
 from flask_login import current_user
 
 from iop.admin.instrument_forms import InstrumentForm
 from iop.admin.respond import done, form_page
 from iop.clinical.instruments import STANDARD_INSTRUMENTS
 from iop.extensions import db
-from iop.models import CustomInstrument
-from iop.permissions import admin_required, get_program_or_404
+from iop.permissions import admin_required, get_custom_instrument_or_404, get_program_or_404
 from iop.services.custom_instruments import (
     InstrumentDefinition,
     InstrumentInUse,
@@ -19,14 +18,6 @@ from iop.services.custom_instruments import (
     response_counts,
     update_custom_instrument,
 )
-
-
-def get_custom_instrument_or_404(instrument_id: int) -> CustomInstrument:
-    """A custom instrument of one of the current admin's programs, or 404."""
-    row = db.session.get(CustomInstrument, instrument_id)
-    if row is None or row.program_id not in current_user.program_ids:
-        abort(404)
-    return row
 
 
 @admin_required

@@ -6,8 +6,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask import abort
-from flask_login import current_user
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -150,11 +148,3 @@ def staff_of_programs(program_ids: Iterable[int]) -> list[User]:
             .order_by(User.full_name, User.id)
         )
     )
-
-
-def get_staff_member_or_404(user_id: int) -> User:
-    """A staff account sharing a program with the current admin, or 404."""
-    user = db.session.get(User, user_id)
-    if user is None or user.kind != "staff" or user.program_ids.isdisjoint(current_user.program_ids):
-        abort(404)
-    return user

@@ -4,10 +4,10 @@ from flask import render_template
 from flask_login import current_user
 
 from iop.admin.forms import StaffCreateForm, StaffEditForm
-from iop.admin.queries import get_staff_member_or_404, staff_of_programs
+from iop.admin.queries import staff_of_programs
 from iop.admin.respond import done, form_page
 from iop.extensions import db
-from iop.permissions import admin_required
+from iop.permissions import admin_required, get_staff_member_or_404
 from iop.services.accounts import AccountError, create_staff_user, update_staff_user
 
 

@@ -1,26 +1,18 @@
 """Safety alerts: the list, the nav badge that polls for them, and acknowledging one with a note."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_htmx import make_response
 from flask_login import current_user
 
 from iop.extensions import db, htmx
 from iop.htmx import render_page
 from iop.models import Alert
-from iop.permissions import care_team_required, staff_required
+from iop.permissions import care_team_required, get_alert_or_404, staff_required
 from iop.services.alerts import AlertRefused, acknowledge_alert, open_alert_count, open_alerts_for
 from iop.services.audit import record_events
 
 bp = Blueprint("alerts", __name__, url_prefix="/alerts")
 ALERTS_UPDATED = "alerts-updated"
-
-
-def get_alert_or_404(alert_id: int) -> Alert:
-    """An alert of a client in one of the current user's programs, or 404."""
-    alert = db.session.get(Alert, alert_id)
-    if alert is None or alert.client.program_id not in current_user.program_ids:
-        abort(404)
-    return alert
 
 
 @bp.get("/")

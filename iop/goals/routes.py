@@ -7,18 +7,10 @@ from iop.clients.tabs import render_client_tab
 from iop.extensions import db, htmx
 from iop.goals.forms import GoalForm, GoalStateForm, RatingForm, signed
 from iop.models import GAS_LEVELS, GOAL_DOMAINS, GOAL_STATES, Client, Goal
-from iop.permissions import care_team_required, get_client_or_404, staff_required
+from iop.permissions import care_team_required, get_client_or_404, get_goal_or_404, staff_required
 from iop.services.goals import GoalRefused, add_goal, change_goal_state, client_goals, rate_goal
 
 bp = Blueprint("goals", __name__, url_prefix="/clients")
-
-
-def get_goal_or_404(client: Client, goal_id: int) -> Goal:
-    """A goal of this client (the client loader already checked the program)."""
-    goal = db.session.get(Goal, goal_id)
-    if goal is None or goal.client_id != client.id:
-        abort(404)
-    return goal
 
 
 def _rating_form(client: Client, goal: Goal, *, submitted: bool = False) -> RatingForm:

@@ -9,8 +9,8 @@ from flask_login import current_user
 from iop.clients.tabs import render_client_tab
 from iop.extensions import db, htmx
 from iop.medications.forms import DoseForm, EndMedicationForm, FillForm, MedicationForm, SideEffectForm
-from iop.models import DOSE_STATUSES, Client, Medication
-from iop.permissions import care_team_required, get_client_or_404, staff_required
+from iop.models import DOSE_STATUSES, Client
+from iop.permissions import care_team_required, get_client_or_404, get_medication_or_404, staff_required
 from iop.services.audit import record_event
 from iop.services.medication import (
     MedicationRefused,
@@ -29,14 +29,6 @@ from iop.services.medication import (
 
 bp = Blueprint("medications", __name__, url_prefix="/clients")
 ADHERENCE_UPDATED = "adherence-updated"
-
-
-def get_medication_or_404(client: Client, medication_id: int) -> Medication:
-    """A medication of this client (the client loader already checked the program)."""
-    medication = db.session.get(Medication, medication_id)
-    if medication is None or medication.client_id != client.id:
-        abort(404)
-    return medication
 
 
 def _week_asked(today: date) -> date:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, render_template, request
+from flask import flash, render_template, request
 from flask_htmx import make_response
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -41,14 +41,6 @@ def render_session(group_session: GroupSession, *, status=200, trigger=None, not
         cancel_form=CancelForm(formdata=None),
         row_errors=row_errors or {},
     )
-
-
-def member_or_404(group_session: GroupSession, enrollment_id: int) -> Enrollment:
-    """An enrollment of this session's cohort (the session loader already checked the program)."""
-    member = db.session.get(Enrollment, enrollment_id)
-    if member is None or member.cohort_id != group_session.cohort_id:
-        abort(404)
-    return member
 
 
 def values_of(row: Attendance | None) -> dict:

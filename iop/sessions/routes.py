@@ -4,7 +4,13 @@ from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user
 
 from iop.extensions import db, htmx
-from iop.permissions import admin_required, care_team_required, get_session_or_404, staff_required
+from iop.permissions import (
+    admin_required,
+    care_team_required,
+    get_member_or_404,
+    get_session_or_404,
+    staff_required,
+)
 from iop.services.attendance import (
     AttendanceConflict,
     AttendanceInput,
@@ -15,7 +21,7 @@ from iop.services.attendance import (
 from iop.services.programs import cancel_session
 from iop.services.rosters import session_grid
 from iop.sessions.forms import AttendanceForm, CancelForm, NoteForm
-from iop.sessions.grid import member_or_404, render_session, row_response, save_note_from_form, sign_session
+from iop.sessions.grid import render_session, row_response, save_note_from_form, sign_session
 
 bp = Blueprint("sessions", __name__, url_prefix="/sessions")
 
@@ -32,7 +38,7 @@ def detail(session_id: int):
 def record(session_id: int, enrollment_id: int):
     """Save one member's row: status, minutes, participation, note."""
     group_session = get_session_or_404(session_id)
-    member = member_or_404(group_session, enrollment_id)
+    member = get_member_or_404(group_session, enrollment_id)
     # Picking a status resets minutes to that status's default; a plain form post keeps typed minutes.
     status_changed = htmx.trigger_name == "status" if htmx else not request.form.get("minutes_attended")
     form = AttendanceForm(duration_minutes=group_session.duration_minutes, status_changed=status_changed)

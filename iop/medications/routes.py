@@ -11,14 +11,13 @@ from iop.extensions import db, htmx
 from iop.medications.forms import DoseForm, EndMedicationForm, FillForm, MedicationForm, SideEffectForm
 from iop.models import DOSE_STATUSES, Client
 from iop.permissions import care_team_required, get_client_or_404, get_medication_or_404, staff_required
+from iop.services.adherence import adherence_summary, adherence_window
 from iop.services.audit import record_event
 from iop.services.medication import (
     MedicationRefused,
     add_fill,
     add_medication,
     add_side_effect,
-    adherence_summary,
-    adherence_window,
     dose_cell,
     dose_status,
     end_medication,

@@ -1,193 +1,25 @@
-"""Medications, the weekly dose grid, fills and side effects, and the adherence read model.
-
-The read model loads a fixed number of queries (one per table) for any number of clients and hands
-plain data to iop.clinical.adherence, so the client page, the overview charts and the cohort roster
-all count adherence the same way.
-"""
+"""Medications, the weekly dose grid, fills and side effects (adherence itself: iop.services.adherence)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from iop.clinical.adherence import (
     DoseEntry,
-    DoseLogRate,
-    MedicationCourse,
-    adherence_label,
-    dose_log_rate,
-    pdc,
 )
 from iop.extensions import db
 from iop.models import DOSE_CYCLE, Client, DoseLog, Fill, Medication, SideEffect, User
+from iop.services.adherence import AdherenceSummary, adherence_window, summarize_adherence
 from iop.services.audit import record_event
-
-ADHERENCE_WINDOW_DAYS = 14
 
 
 class MedicationRefused(ValueError):
     """The change cannot be made as asked (a future day, a day the medication was not prescribed, ...)."""
-
-
-# --- the adherence read model ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AdherenceSummary:
-    """Adherence of one client over start..end (both included), as plain data."""
-
-    start: date
-    end: date
-    dose_log: DoseLogRate
-    dose_log_label: str  # "adherent", "not adherent" or "not enough data"
-    # PDC per medication with fills, each over the days it was prescribed inside the window.
-    pdc_by_medication: dict[int, float] = field(default_factory=dict)
-
-    @property
-    def pdc(self) -> float | None:
-        """Mean PDC of the medications with fills; None when no fill is recorded."""
-        values = list(self.pdc_by_medication.values())
-        return sum(values) / len(values) if values else None
-
-    @property
-    def pdc_label(self) -> str | None:
-        return None if self.pdc is None else adherence_label(self.pdc)
-
-    @property
-    def has_medications(self) -> bool:
-        return self.dose_log.active_days > 0
-
-
-@dataclass(frozen=True)
-class WeekAdherence:
-    """Adherence of one client in one Monday–Sunday week (clipped at `today` when given)."""
-
-    week_start: date
-    summary: AdherenceSummary
-
-
-@dataclass
-class _Evidence:
-    medications: dict[int, list[Medication]] = field(default_factory=lambda: defaultdict(list))
-    entries: dict[int, list[DoseEntry]] = field(default_factory=lambda: defaultdict(list))
-    fills: dict[int, list[tuple[date, int]]] = field(default_factory=lambda: defaultdict(list))
-
-
-def adherence_window(today: date, days: int = ADHERENCE_WINDOW_DAYS) -> tuple[date, date]:
-    """The last `days` days up to and including today."""
-    return today - timedelta(days=days - 1), today
-
-
-def adherence_summaries(client_ids: Iterable[int], start: date, end: date) -> dict[int, AdherenceSummary]:
-    """Adherence over start..end for several clients in three queries; every id gets a summary."""
-    ids = sorted(set(client_ids))
-    evidence = _load_evidence(ids, start, end)
-    return {client_id: _summarize(evidence, client_id, start, end) for client_id in ids}
-
-
-def adherence_summary(client: Client | int, start: date, end: date) -> AdherenceSummary:
-    """Adherence of one client over start..end (both included)."""
-    client_id = client if isinstance(client, int) else client.id
-    return adherence_summaries([client_id], start, end)[client_id]
-
-
-def weekly_adherence(
-    client_ids: Iterable[int], week_starts: Sequence[date], *, today: date | None = None
-) -> dict[int, list[WeekAdherence]]:
-    """Adherence per Monday–Sunday week for several clients in three queries.
-
-    `week_starts` are Mondays; with `today`, a week still under way ends today and weeks that have
-    not begun are left out, so days not yet lived never count as unlogged.
-    """
-    ids = sorted(set(client_ids))
-    windows = []
-    for week_start in sorted(set(week_starts)):
-        week_end = week_start + timedelta(days=6)
-        if today is not None:
-            if week_start > today:
-                continue
-            week_end = min(week_end, today)
-        windows.append((week_start, week_end))
-    result: dict[int, list[WeekAdherence]] = {client_id: [] for client_id in ids}
-    if not windows or not ids:
-        return result
-    evidence = _load_evidence(ids, windows[0][0], max(end for _, end in windows))
-    for client_id in ids:
-        result[client_id] = [
-            WeekAdherence(start, _summarize(evidence, client_id, start, end)) for start, end in windows
-        ]
-    return result
-
-
-def _load_evidence(client_ids: list[int], start: date, end: date) -> _Evidence:
-    """Medications prescribed in the window, their dose logs in it, and every fill up to its end."""
-    evidence = _Evidence()
-    if not client_ids:
-        return evidence
-    in_window = (
-        Medication.client_id.in_(client_ids),
-        Medication.started_on <= end,
-        or_(Medication.ended_on.is_(None), Medication.ended_on >= start),
-    )
-    for medication in db.session.scalars(select(Medication).where(*in_window).order_by(Medication.id)):
-        evidence.medications[medication.client_id].append(medication)
-    dose_rows = db.session.execute(
-        select(Medication.client_id, DoseLog.medication_id, DoseLog.day, DoseLog.status)
-        .join(DoseLog.medication)
-        .where(*in_window, DoseLog.day.between(start, end))
-    )
-    for client_id, medication_id, day, status in dose_rows:
-        evidence.entries[client_id].append(DoseEntry(medication_id, day, status))
-    # Every earlier fill counts: supply carried forward from long ago can still cover the window.
-    fill_rows = db.session.execute(
-        select(Fill.medication_id, Fill.filled_on, Fill.days_supply)
-        .join(Fill.medication)
-        .where(*in_window, Fill.filled_on <= end)
-    )
-    for medication_id, filled_on, days_supply in fill_rows:
-        evidence.fills[medication_id].append((filled_on, days_supply))
-    return evidence
-
-
-def _summarize(evidence: _Evidence, client_id: int, start: date, end: date) -> AdherenceSummary:
-    return summarize_adherence(
-        evidence.medications.get(client_id, []),
-        evidence.entries.get(client_id, []),
-        evidence.fills,
-        start,
-        end,
-    )
-
-
-def summarize_adherence(
-    medications: Iterable[Medication],
-    entries: Iterable[DoseEntry],
-    fills_by_medication: dict[int, list[tuple[date, int]]],
-    start: date,
-    end: date,
-) -> AdherenceSummary:
-    """Adherence over start..end from already loaded rows (no queries)."""
-    courses = []
-    pdc_by_medication = {}
-    for medication in medications:
-        course = MedicationCourse(
-            medication.id, medication.doses_per_day, medication.started_on, medication.ended_on
-        )
-        courses.append(course)
-        first = max(start, medication.started_on)
-        last = end if medication.ended_on is None else min(end, medication.ended_on)
-        fills = [fill for fill in fills_by_medication.get(medication.id, []) if fill[0] <= end]
-        if fills and first <= last:
-            # PDC over the days it was prescribed: a course begun last week is not "uncovered" before it.
-            pdc_by_medication[medication.id] = pdc(fills, first, last)
-    known = {course.medication_id for course in courses}
-    dose_log = dose_log_rate(courses, [e for e in entries if e.medication_id in known], start, end)
-    return AdherenceSummary(start, end, dose_log, adherence_label(dose_log), pdc_by_medication)
 
 
 # --- the medications tab --------------------------------------------------------------------------

@@ -208,8 +208,8 @@ def weekly_attendance(client: Client) -> list[WeekPoint]:
 
 def client_progress(client: Client) -> ClientProgress:
     """Everything the overview charts and the progress API show for one client."""
+    from iop.services.adherence import weekly_adherence
     from iop.services.custom_instruments import instrument_for
-    from iop.services.medication import weekly_adherence
 
     today = client.program.today()
     weeks = weekly_attendance(client)

@@ -24,7 +24,7 @@ from iop.models import (
     User,
 )
 from iop.models.types import utcnow
-from iop.services.medication import AdherenceSummary, adherence_summaries
+from iop.services.adherence import AdherenceSummary, adherence_summaries
 
 ROSTER_WINDOW_DAYS = 14
 

@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from iop.extensions import db
 from iop.models import AuditEvent, DoseLog, Fill, Medication, SideEffect
-from iop.services.medication import adherence_summary, week_start_of, weekly_adherence
+from iop.services.adherence import adherence_summary, weekly_adherence
+from iop.services.medication import week_start_of
 from tests.factories import (
     log_doses,
     make_cohort,

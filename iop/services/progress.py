@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import and_, or_, select
 
+from iop.clinical.adherence import ADHERENT_THRESHOLD
 from iop.clinical.attendance import ScheduledSession, meets_minimum, summarise, week_start
 from iop.clinical.change import Change, classify
 from iop.clinical.instruments import Instrument
@@ -76,6 +77,8 @@ class ClientProgress:
         return {
             "client_id": self.client_id,
             "min_weekly_hours": self.min_weekly_hours,
+            # The charts draw the clinical threshold from here rather than keeping a copy of it.
+            "adherent_threshold": ADHERENT_THRESHOLD,
             "instruments": [
                 {
                     "key": s.instrument.key,

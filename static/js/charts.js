@@ -86,10 +86,11 @@
         borderColor: LINE, spanGaps: true }];
       y = { min: 1, max: 5, ticks: { stepSize: 1 }, title: { display: true, text: "Rating 1–5" } };
     } else {
+      const threshold = Math.round(data.adherent_threshold * 100);
       datasets = [
         { label: "Dose-log adherence", borderColor: LINE, spanGaps: true,
           data: data.weeks.map(function (w) { return w.adherence === null ? null : Math.round(w.adherence * 100); }) },
-        { label: "Adherent (80 %)", data: data.weeks.map(function () { return 80; }),
+        { label: "Adherent (" + threshold + " %)", data: data.weeks.map(function () { return threshold; }),
           borderColor: MUTED, borderDash: [6, 4], pointRadius: 0 },
       ];
       y = { min: 0, max: 100, title: { display: true, text: "%" } };

@@ -79,6 +79,7 @@ def test_progress_api_reports_scores_change_weeks_and_adherence(world, login):
     assert phq9["scores"][-1]["reliable_change"] == "improvement"
     assert phq9["change"]["reliable_improvement"] and not phq9["change"]["response"]
     assert [b["key"] for b in phq9["bands"]][:2] == ["minimal", "mild"]
+    assert data["adherent_threshold"] == 0.8
     first_week = data["weeks"][0]
     assert first_week["week_start"] == world["monday"].isoformat()
     assert (first_week["scheduled_hours"], first_week["attended_hours"]) == (9.0, 7.5)

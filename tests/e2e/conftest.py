@@ -178,3 +178,11 @@ def open_page(browser, live_server, page_watch) -> Iterator:
 def page(open_page) -> Page:
     """One watched page in a fresh browser context, 1280 px wide."""
     return open_page()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Everything under tests/e2e is a browser test, marked so `-m "not e2e"` leaves it out."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.e2e)

@@ -37,9 +37,13 @@ PUBLIC_ENDPOINTS = frozenset({"static"})
 class Policy:
     public: bool = False
     roles: frozenset[str] = frozenset()
+    # Any signed-in account, staff or family (signing out, for one).
+    any_account: bool = False
 
     def describe(self) -> str:
-        return "public" if self.public else "roles: " + ", ".join(sorted(self.roles))
+        if self.public or self.any_account:
+            return "public" if self.public else "any signed-in account"
+        return "roles: " + ", ".join(sorted(self.roles))
 
 
 def _declare(policy: Policy) -> Callable:
@@ -53,6 +57,11 @@ def _declare(policy: Policy) -> Callable:
 def public(view: Callable) -> Callable:
     """Anyone, signed in or not, may use this route."""
     return _declare(Policy(public=True))(view)
+
+
+def signed_in_required(view: Callable) -> Callable:
+    """Any signed-in account may use this route, whatever its roles."""
+    return _declare(Policy(any_account=True))(view)
 
 
 def roles_required(*roles: str) -> Callable:
@@ -89,7 +98,7 @@ def enforce_policy():
         return None
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    if not current_user.has_role(*policy.roles):
+    if not policy.any_account and not current_user.has_role(*policy.roles):
         abort(403)
     return None
 

@@ -12,7 +12,7 @@ from flask_login import current_user, logout_user
 from iop.auth.forms import CodeForm, SignInForm
 from iop.extensions import db
 from iop.models import User
-from iop.permissions import public, staff_required
+from iop.permissions import public, signed_in_required
 from iop.security import end_session, start_session
 from iop.services.accounts import check_credentials, verify_totp
 from iop.services.audit import record_event
@@ -99,7 +99,7 @@ def mfa():
 
 
 @bp.post("/logout")
-@staff_required
+@signed_in_required
 def logout():
     """End the session everywhere: the server-side record is closed, not just the cookie."""
     record_event("auth.sign_out", "user", current_user.id)

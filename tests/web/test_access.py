@@ -24,6 +24,7 @@ from tests.factories import (
 )
 
 PUBLIC = "public"
+ANY_ACCOUNT = "any signed-in account"
 STAFF = frozenset({"clinician", "case_manager", "admin"})
 CARE_TEAM = frozenset({"clinician", "case_manager"})
 CASE_MANAGER = frozenset({"case_manager"})
@@ -35,7 +36,7 @@ EXPECTED = {
     "api.healthz": PUBLIC,
     "auth.login": PUBLIC,
     "auth.mfa": PUBLIC,
-    "auth.logout": STAFF,
+    "auth.logout": ANY_ACCOUNT,
     "home.index": STAFF,
     "cohorts.index": STAFF,
     "cohorts.detail": STAFF,
@@ -84,7 +85,7 @@ EXPECTED = {
     "medications.add_fill": CARE_TEAM,
     "medications.add_side_effect": CARE_TEAM,
 }
-PERSONAS = ("anonymous", "clinician", "case_manager", "admin", "outsider")
+PERSONAS = ("anonymous", "clinician", "case_manager", "admin", "outsider", "family")
 
 
 def _rules():
@@ -107,9 +108,19 @@ def test_every_route_declares_a_policy():
 
 def test_declared_policies_match_the_specification():
     declared = {
-        endpoint: PUBLIC if policy.public else policy.roles for endpoint, _, _, policy in RULES if policy
+        endpoint: PUBLIC if policy.public else ANY_ACCOUNT if policy.any_account else policy.roles
+        for endpoint, _, _, policy in RULES
+        if policy
     }
     assert declared == EXPECTED
+
+
+def make_family_member():
+    """A family account: no staff roles, no programs (the family portal comes later)."""
+    family = make_user(email="family.member@example.test")
+    family.kind = "family"
+    db.session.commit()
+    return family
 
 
 @pytest.fixture
@@ -126,6 +137,7 @@ def world(app):
         "case_manager": make_user("case_manager", programs=[program]),
         "admin": make_user("admin", programs=[program]),
         "outsider": make_user("clinician", "case_manager", "admin", programs=[other_program]),
+        "family": make_family_member(),
     }
     ids = {
         "program_id": program.id,
@@ -181,6 +193,8 @@ def test_access_matrix(app, world, endpoint, rule, method, policy: Policy):
             assert status == 401 and response.is_json, where
         elif persona == "anonymous":
             assert status == 302 and response.headers["Location"].startswith("/auth/login"), where
+        elif policy.any_account:
+            assert status not in (401, 403, 404), where
         elif persona == "outsider":
             assert status == (404 if has_object else status), where
             assert status != 403, where

@@ -151,3 +151,15 @@ def test_mfa_pending_state_is_not_a_session(make_app, clinician):
     client = make_app(IOP_REQUIRE_MFA=True).test_client()
     totp_login(client)
     assert client.get("/").status_code == 302
+
+
+def test_a_family_account_sees_no_staff_pages_and_can_sign_out(app, client):
+    family = make_user(email="family@example.test")
+    family.kind = "family"
+    db.session.commit()
+    sign_in_form(client, "family@example.test", PASSWORD)
+    assert client.get("/cohorts/").status_code == 403
+    page = client.get("/auth/login", follow_redirects=True).text
+    assert "Alerts" not in page and "Cohorts" not in page  # no staff navigation, no badge polling
+    assert client.post("/auth/logout").status_code == 302
+    assert db.session.scalar(select(UserSession.ended_at).where(UserSession.user_id == family.id)) is not None

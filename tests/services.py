@@ -44,13 +44,14 @@ def base_database_url() -> str:
     return "sqlite:///" + os.path.join(tempfile.gettempdir(), "stepwise-test.sqlite")
 
 
-def worker_database_url() -> str:
+def worker_database_url(purpose: str = "") -> str:
     """A database of this test process's own, created empty (runs side by side never collide)."""
     url = base_database_url()
-    name = f"stepwise_test_{worker_id()}_{os.getpid()}"
+    tag = f"{worker_id()}_{os.getpid()}{'_' + purpose if purpose else ''}"
+    name = f"stepwise_test_{tag}"
     if url.startswith("sqlite"):
         stem, suffix = os.path.splitext(url.removeprefix("sqlite:///"))
-        path = f"{stem}-{worker_id()}-{os.getpid()}{suffix or '.sqlite'}"
+        path = f"{stem}-{tag}{suffix or '.sqlite'}"
         if os.path.exists(path):
             os.remove(path)
         return f"sqlite:///{path}"

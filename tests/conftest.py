@@ -125,5 +125,5 @@ def login(client):
 def redis_url():
     url = services.redis_url()
     if url is None:
-        pytest.skip("Redis is not running on 127.0.0.1:6379 (set REDIS_URL, or start it; CI requires it)")
+        pytest.skip("Redis does not answer at REDIS_URL or 127.0.0.1:6379 (start it; CI requires it)")
     return url

@@ -52,7 +52,8 @@ def login():
             form.password.errors.append(THROTTLED if result.throttled else SIGN_IN_FAILED)
             return render_template("auth/login.html", form=form), 200
         next_url = request.args.get("next")
-        if current_app.config["IOP_REQUIRE_MFA"]:
+        # DESIGN.md §8: the second factor guards staff accounts; family members sign in by password.
+        if current_app.config["IOP_REQUIRE_MFA"] and result.user.kind == "staff":
             db.session.commit()
             session.clear()
             session["mfa_user_id"] = result.user.id

@@ -25,7 +25,15 @@ CONFLICT_MESSAGE = (
 FRAGMENTS = ("grid", "note")
 
 
-def render_session(group_session: GroupSession, *, status=200, trigger=None, note_form=None, row_errors=None):
+def render_session(
+    group_session: GroupSession,
+    *,
+    status=200,
+    trigger=None,
+    note_form=None,
+    row_errors=None,
+    signed_just_now=False,
+):
     """The session page, or one of its blocks for htmx."""
     grid = session_grid(group_session)
     record_events("session.view", "group_session", group_session.id, grid.client_ids)
@@ -40,6 +48,7 @@ def render_session(group_session: GroupSession, *, status=200, trigger=None, not
         note_form=note_form or note_form_for(group_session),
         cancel_form=CancelForm(formdata=None),
         row_errors=row_errors or {},
+        signed_just_now=signed_just_now,
     )
 
 

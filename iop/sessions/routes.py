@@ -104,7 +104,7 @@ def sign(session_id: int):
     status = sign_session(group_session)
     if status == 303:
         return redirect(url_for("sessions.detail", session_id=session_id), 303)
-    return render_session(group_session, status=status)
+    return render_session(group_session, status=status, signed_just_now=status == 200)
 
 
 @bp.post("/<int:session_id>/cancel")

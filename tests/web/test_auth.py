@@ -163,3 +163,14 @@ def test_a_family_account_sees_no_staff_pages_and_can_sign_out(app, client):
     assert "Alerts" not in page and "Cohorts" not in page  # no staff navigation, no badge polling
     assert client.post("/auth/logout").status_code == 302
     assert db.session.scalar(select(UserSession.ended_at).where(UserSession.user_id == family.id)) is not None
+
+
+def test_mfa_guards_staff_but_not_family_accounts(make_app):
+    app = make_app(IOP_REQUIRE_MFA=True)
+    with app.app_context():
+        family = make_user(email="relative@example.test")
+        family.kind = "family"
+        db.session.commit()
+    client = app.test_client()
+    response = client.post("/auth/login", data={"email": "relative@example.test", "password": PASSWORD})
+    assert response.headers["Location"] == "/"

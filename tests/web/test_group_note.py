@@ -83,6 +83,9 @@ def test_signed_note_changes_become_amendments_that_keep_the_original(world, log
     response = client.post(note_url(world, "sign"), headers=HTMX)
     assert response.status_code == 200
     assert "Signed by" in response.text
+    # The header badge and the grid's notice are outside the note block: they follow out of band.
+    assert '<small id="session-badge" hx-swap-oob="true">' in response.text
+    assert '<p id="signed-notice" class="muted" hx-swap-oob="true">Signed:' in response.text
     assert fresh(world).signed_by_id == world["clinician"].id
 
     amended = {**NOTE, "observations": "Engaged group; one member left early."}

@@ -268,7 +268,9 @@ def test_group_note_is_written_signed_and_then_amended(live_app, page, page_watc
     expect(note.get_by_text(f"Signed by {group.clinician_name}")).to_be_visible()
     expect(note.get_by_role("button", name="Sign note")).to_have_count(0)
     # Outside the note block, without a reload: the grid's notice and the header's badge.
-    expect(page.locator("#signed-notice")).to_have_text("Signed: changes to attendance are kept as amendments.")
+    expect(page.locator("#signed-notice")).to_have_text(
+        "Signed: changes to attendance are kept as amendments."
+    )
     expect(page.locator("#session-badge")).to_have_text("Signed")
     amendments = page.get_by_role("list", name="Amendments")
     expect(amendments.get_by_role("listitem")).to_have_count(0)

@@ -3,16 +3,18 @@
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
-from iop.permissions import staff_required
+from iop.permissions import signed_in_required
 from iop.services.rosters import todays_sessions
 
 bp = Blueprint("home", __name__)
 
 
 @bp.get("/")
-@staff_required
+@signed_in_required
 def index():
     """Today's groups across the user's programs, in each program's time."""
+    if not current_user.roles:  # a family account: the family portal is not open yet
+        return render_template("home/family.html")
     if not current_user.has_role("clinician", "case_manager"):
         return redirect(url_for("admin.index"))
     return render_template("home/index.html", sessions=todays_sessions(current_user))

@@ -37,7 +37,7 @@ EXPECTED = {
     "auth.login": PUBLIC,
     "auth.mfa": PUBLIC,
     "auth.logout": ANY_ACCOUNT,
-    "home.index": STAFF,
+    "home.index": ANY_ACCOUNT,
     "cohorts.index": STAFF,
     "cohorts.detail": STAFF,
     "clients.detail": STAFF,

@@ -107,89 +107,75 @@ def _visible(program_id: int) -> bool:
     return program_id in current_user.program_ids
 
 
-def get_program_or_404(program_id: int) -> Program:
-    """A program the current user is assigned to, or 404."""
-    program = db.session.get(Program, program_id)
-    if program is None or not _visible(program.id):
-        abort(404)
-    return program
-
-
-def get_cohort_or_404(cohort_id: int) -> Cohort:
-    """A cohort of one of the current user's programs, or 404."""
-    cohort = db.session.get(Cohort, cohort_id)
-    if cohort is None or not _visible(cohort.program_id):
-        abort(404)
-    return cohort
-
-
-def get_session_or_404(session_id: int) -> GroupSession:
-    """A group session of one of the current user's programs, or 404."""
-    group_session = db.session.get(GroupSession, session_id)
-    if group_session is None or not _visible(group_session.cohort.program_id):
-        abort(404)
-    return group_session
-
-
-def get_client_or_404(client_id: int) -> Client:
-    """A client of one of the current user's programs, or 404."""
-    client = db.session.get(Client, client_id)
-    if client is None or not _visible(client.program_id):
-        abort(404)
-    return client
-
-
-def get_enrollment_or_404(enrollment_id: int) -> Enrollment:
-    """An enrollment whose client is in one of the current user's programs, or 404."""
-    enrollment = db.session.get(Enrollment, enrollment_id, options=[joinedload(Enrollment.client)])
-    if enrollment is None or not _visible(enrollment.client.program_id):
-        abort(404)
-    return enrollment
-
-
-def get_alert_or_404(alert_id: int) -> Alert:
-    """An alert of a client in one of the current user's programs, or 404."""
-    alert = db.session.get(Alert, alert_id)
-    if alert is None or not _visible(alert.client.program_id):
-        abort(404)
-    return alert
-
-
-def get_custom_instrument_or_404(instrument_id: int) -> CustomInstrument:
-    """A custom instrument of one of the current admin's programs, or 404."""
-    row = db.session.get(CustomInstrument, instrument_id)
-    if row is None or not _visible(row.program_id):
+def _get_or_404(model, object_id: int, allowed: Callable[[object], bool], **options):
+    """Load a row by id; 404 when missing or refused by `allowed` (one answer, so ids cannot be probed)."""
+    row = db.session.get(model, object_id, **options)
+    if row is None or not allowed(row):
         abort(404)
     return row
 
 
+def get_program_or_404(program_id: int) -> Program:
+    """A program the current user is assigned to, or 404."""
+    return _get_or_404(Program, program_id, lambda program: _visible(program.id))
+
+
+def get_cohort_or_404(cohort_id: int) -> Cohort:
+    """A cohort of one of the current user's programs, or 404."""
+    return _get_or_404(Cohort, cohort_id, lambda cohort: _visible(cohort.program_id))
+
+
+def get_session_or_404(session_id: int) -> GroupSession:
+    """A group session of one of the current user's programs, or 404."""
+    return _get_or_404(
+        GroupSession, session_id, lambda group_session: _visible(group_session.cohort.program_id)
+    )
+
+
+def get_client_or_404(client_id: int) -> Client:
+    """A client of one of the current user's programs, or 404."""
+    return _get_or_404(Client, client_id, lambda client: _visible(client.program_id))
+
+
+def get_enrollment_or_404(enrollment_id: int) -> Enrollment:
+    """An enrollment whose client is in one of the current user's programs, or 404."""
+    return _get_or_404(
+        Enrollment,
+        enrollment_id,
+        lambda enrollment: _visible(enrollment.client.program_id),
+        options=[joinedload(Enrollment.client)],
+    )
+
+
+def get_alert_or_404(alert_id: int) -> Alert:
+    """An alert of a client in one of the current user's programs, or 404."""
+    return _get_or_404(Alert, alert_id, lambda alert: _visible(alert.client.program_id))
+
+
+def get_custom_instrument_or_404(instrument_id: int) -> CustomInstrument:
+    """A custom instrument of one of the current admin's programs, or 404."""
+    return _get_or_404(CustomInstrument, instrument_id, lambda row: _visible(row.program_id))
+
+
 def get_staff_member_or_404(user_id: int) -> User:
     """A staff account sharing a program with the current admin, or 404."""
-    user = db.session.get(User, user_id)
-    if user is None or user.kind != "staff" or user.program_ids.isdisjoint(current_user.program_ids):
-        abort(404)
-    return user
+    return _get_or_404(
+        User,
+        user_id,
+        lambda user: user.kind == "staff" and not user.program_ids.isdisjoint(current_user.program_ids),
+    )
 
 
 def get_goal_or_404(client: Client, goal_id: int) -> Goal:
     """A goal of this client (the client loader already checked the program)."""
-    goal = db.session.get(Goal, goal_id)
-    if goal is None or goal.client_id != client.id:
-        abort(404)
-    return goal
+    return _get_or_404(Goal, goal_id, lambda goal: goal.client_id == client.id)
 
 
 def get_medication_or_404(client: Client, medication_id: int) -> Medication:
     """A medication of this client (the client loader already checked the program)."""
-    medication = db.session.get(Medication, medication_id)
-    if medication is None or medication.client_id != client.id:
-        abort(404)
-    return medication
+    return _get_or_404(Medication, medication_id, lambda medication: medication.client_id == client.id)
 
 
 def get_member_or_404(group_session: GroupSession, enrollment_id: int) -> Enrollment:
     """An enrollment of this session's cohort (the session loader already checked the program)."""
-    member = db.session.get(Enrollment, enrollment_id)
-    if member is None or member.cohort_id != group_session.cohort_id:
-        abort(404)
-    return member
+    return _get_or_404(Enrollment, enrollment_id, lambda member: member.cohort_id == group_session.cohort_id)

@@ -97,7 +97,9 @@ def redis_url() -> str | None:
 
     url = os.environ.get("REDIS_URL") or DEFAULT_REDIS
     digits = "".join(ch for ch in worker_id() if ch.isdigit())
-    url = url.rsplit("/", 1)[0] + f"/{1 + int(digits or 0) % 15}"
+    # STEPWISE_TEST_REDIS_OFFSET moves a whole run to other databases, so two checkouts can test at once.
+    offset = int(os.environ.get("STEPWISE_TEST_REDIS_OFFSET", "0") or 0)
+    url = url.rsplit("/", 1)[0] + f"/{1 + (offset + int(digits or 0)) % 15}"
     try:
         Redis.from_url(url, socket_connect_timeout=1).ping()
     except RedisError:

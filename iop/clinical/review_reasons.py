@@ -15,7 +15,7 @@ from iop.clinical.change import REMISSION_BELOW
 from iop.clinical.instruments import PHQ9, STANDARD_INSTRUMENTS
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_CONCERNS = {
+CONCERN_WORDS = {
     "safety": "a safety concern",
     "substance_use": "substance use",
     "missed_medication": "missed medication",
@@ -92,7 +92,7 @@ def suicide_risk(instrument: str, on: date, week_end: date) -> str:
 
 
 def family_concern(concern: str, on: date, week_end: date) -> str:
-    return f"family reported {_CONCERNS[concern]} on {day(on, week_end)}"
+    return f"family reported {CONCERN_WORDS[concern]} on {day(on, week_end)}"
 
 
 def deterioration(reading: Reading, amount: int) -> str:

@@ -76,6 +76,23 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+def week_end_of(day: date) -> date:
+    """The Sunday that ends the program week containing day."""
+    return week_start(day) + timedelta(days=6)
+
+
+def last_completed_week_end(today: date) -> date:
+    """The Sunday of the latest week that is over by `today` (yesterday when today is a Monday)."""
+    return week_start(today) - timedelta(days=1)
+
+
+def review_weeks(week_end: date) -> tuple[tuple[date, date], tuple[date, date]]:
+    """(first, last) days of the week before and of the reviewed week, the two weeks ending at week_end."""
+    reviewed = (week_end - timedelta(days=6), week_end)
+    before = (week_end - timedelta(days=13), week_end - timedelta(days=7))
+    return before, reviewed
+
+
 def meets_minimum(summary: AttendanceSummary, min_weekly_hours: float) -> bool:
     """The week meets the level-of-care minimum when attended hours reach the program's minimum."""
     return summary.attended_hours >= min_weekly_hours

@@ -16,6 +16,7 @@ from flask import current_app, has_app_context
 
 # Re-exported: the CLI, health check and tests reach the queue through this module.
 from iop.queue import QUEUE_NAME, enqueue, queue, redis_connection  # noqa: F401
+
 log = logging.getLogger(__name__)
 _app = None
 

@@ -31,6 +31,10 @@ def from_environment() -> dict:
         "SECRET_KEY": os.environ.get("SECRET_KEY"),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        # Unset: mail and text messages are held in the outbox for admins to read (the demo).
+        "IOP_SMTP_URL": os.environ.get("IOP_SMTP_URL") or None,
+        "IOP_MAIL_FROM": os.environ.get("IOP_MAIL_FROM") or "Stepwise <no-reply@localhost>",
+        "IOP_SMS_BACKEND": os.environ.get("IOP_SMS_BACKEND") or None,
         "IOP_DEMO": demo,
         # MFA protects staff sign-in everywhere except the local demo.
         "IOP_REQUIRE_MFA": env_bool("IOP_REQUIRE_MFA", not demo),

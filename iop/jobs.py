@@ -1,7 +1,8 @@
 """Background jobs: RQ entry points take ids, call a service and commit.
 
-With REDIS_URL unset (the zero-setup default) jobs run in-process at enqueue time. With Redis
-configured they go to RQ; if Redis is down the failure is logged and the next tick catches up.
+How work is queued lives in iop.queue: with REDIS_URL unset (the zero-setup default) jobs run
+in-process at enqueue time; with Redis they go to RQ, and if Redis is down the failure is logged
+and the next tick catches up. Services defer jobs by import path until their transaction commits.
 """
 
 from __future__ import annotations
@@ -10,16 +11,13 @@ import functools
 import logging
 import time
 from collections.abc import Callable
-from datetime import timedelta
 
 from flask import current_app, has_app_context
-from redis import Redis
-from redis.exceptions import RedisError
-from rq import Queue, Retry
-from rq.exceptions import DuplicateJobError
+
+# Re-exported: the CLI, health check and tests reach the queue through this module.
+from iop.queue import QUEUE_NAME, enqueue, queue, redis_connection  # noqa: F401
 
 log = logging.getLogger(__name__)
-QUEUE_NAME = "default"
 _app = None
 
 
@@ -39,39 +37,6 @@ def with_app_context(job: Callable) -> Callable:
             return job(*args, **kwargs)
 
     return wrapper
-
-
-def redis_connection() -> Redis:
-    """A connection to the configured Redis."""
-    return Redis.from_url(current_app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=5)
-
-
-def queue() -> Queue:
-    return Queue(QUEUE_NAME, connection=redis_connection())
-
-
-def enqueue(job: Callable, *args, job_id: str, delay: timedelta | None = None) -> bool:
-    """Run a job in the background, after `delay` if given. Returns False if it was not queued.
-
-    Without Redis an immediate job runs right now; a delayed one is left to the in-process tick,
-    which runs on requests (see maybe_tick_in_process).
-    """
-    if not current_app.config.get("REDIS_URL"):
-        if delay is None:
-            job(*args)
-        return True
-    options = {"job_id": job_id, "unique": True, "retry": Retry(max=3, interval=[10, 60, 300])}
-    try:
-        if delay is None:
-            queue().enqueue(job, *args, **options)
-        else:  # run by the worker's scheduler (flask worker starts it)
-            queue().enqueue_in(delay, job, *args, **options)
-    except DuplicateJobError:
-        return True  # the same job is already waiting: nothing to add
-    except RedisError:
-        log.exception("could not enqueue %s; the next tick will catch up", job_id)
-        return False
-    return True
 
 
 @with_app_context
@@ -129,3 +94,22 @@ def maybe_tick_in_process() -> None:
             from iop.extensions import db
 
             db.session.rollback()
+
+
+@with_app_context
+def deliver_message(message_id: int) -> str | None:
+    """Send one outbox message (or hold it when no transport is configured); RQ retries a failure."""
+    from iop.extensions import db
+    from iop.models import OutboxMessage
+    from iop.services.messaging import deliver
+
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None:
+        return None
+    try:
+        status = deliver(message)
+    except Exception:
+        db.session.commit()  # keep the error for admins; the exception makes RQ retry
+        raise
+    db.session.commit()
+    return status

@@ -22,6 +22,7 @@ from iop.models.medication import (
     Medication,
     SideEffect,
 )
+from iop.models.notifications import CHANNELS, OUTBOX_STATUSES, Notification, OutboxMessage
 from iop.models.people import ROLE_LABELS, ROLES, LoginAttempt, StaffRole, User, UserSession, program_staff
 from iop.models.programs import (
     DEFAULT_MIN_WEEKLY_HOURS,
@@ -35,6 +36,10 @@ from iop.models.programs import (
 )
 
 __all__ = [
+    "CHANNELS",
+    "OUTBOX_STATUSES",
+    "Notification",
+    "OutboxMessage",
     "DOSE_CYCLE",
     "DOSE_SOURCES",
     "DOSE_STATUSES",

@@ -6,7 +6,12 @@ HX-Target header of an htmx request names the block to send back.
 
 from __future__ import annotations
 
-from flask import render_template
+import json
+from collections.abc import Callable
+
+from flask import Response, flash, redirect, render_template
+from flask import make_response as flask_make_response
+from flask.typing import ResponseReturnValue
 from flask_htmx import make_response
 from jinja2_fragments.flask import render_block
 
@@ -32,3 +37,49 @@ def render_page(
     block = wanted_block(fragments)
     html = render_block(template, block, **context) if block else render_template(template, **context)
     return make_response(html, status, trigger=trigger)
+
+
+# The two ways a mutation view ends. Every area uses this pair, so a change answers the same
+# way everywhere: htmx gets the re-rendered fragment, a plain form post gets flash + 303.
+
+
+def changed(
+    render: Callable[[], ResponseReturnValue],
+    *,
+    message: str,
+    location: str,
+    trigger: str | dict | None = None,
+) -> Response:
+    """A change was saved (and committed): the fresh fragment with HX-Trigger for htmx; for a plain
+    post, the message flashed and a 303 to `location`, so reloading the next page posts nothing."""
+    if htmx:
+        response = flask_make_response(render())
+        if trigger:
+            _add_trigger(response, trigger)
+        return response
+    flash(message, "success")
+    return redirect(location, 303)
+
+
+def invalid(render: Callable[[], ResponseReturnValue], status: int = 422) -> Response:
+    """The form comes back as the user left it, with a message per field (422, or 409 for a conflict)."""
+    response = flask_make_response(render())
+    response.status_code = status
+    return response
+
+
+def _add_trigger(response: Response, trigger: str | dict) -> None:
+    events = {trigger: None} if isinstance(trigger, str) else dict(trigger)
+    existing = response.headers.get("HX-Trigger")
+    if existing:
+        events = {**_parse_trigger(existing), **events}
+    response.headers["HX-Trigger"] = (
+        ", ".join(events) if all(v is None for v in events.values()) else json.dumps(events)
+    )
+
+
+def _parse_trigger(header: str) -> dict:
+    header = header.strip()
+    if header.startswith("{"):
+        return json.loads(header)
+    return {name.strip(): None for name in header.split(",") if name.strip()}

@@ -18,9 +18,9 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
+from iop import clock
 from iop.extensions import db, htmx, login_manager
 from iop.models import User, UserSession
-from iop.models.types import utcnow
 from iop.permissions import enforce_policy
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -70,7 +70,7 @@ def end_session(reason: str) -> None:
     """End the current session record and clear the cookie."""
     record = g.get("user_session")
     if record is not None and record.ended_at is None:
-        record.ended_at = utcnow()
+        record.ended_at = clock.now()
         record.end_reason = reason
     session.clear()
 
@@ -80,7 +80,7 @@ def end_all_sessions(user_id: int, reason: str) -> None:
     db.session.execute(
         update(UserSession)
         .where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
-        .values(ended_at=utcnow(), end_reason=reason)
+        .values(ended_at=clock.now(), end_reason=reason)
     )
 
 
@@ -106,7 +106,7 @@ def load_user_from_session(_request) -> User | None:
         return None
     from flask import current_app
 
-    now = utcnow()
+    now = clock.now()
     if now - record.created_at > current_app.config["IOP_ABSOLUTE_TIMEOUT"]:
         return _expire(record, "absolute_timeout")
     if now - record.last_seen_at > current_app.config["IOP_IDLE_TIMEOUT"]:
@@ -120,7 +120,7 @@ def load_user_from_session(_request) -> User | None:
 
 
 def _expire(record: UserSession, reason: str) -> None:
-    record.ended_at = utcnow()
+    record.ended_at = clock.now()
     record.end_reason = reason
     db.session.commit()
     session.clear()

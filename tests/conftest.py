@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import os
 
 import pytest
 from flask.testing import FlaskClient
@@ -13,6 +14,28 @@ from iop import ROOT, create_app
 from iop.extensions import db
 from tests import services
 from tests.factories import sign_in
+
+def pytest_configure(config):
+    """STEPWISE_TEST_NOW=2026-12-31T23:30:00-06:00 runs the whole suite at that moment, the clock
+    ticking on from there (each xdist worker travels too): the suite must pass on any date."""
+    moment = os.environ.get("STEPWISE_TEST_NOW")
+    if moment:
+        import time_machine
+
+        config._stepwise_travel = time_machine.travel(moment, tick=True)
+        config._stepwise_travel.start()
+
+
+def pytest_unconfigure(config):
+    travel = getattr(config, "_stepwise_travel", None)
+    if travel is not None:
+        travel.stop()
+
+
+def pytest_report_header(config):
+    moment = os.environ.get("STEPWISE_TEST_NOW")
+    return f"clock travelled to {moment}" if moment else None
+
 
 TEST_CONFIG = {
     "TESTING": True,

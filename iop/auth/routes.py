@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from urllib.parse import urlsplit
 
 import pyotp
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 
+from iop import clock
 from iop.auth.forms import CodeForm, SignInForm
 from iop.extensions import db
 from iop.models import User
@@ -57,7 +57,7 @@ def login():
             db.session.commit()
             session.clear()
             session["mfa_user_id"] = result.user.id
-            session["mfa_started"] = time.time()
+            session["mfa_started"] = clock.now().timestamp()
             session["mfa_next"] = next_url
             return redirect(url_for("auth.mfa"))
         return _complete_sign_in(result.user, next_url)
@@ -73,7 +73,7 @@ def mfa():
     user_id = session.get("mfa_user_id")
     started = session.get("mfa_started", 0)
     user = db.session.get(User, user_id) if user_id else None
-    if user is None or not user.active or time.time() - started > MFA_PENDING_SECONDS:
+    if user is None or not user.active or clock.now().timestamp() - started > MFA_PENDING_SECONDS:
         session.clear()
         return redirect(url_for("auth.login"))
     setup_secret = None

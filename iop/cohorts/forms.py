@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, StringField, ValidationError
 from wtforms.validators import DataRequired, Length, Optional
 
-from iop.models.types import utcnow
+from iop import clock
 
 MAX_BACKDATE_DAYS = 90
 
@@ -23,7 +23,7 @@ class AdmitForm(FlaskForm):
 
     def __init__(self, *args, today=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.today = today or utcnow().date()
+        self.today = today or clock.now().date()
 
     def validate_started_on(self, field):
         if field.data > self.today + timedelta(days=30):

@@ -1,11 +1,12 @@
 """The goals tab: treatment goals rated over time on goal-attainment scaling."""
 
-from flask import Blueprint, abort, flash, redirect, url_for
+from flask import Blueprint, abort, url_for
 from flask_login import current_user
 
 from iop.clients.tabs import render_client_tab
-from iop.extensions import db, htmx
+from iop.extensions import db
 from iop.goals.forms import GoalForm, GoalStateForm, RatingForm, signed
+from iop.htmx import changed, invalid
 from iop.models import GAS_LEVELS, GOAL_DOMAINS, GOAL_STATES, Client, Goal
 from iop.permissions import care_team_required, get_client_or_404, get_goal_or_404, staff_required
 from iop.services.goals import GoalRefused, add_goal, change_goal_state, client_goals, rate_goal
@@ -47,10 +48,12 @@ def _render(client: Client, *, goal_form=None, rating_form=None, status=200, tri
 
 def _done(client: Client, message: str):
     """After a change: the refreshed tab for htmx, a redirect (303) for a plain form post."""
-    if htmx:
-        return _render(client, trigger="goals-updated")
-    flash(message, "success")
-    return redirect(url_for("goals.index", client_id=client.id), 303)
+    return changed(
+        lambda: _render(client),
+        message=message,
+        location=url_for("goals.index", client_id=client.id),
+        trigger="goals-updated",
+    )
 
 
 @bp.get("/<int:client_id>/goals")
@@ -74,7 +77,7 @@ def create(client_id: int):
         else:
             db.session.commit()
             return _done(client, "Goal added.")
-    return _render(client, goal_form=form, status=422)
+    return invalid(lambda: _render(client, goal_form=form))
 
 
 @bp.post("/<int:client_id>/goals/<int:goal_id>/ratings")
@@ -92,7 +95,7 @@ def rate(client_id: int, goal_id: int):
         else:
             db.session.commit()
             return _done(client, f"Rated “{goal.title}”.")
-    return _render(client, rating_form=form, status=422)
+    return invalid(lambda: _render(client, rating_form=form))
 
 
 @bp.post("/<int:client_id>/goals/<int:goal_id>/state")

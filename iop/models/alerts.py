@@ -7,11 +7,12 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from iop import clock
 from iop.extensions import db
 from iop.models.clients import Client
 from iop.models.measures import AssessmentResponse
 from iop.models.people import User
-from iop.models.types import UTCDateTime, utcnow
+from iop.models.types import UTCDateTime
 
 ALERT_KINDS = {"suicide_risk": "PHQ-9 item 9 answered above 0 (thoughts of death or self-harm)"}
 ESCALATION_MINUTES = 30
@@ -33,7 +34,7 @@ class Alert(db.Model):
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
     kind: Mapped[str] = mapped_column(String(32))
     response_id: Mapped[int | None] = mapped_column(ForeignKey("assessment_responses.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledgement_note: Mapped[str | None] = mapped_column(String(500))

@@ -7,11 +7,12 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from iop import clock
 from iop.extensions import db
 from iop.models.clients import Enrollment
 from iop.models.people import User
 from iop.models.programs import GroupSession
-from iop.models.types import UTCDateTime, utcnow
+from iop.models.types import UTCDateTime
 
 ATTENDANCE_STATUSES = {
     "present": "Present",
@@ -53,7 +54,7 @@ class Attendance(db.Model):
     note: Mapped[str] = mapped_column(String(500), default="")
     # Optimistic concurrency: every save must name the version it started from.
     version: Mapped[int] = mapped_column(Integer, default=1)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     updated_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
 
     session: Mapped[GroupSession] = relationship()
@@ -78,7 +79,7 @@ class Amendment(db.Model):
     field: Mapped[str] = mapped_column(String(40))
     before: Mapped[str] = mapped_column(Text)
     after: Mapped[str] = mapped_column(Text)
-    amended_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    amended_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     amended_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
 
     amended_by: Mapped[User] = relationship(lazy="joined")

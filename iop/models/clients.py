@@ -7,9 +7,10 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from iop import clock
 from iop.extensions import db
 from iop.models.programs import Cohort, Program
-from iop.models.types import UTCDateTime, utcnow
+from iop.models.types import UTCDateTime
 
 END_REASONS = {
     "stepped_down": "Stepped down to outpatient",
@@ -28,7 +29,7 @@ class Client(db.Model):
     first_name: Mapped[str] = mapped_column(String(80))
     last_name: Mapped[str] = mapped_column(String(80))
     date_of_birth: Mapped[date | None] = mapped_column(Date)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     program: Mapped[Program] = relationship(lazy="joined")
     enrollments: Mapped[list[Enrollment]] = relationship(
@@ -74,7 +75,7 @@ class Enrollment(db.Model):
     ended_on: Mapped[date | None] = mapped_column(Date)
     end_reason: Mapped[str | None] = mapped_column(String(32))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     client: Mapped[Client] = relationship(back_populates="enrollments", lazy="joined")
     cohort: Mapped[Cohort] = relationship(lazy="joined")

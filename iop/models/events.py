@@ -16,10 +16,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from iop import clock
 from iop.extensions import db
 from iop.models.clients import Client
 from iop.models.programs import Program
-from iop.models.types import UTCDateTime, utcnow
+from iop.models.types import UTCDateTime
 
 
 class SymptomEvent(db.Model):
@@ -39,7 +40,7 @@ class SymptomEvent(db.Model):
     severity: Mapped[int | None] = mapped_column(SmallInteger)
     note: Mapped[str] = mapped_column(String(500), default="")
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     client: Mapped[Client] = relationship()
 
@@ -61,7 +62,7 @@ class ExposureEvent(db.Model):
     anxiety_after: Mapped[int] = mapped_column(SmallInteger)
     note: Mapped[str] = mapped_column(String(500), default="")
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     client: Mapped[Client] = relationship()
 
@@ -89,6 +90,6 @@ class CustomInstrument(db.Model):
     higher_is_better: Mapped[bool] = mapped_column(Boolean, default=False)
     reliable_change: Mapped[int | None] = mapped_column(SmallInteger)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     program: Mapped[Program] = relationship()

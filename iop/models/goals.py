@@ -7,10 +7,11 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, ForeignKey, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from iop import clock
 from iop.extensions import db
 from iop.models.clients import Client
 from iop.models.people import User
-from iop.models.types import UTCDateTime, utcnow
+from iop.models.types import UTCDateTime
 
 GOAL_DOMAINS = {
     "symptoms": "Symptoms",
@@ -48,7 +49,7 @@ class Goal(db.Model):
     state: Mapped[str] = mapped_column(String(16), default="active")
     state_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     client: Mapped[Client] = relationship()
     ratings: Mapped[list[GoalRating]] = relationship(
@@ -68,7 +69,7 @@ class GoalRating(db.Model):
     level: Mapped[int] = mapped_column(SmallInteger)
     note: Mapped[str] = mapped_column(String(500), default="")
     rated_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    rated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    rated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     goal: Mapped[Goal] = relationship(back_populates="ratings")
     rated_by: Mapped[User] = relationship(lazy="joined")

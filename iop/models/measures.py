@@ -8,11 +8,12 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, SmallInteger, String, Text, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from iop import clock
 from iop.clinical.instruments import STANDARD_INSTRUMENTS
 from iop.extensions import db
 from iop.models.clients import Client, Enrollment
 from iop.models.people import User
-from iop.models.types import UTCDateTime, utcnow
+from iop.models.types import UTCDateTime
 
 ASSESSMENT_SOURCES = {"self_report": "Client self-report", "clinician": "Clinician-administered"}
 
@@ -41,7 +42,7 @@ class AssessmentResponse(db.Model):
     flags_text: Mapped[str] = mapped_column("flags", String(200), default="")
     source: Mapped[str] = mapped_column(String(16))
     entered_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("assessment_responses.id"))
 
     client: Mapped[Client] = relationship()

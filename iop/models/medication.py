@@ -7,10 +7,11 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, ForeignKey, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from iop import clock
 from iop.extensions import db
 from iop.models.clients import Client
 from iop.models.people import User
-from iop.models.types import UTCDateTime, utcnow
+from iop.models.types import UTCDateTime
 
 DOSE_STATUSES = {"taken": "Taken", "partial": "Partial", "missed": "Missed", "refused": "Refused"}
 # One tap on a dose-grid cell moves to the next status; after "refused" the cell is cleared.
@@ -34,7 +35,7 @@ class Medication(db.Model):
     started_on: Mapped[date] = mapped_column(Date)
     ended_on: Mapped[date | None] = mapped_column(Date)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     client: Mapped[Client] = relationship()
 
@@ -59,7 +60,7 @@ class DoseLog(db.Model):
     status: Mapped[str] = mapped_column(String(16))
     source: Mapped[str] = mapped_column(String(16), default="clinician")
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     medication: Mapped[Medication] = relationship()
 
@@ -73,7 +74,7 @@ class Fill(db.Model):
     filled_on: Mapped[date] = mapped_column(Date)
     days_supply: Mapped[int] = mapped_column(SmallInteger)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     medication: Mapped[Medication] = relationship()
 
@@ -88,7 +89,7 @@ class SideEffect(db.Model):
     description: Mapped[str] = mapped_column(String(200))
     severity: Mapped[int] = mapped_column(SmallInteger)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     medication: Mapped[Medication] = relationship()
     recorded_by: Mapped[User] = relationship(lazy="joined")

@@ -7,9 +7,10 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from iop import clock
 from iop.extensions import db
 from iop.models.people import User
-from iop.models.types import UTCDateTime, utcnow
+from iop.models.types import UTCDateTime
 
 CHANNELS = {"email": "Email", "sms": "Text message"}
 # queued: waiting for its delivery job; sent: handed to the mail server or SMS gateway;
@@ -28,7 +29,7 @@ class OutboxMessage(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)
     channel: Mapped[str] = mapped_column(String(8), default="email")
     recipient: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(200), default="")
@@ -53,7 +54,7 @@ class Notification(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     # A coded kind ("reviews_ready", "client_message", …) so pages can group and tests can find them.
     kind: Mapped[str] = mapped_column(String(40))
     text: Mapped[str] = mapped_column(String(300))

@@ -21,9 +21,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from iop import clock
 from iop.extensions import db
 from iop.models.people import User
-from iop.models.types import UTCDateTime, utcnow
+from iop.models.types import UTCDateTime
 
 POPULATIONS = {"adult": "Adult", "adolescent": "Adolescent"}
 # ASAM level 2.1 minimum weekly hours of structured programming.
@@ -51,7 +52,7 @@ class Program(db.Model):
     timezone: Mapped[str] = mapped_column(String(64))
     population: Mapped[str] = mapped_column(String(16))
     min_weekly_hours: Mapped[float] = mapped_column(Numeric(4, 1, asdecimal=False))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     cohorts: Mapped[list[Cohort]] = relationship(back_populates="program", order_by="Cohort.name")
 
@@ -61,7 +62,7 @@ class Program(db.Model):
 
     def today(self) -> date:
         """Today's date where the program runs."""
-        return utcnow().astimezone(self.zone).date()
+        return clock.today(self.zone)
 
     def __repr__(self) -> str:
         return f"<Program {self.id}>"
@@ -84,7 +85,7 @@ class Cohort(db.Model):
     start_time: Mapped[time] = mapped_column(Time)
     duration_minutes: Mapped[int] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     program: Mapped[Program] = relationship(back_populates="cohorts", lazy="joined")
     facilitators: Mapped[list[User]] = relationship(secondary=cohort_facilitators, order_by=User.full_name)

@@ -8,9 +8,9 @@ import pyotp
 from flask import current_app
 from sqlalchemy import func, select
 
+from iop import clock
 from iop.extensions import db
 from iop.models import LoginAttempt, Program, StaffRole, User
-from iop.models.types import utcnow
 from iop.services.audit import record_event
 from iop.services.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
 
@@ -31,7 +31,7 @@ def normalise_email(email: str) -> str:
 
 
 def _recent_failures(column, value) -> int:
-    since = utcnow() - current_app.config["IOP_LOGIN_FAILURE_WINDOW"]
+    since = clock.now() - current_app.config["IOP_LOGIN_FAILURE_WINDOW"]
     return db.session.scalar(
         select(func.count(LoginAttempt.id)).where(
             column == value, LoginAttempt.succeeded.is_(False), LoginAttempt.attempted_at >= since
@@ -70,7 +70,7 @@ def verify_totp(user: User, code: str, secret: str | None = None) -> bool:
     if not secret or not code.isdigit():
         return False
     totp = pyotp.TOTP(secret)
-    now = utcnow()
+    now = clock.now()
     for offset in (0, -1, 1):  # one step of clock drift either way
         step = totp.timecode(now) + offset
         if totp.generate_otp(step) == code:

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from iop import clock
 from iop.extensions import db
 from iop.models import (
     ESCALATION_MINUTES,
@@ -16,7 +17,6 @@ from iop.models import (
     User,
     program_staff,
 )
-from iop.models.types import utcnow
 from iop.services.audit import record_event
 
 NOTE_MIN_LENGTH = 5
@@ -54,7 +54,7 @@ def acknowledge_alert(alert: Alert, note: str, actor: User) -> Alert:
         )
     if len(note) > NOTE_MAX_LENGTH:
         raise AlertRefused(f"Keep the note under {NOTE_MAX_LENGTH} characters.")
-    alert.acknowledged_at = utcnow()
+    alert.acknowledged_at = clock.now()
     alert.acknowledged_by_id = actor.id
     alert.acknowledgement_note = note
     db.session.flush()
@@ -66,7 +66,7 @@ def acknowledge_alert(alert: Alert, note: str, actor: User) -> Alert:
 
 def escalate_overdue_alerts(now=None, alert_ids: list[int] | None = None) -> int:
     """Escalate every open alert older than the escalation window to its program's admins. Idempotent."""
-    now = now or utcnow()
+    now = now or clock.now()
     cutoff = now - timedelta(minutes=ESCALATION_MINUTES)
     query = select(Alert).where(
         Alert.acknowledged_at.is_(None), Alert.escalated_at.is_(None), Alert.created_at <= cutoff

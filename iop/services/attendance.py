@@ -8,10 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from iop import clock
 from iop.clinical.attendance import default_minutes, takes_participation
 from iop.extensions import db
 from iop.models import ATTENDANCE_STATUSES, Amendment, Attendance, Enrollment, GroupSession, User
-from iop.models.types import utcnow
 from iop.services.audit import record_event, record_events
 
 
@@ -102,7 +102,7 @@ def record_attendance(
         for key, value in values.items():
             setattr(row, key, value)
     row.updated_by_id = actor.id
-    row.updated_at = utcnow()
+    row.updated_at = clock.now()
     if group_session.status == "scheduled":
         group_session.status = "held"
     try:
@@ -149,7 +149,7 @@ def mark_all_present(group_session: GroupSession, enrollments: list[Enrollment],
         db.session.scalars(select(Attendance.enrollment_id).where(Attendance.session_id == group_session.id))
     )
     missing = [e for e in enrollments if e.id not in recorded and e.is_active_on(group_session.session_date)]
-    now = utcnow()
+    now = clock.now()
     rows = [
         Attendance(
             session_id=group_session.id,

@@ -15,9 +15,9 @@ from flask import g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import insert, select, text
 
+from iop import clock
 from iop.extensions import db
 from iop.models import AuditEvent
-from iop.models.types import utcnow
 
 GENESIS = "0" * 64
 # Any fixed number: PostgreSQL serialises appends to the chain with this transaction-scoped lock.
@@ -71,7 +71,7 @@ def record_events(
     """Append one event per client id (one INSERT for all of them)."""
     context = _context(actor_id)
     prev_hash = _chain_head()
-    occurred_at = utcnow()
+    occurred_at = clock.now()
     details_json = json.dumps(details or {}, sort_keys=True, default=str)
     rows = []
     for client_id in client_ids:

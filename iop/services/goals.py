@@ -7,9 +7,9 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from iop import clock
 from iop.extensions import db
 from iop.models import GAS_LEVELS, GOAL_DOMAINS, GOAL_STATES, Client, Goal, GoalRating, User
-from iop.models.types import utcnow
 from iop.services.audit import record_event
 
 
@@ -82,7 +82,7 @@ def change_goal_state(goal: Goal, state: str, actor: User) -> bool:
         return False
     before = goal.state
     goal.state = state
-    goal.state_changed_at = utcnow()
+    goal.state_changed_at = clock.now()
     db.session.flush()
     record_event(
         "goal.state",

@@ -18,9 +18,9 @@ from flask import current_app
 from sqlalchemy import func, select, update
 from werkzeug.utils import import_string
 
+from iop import clock
 from iop.extensions import db
 from iop.models import CHANNELS, Notification, OutboxMessage, User
-from iop.models.types import utcnow
 from iop.queue import defer
 from iop.services.audit import record_event
 
@@ -120,7 +120,7 @@ def deliver(message: OutboxMessage) -> str:
         message.error = f"{type(error).__name__}: {error}"[:200]
         raise
     message.status = "sent"
-    message.sent_at = utcnow()
+    message.sent_at = clock.now()
     message.body = None  # delivered: nothing left here to leak
     message.error = None
     return message.status
@@ -170,6 +170,6 @@ def mark_all_read(user: User) -> int:
     result = db.session.execute(
         update(Notification)
         .where(Notification.user_id == user.id, Notification.read_at.is_(None))
-        .values(read_at=utcnow())
+        .values(read_at=clock.now())
     )
     return result.rowcount

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from iop import clock
 from iop.extensions import db
 from iop.models import Amendment, GroupSession, User
-from iop.models.types import utcnow
 from iop.services.audit import record_events
 
 NOTE_FIELDS = {"topic": "Topic", "interventions": "Interventions", "observations": "Observations"}
@@ -59,7 +59,7 @@ def save_note(
                 )
             )
     group_session.note_version += 1
-    group_session.note_updated_at = utcnow()
+    group_session.note_updated_at = clock.now()
     group_session.note_updated_by_id = actor.id
     db.session.flush()
     action = "note.amend" if group_session.is_signed else "note.save"
@@ -96,7 +96,7 @@ def sign_note(
     problems = sign_problems(group_session, unrecorded_names)
     if problems:
         raise NoteNotReady(problems)
-    group_session.signed_at = utcnow()
+    group_session.signed_at = clock.now()
     group_session.signed_by_id = actor.id
     if group_session.status == "scheduled":
         group_session.status = "held"

@@ -13,13 +13,13 @@ from datetime import date, timedelta
 
 from sqlalchemy import and_, or_, select
 
+from iop import clock
 from iop.clinical.adherence import ADHERENT_THRESHOLD
 from iop.clinical.attendance import ScheduledSession, meets_minimum, summarise, week_start
 from iop.clinical.change import Change, classify
 from iop.clinical.instruments import Instrument
 from iop.extensions import db
 from iop.models import AssessmentResponse, Attendance, Client, Enrollment, GroupSession
-from iop.models.types import utcnow
 
 
 @dataclass(frozen=True)
@@ -182,7 +182,7 @@ def weekly_attendance(client: Client) -> list[WeekPoint]:
             GroupSession.session_date >= Enrollment.started_on,
             or_(Enrollment.ended_on.is_(None), GroupSession.session_date < Enrollment.ended_on),
             # Sessions count once started, so today's later group is not counted as missed.
-            GroupSession.starts_at <= utcnow(),
+            GroupSession.starts_at <= clock.now(),
         )
     ).all()
     sessions_by_week: dict[date, list[ScheduledSession]] = defaultdict(list)

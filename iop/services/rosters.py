@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased, contains_eager, joinedload
 
+from iop import clock
 from iop.clinical.attendance import AttendanceSummary, ScheduledSession, summarise
 from iop.clinical.instruments import Instrument, get_instrument
 from iop.extensions import db
@@ -23,7 +24,6 @@ from iop.models import (
     GroupSession,
     User,
 )
-from iop.models.types import utcnow
 from iop.services.adherence import AdherenceSummary, adherence_summaries
 
 ROSTER_WINDOW_DAYS = 14
@@ -119,7 +119,7 @@ def cohort_overview(cohort: Cohort, today: date, past_days: int = 28, ahead_days
         .order_by(GroupSession.starts_at)
     ).all()
     window_start = today - timedelta(days=ROSTER_WINDOW_DAYS - 1)
-    now = utcnow()
+    now = clock.now()
     window_sessions = [
         # A session counts once it has started: today's later group is not yet missed.
         s

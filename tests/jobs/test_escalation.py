@@ -5,10 +5,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from iop import clock
 from iop.extensions import db
 from iop.jobs import escalate_alert, escalation_tick, hourly_tick
 from iop.models import Alert, AuditEvent
-from iop.models.types import utcnow
 from iop.services.alerts import acknowledge_alert
 from iop.services.assessments import record_assessment
 from tests.factories import make_cohort, make_enrollment, make_program, make_user
@@ -29,7 +29,7 @@ def open_alert(world, minutes_ago: int) -> Alert:
         world["client"], "phq9", [0] * 8 + [2], world["program"].today(), "self_report", world["clinician"]
     )
     alert = db.session.scalar(select(Alert).where(Alert.response_id == response.id))
-    alert.created_at = utcnow() - timedelta(minutes=minutes_ago)
+    alert.created_at = clock.now() - timedelta(minutes=minutes_ago)
     db.session.commit()
     return alert
 
@@ -82,7 +82,7 @@ def test_the_hourly_tick_escalates_too(world):
 def test_the_per_alert_job_waits_for_the_window(world):
     fresh = open_alert(world, 1)
     assert escalate_alert(fresh.id) == 0  # enqueued at once without Redis: too early, nothing happens
-    fresh.created_at = utcnow() - timedelta(minutes=30)
+    fresh.created_at = clock.now() - timedelta(minutes=30)
     db.session.commit()
     assert escalate_alert(fresh.id) == 1
     assert db.session.scalar(select(func.count()).where(AuditEvent.action == "alert.escalate")) == 1

@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from iop import clock
 from iop.extensions import db
 from iop.models import Alert, AuditEvent, UserSession
-from iop.models.types import utcnow
 from iop.services.assessments import record_assessment
 from tests.factories import make_cohort, make_enrollment, make_program, make_user, sign_in
 
@@ -74,7 +74,7 @@ def test_admins_see_an_alert_only_once_it_is_escalated(app, world):
     alert = enter_item_nine_positive(app, world)
     client = signed_in(app, world["admin"])
     assert ">0<" in client.get("/alerts/badge", headers=HTMX).text
-    alert.escalated_at = utcnow()
+    alert.escalated_at = clock.now()
     db.session.commit()
     assert ">1<" in client.get("/alerts/badge", headers=HTMX).text
     assert "Escalated to program admins" in client.get("/alerts/").text
@@ -100,7 +100,7 @@ def test_base_page_polls_the_badge_in_the_background_once_a_minute(app, world):
 def test_badge_polling_does_not_extend_the_idle_timeout(app, world):
     client = signed_in(app, world["clinician"])
     record = db.session.scalar(select(UserSession).where(UserSession.user_id == world["clinician"].id))
-    earlier = utcnow() - timedelta(minutes=10)
+    earlier = clock.now() - timedelta(minutes=10)
     record.last_seen_at = earlier
     db.session.commit()
     assert client.get("/alerts/badge", headers={**HTMX, "X-Stepwise-Background": "1"}).status_code == 200

@@ -7,9 +7,9 @@ import pyotp
 import pytest
 from sqlalchemy import select
 
+from iop import clock
 from iop.extensions import db
 from iop.models import AuditEvent, UserSession
-from iop.models.types import utcnow
 from tests.factories import PASSWORD, make_program, make_user, sign_in
 
 
@@ -73,7 +73,7 @@ def test_throttling_after_repeated_failures_even_with_the_right_password(client,
 def test_idle_timeout_ends_the_session(client, clinician):
     sign_in(client, clinician)
     record = db.session.scalar(select(UserSession).where(UserSession.user_id == clinician.id))
-    record.last_seen_at = utcnow() - timedelta(minutes=31)
+    record.last_seen_at = clock.now() - timedelta(minutes=31)
     db.session.commit()
     response = client.get("/")
     assert response.status_code == 302
@@ -85,7 +85,7 @@ def test_idle_timeout_ends_the_session(client, clinician):
 def test_absolute_timeout_ends_an_active_session(client, clinician):
     sign_in(client, clinician)
     record = db.session.scalar(select(UserSession).where(UserSession.user_id == clinician.id))
-    record.created_at = utcnow() - timedelta(hours=12, minutes=1)
+    record.created_at = clock.now() - timedelta(hours=12, minutes=1)
     db.session.commit()
     assert client.get("/").status_code == 302
 
@@ -93,7 +93,7 @@ def test_absolute_timeout_ends_an_active_session(client, clinician):
 def test_background_polling_does_not_extend_the_idle_timeout(client, clinician):
     sign_in(client, clinician)
     record = db.session.scalar(select(UserSession).where(UserSession.user_id == clinician.id))
-    before = utcnow() - timedelta(minutes=10)
+    before = clock.now() - timedelta(minutes=10)
     record.last_seen_at = before
     db.session.commit()
     client.get("/", headers={"X-Stepwise-Background": "1"})

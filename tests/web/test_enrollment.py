@@ -154,12 +154,12 @@ def test_home_lists_todays_groups_in_program_time(world, login):
 
 
 def test_a_group_later_today_is_upcoming_and_not_yet_missed(world, login):
-    from iop.models.types import utcnow
+    from iop import clock
 
     program = world["program"]
     started = make_session(world["cohort"], day=program.today() - timedelta(days=2), status="held")
     later = make_session(world["cohort"], day=program.today())
-    later.starts_at = utcnow() + timedelta(hours=1)
+    later.starts_at = clock.now() + timedelta(hours=1)
     db.session.commit()
     make_enrollment(
         world["cohort"], started_on=program.today() - timedelta(days=7), first_name="Ana", last_name="Lopez"

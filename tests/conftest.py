@@ -15,6 +15,7 @@ from iop.extensions import db
 from tests import services
 from tests.factories import sign_in
 
+
 def pytest_configure(config):
     """STEPWISE_TEST_NOW=2026-12-31T23:30:00-06:00 runs the whole suite at that moment, the clock
     ticking on from there (each xdist worker travels too): the suite must pass on any date."""

@@ -85,3 +85,39 @@ def add_score(enrollment: Enrollment, actor: User, instrument: str, day: date, t
         )
     )
     db.session.commit()
+
+
+def bulk_reviews(world: ReviewWorld, count: int) -> None:
+    """`count` more members, each with a stored review of the week (for paging and statement counts)."""
+    from iop.models import Client, ReviewRevision, WeeklyReview
+
+    start = len(world.members)
+    clients = [
+        Client(program_id=world.program.id, first_name=f"Bulk{n}", last_name=f"Member{n:04d}")
+        for n in range(start, start + count)
+    ]
+    enrollments = [
+        Enrollment(client=client, cohort=world.cohort, started_on=world.week_end - timedelta(days=34))
+        for client in clients
+    ]
+    db.session.add_all(clients + enrollments)
+    db.session.flush()
+    for enrollment in enrollments:
+        review = WeeklyReview(
+            enrollment_id=enrollment.id,
+            client_id=enrollment.client_id,
+            cohort_id=world.cohort.id,
+            program_id=world.program.id,
+            week_start=world.week_start,
+        )
+        review.latest = ReviewRevision(
+            review=review,
+            number=1,
+            recommendation="continue",
+            reasons_json=json.dumps(["no PHQ-9 in the last 14 days"]),
+            metrics_json="{}",
+            thresholds_json="{}",
+        )
+        db.session.add(review)
+    db.session.commit()
+    world.members.extend(enrollments)

@@ -24,6 +24,7 @@ from iop.models import (
     GroupSession,
     Medication,
     Program,
+    ReviewRun,
     User,
     WeeklyReview,
 )
@@ -185,3 +186,8 @@ def get_member_or_404(group_session: GroupSession, enrollment_id: int) -> Enroll
 def get_review_or_404(review_id: int) -> WeeklyReview:
     """A weekly review of a client in one of the current user's programs, or 404."""
     return _get_or_404(WeeklyReview, review_id, lambda review: _visible(review.program_id))
+
+
+def get_review_run_or_404(run_id: int) -> ReviewRun:
+    """A review run of one of the current admin's programs, or 404."""
+    return _get_or_404(ReviewRun, run_id, lambda run: _visible(run.program_id))

@@ -113,7 +113,9 @@ def test_stepping_down_ends_the_enrollment_on_the_effective_date(world, login):
         False,
     )
     assert (enrollment.ended_on, enrollment.end_reason) == (effective, "stepped_down")
-    assert member.id in {m.id for m in db.session.scalars(members_on(world.cohort.id, effective - timedelta(days=1)))}
+    assert member.id in {
+        m.id for m in db.session.scalars(members_on(world.cohort.id, effective - timedelta(days=1)))
+    }
     assert member.id not in {m.id for m in db.session.scalars(members_on(world.cohort.id, effective))}
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "review.decide"))
     assert event.client_id == member.client_id and "rationale" not in event.details

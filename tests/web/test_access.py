@@ -86,6 +86,8 @@ EXPECTED = {
     "medications.dose": CARE_TEAM,
     "medications.add_fill": CARE_TEAM,
     "medications.add_side_effect": CARE_TEAM,
+    "admin.review_runs": ADMIN,
+    "admin.retry_review_run": ADMIN,
     "reviews.queue": CASE_MANAGER,
     "reviews.run_now": CASE_MANAGER,
     "reviews.detail": CARE_TEAM,
@@ -161,6 +163,7 @@ def world(app):
         "medication_id": make_medication(enrollment.client, people["clinician"]).id,
         "day": program.today().isoformat(),
         "review_id": _review_for(cohort),
+        "run_id": _run_for(cohort),
     }
     return {"people": people, "ids": ids}
 
@@ -175,6 +178,19 @@ def _review_for(cohort):
     compute_cohort_reviews(cohort, monday)
     db.session.commit()
     return db.session.scalar(select(WeeklyReview.id).limit(1))
+
+
+def _run_for(cohort):
+    from iop.models import ReviewRun
+    from tests.reviews.data import last_week_start
+
+    run = ReviewRun(
+        program_id=cohort.program_id, cohort_id=cohort.id, week_start=last_week_start(cohort.program)
+    )
+    run.status, run.error = "failed", "RuntimeError: test"
+    db.session.add(run)
+    db.session.commit()
+    return run.id
 
 
 def _alert_for(client, actor):

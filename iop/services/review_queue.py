@@ -170,3 +170,46 @@ def decision_history(review: WeeklyReview) -> list[LevelOfCareDecision]:
             .order_by(LevelOfCareDecision.id)
         )
     )
+
+
+def week_reviews(program_ids: list[int], week: date) -> list[QueueRow]:
+    """Every review of these programs for the week starting on `week`, with standing decisions."""
+    reviews = db.session.scalars(
+        select(WeeklyReview)
+        .where(WeeklyReview.program_id.in_(program_ids), WeeklyReview.week_start == week)
+        .options(joinedload(WeeklyReview.latest))
+        .order_by(WeeklyReview.cohort_id, WeeklyReview.enrollment_id)
+    ).all()
+    decisions = standing_decisions([review.id for review in reviews])
+    return [QueueRow(review, review.latest, decisions.get(review.id)) for review in reviews]
+
+
+def decision_json(decision: LevelOfCareDecision | None) -> dict | None:
+    """A decision as plain data for the JSON API (ids and coded values; the rationale is the clinician's)."""
+    if decision is None:
+        return None
+    return {
+        "id": decision.id,
+        "decision": decision.decision,
+        "destination": decision.destination,
+        "destination_label": decision.destination_label,
+        "effective_on": decision.effective_on.isoformat(),
+        "overrides_recommendation": decision.overrides_recommendation,
+        "override_reason": decision.override_reason,
+        "rationale": decision.rationale,
+        "decided_at": decision.decided_at.isoformat(),
+        "decided_by_id": decision.decided_by_id,
+        "amends_id": decision.amends_id,
+        "revision": decision.revision_id,
+    }
+
+
+def client_decisions(client: Client) -> list[LevelOfCareDecision]:
+    """The client's decisions in the order they were made, for the charts' markers and the API."""
+    return list(
+        db.session.scalars(
+            select(LevelOfCareDecision)
+            .where(LevelOfCareDecision.client_id == client.id)
+            .order_by(LevelOfCareDecision.decided_at, LevelOfCareDecision.id)
+        )
+    )

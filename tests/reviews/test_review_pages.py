@@ -251,3 +251,33 @@ def test_the_queue_takes_the_same_number_of_statements_for_50_and_500_reviews(ap
     bulk_reviews(world, 450)
     assert _queue_statements(client) == few
     assert few <= 14
+
+
+def test_the_reviews_api_answers_one_weeks_reviews_with_their_decisions(world, login):
+    review = review_of(world.members[0])
+    client = login(world.case_manager)
+    client.post(f"/reviews/{review.id}/decide", data=decision_form(review))
+    response = login(world.clinician).get(f"/api/v1/reviews?week={world.week_start.isoformat()}")
+    body = response.json
+    assert response.status_code == 200 and body["week"] == world.week_start.isoformat()
+    assert len(body["reviews"]) == 3
+    first = next(item for item in body["reviews"] if item["enrollment_id"] == world.members[0].id)
+    assert first["recommendation"] == "step_down_candidate" and first["status"] == "decided"
+    assert first["cohort_id"] == world.cohort.id and first["client_id"] == world.members[0].client_id
+    assert first["reasons"] == review.latest.reasons
+    assert first["metrics"]["attendance"][1]["attended_hours"] == 9.0
+    assert first["decision"]["decision"] == "step_down"
+
+
+@pytest.mark.parametrize("week", ["", "2026-13-01", "yesterday", "2026-11-24"])
+def test_the_reviews_api_answers_a_bad_week_with_a_400_and_a_message(world, login, week):
+    response = login(world.clinician).get(f"/api/v1/reviews?week={week}")
+    assert response.status_code == 400 and "week must be" in response.json["error"]
+
+
+def test_the_reviews_api_shows_nothing_of_another_program(world, login):
+    from tests.factories import make_program, make_user
+
+    outsider = make_user("case_manager", programs=[make_program()])
+    response = login(outsider).get(f"/api/v1/reviews?week={world.week_start.isoformat()}")
+    assert response.status_code == 200 and response.json["reviews"] == []

@@ -88,6 +88,7 @@ EXPECTED = {
     "medications.add_side_effect": CARE_TEAM,
     "admin.review_runs": ADMIN,
     "admin.retry_review_run": ADMIN,
+    "api.reviews": CARE_TEAM,
     "reviews.queue": CASE_MANAGER,
     "reviews.run_now": CASE_MANAGER,
     "reviews.detail": CARE_TEAM,

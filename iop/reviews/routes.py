@@ -7,15 +7,28 @@ from datetime import date
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_login import current_user
 
+from iop.clients.tabs import client_header, render_client_tab
 from iop.extensions import db, htmx
 from iop.htmx import changed, invalid, render_page
 from iop.models import RECOMMENDATIONS, WeeklyReview
-from iop.permissions import care_team_required, case_manager_required, get_review_or_404
+from iop.permissions import (
+    care_team_required,
+    case_manager_required,
+    get_client_or_404,
+    get_review_or_404,
+    staff_required,
+)
 from iop.reviews.forms import DecisionForm, blank_decision_form
 from iop.services.alerts import open_alerts_for
 from iop.services.audit import record_event, record_events
 from iop.services.decisions import DecisionRefused, current_decision, decide_level_of_care
-from iop.services.review_queue import QueueFilters, decision_history, review_queue
+from iop.services.review_queue import (
+    QueueFilters,
+    client_reviews,
+    decision_history,
+    level_of_care_summary,
+    review_queue,
+)
 from iop.services.review_runs import completed_week_starts, queue_week
 
 bp = Blueprint("reviews", __name__, url_prefix="/reviews")
@@ -112,6 +125,29 @@ def decide(review_id: int):
     if htmx:
         return invalid(lambda: _render_form(review, form, amends=amends))
     return invalid(lambda: _render_detail(review, form, show_form=True))
+
+
+@bp.get("/clients/<int:client_id>")
+@staff_required
+def client_tab(client_id: int):
+    """The client record's Reviews tab: every weekly review with its recommendation and decision."""
+    client = get_client_or_404(client_id)
+    return render_client_tab(client, "reviews", "reviews/client_tab.html", rows=client_reviews(client))
+
+
+@bp.get("/clients/<int:client_id>/summary")
+@care_team_required
+def summary(client_id: int):
+    """A printable level-of-care summary for payers' utilization review (one or two pages)."""
+    client = get_client_or_404(client_id)
+    record_event("client.view", "client", client.id, client.id, details={"what": "level_of_care_summary"})
+    db.session.commit()
+    return render_template(
+        "reviews/summary.html",
+        summary=level_of_care_summary(client),
+        header=client_header(client),
+        today=client.program.today(),
+    )
 
 
 def _filters() -> QueueFilters:

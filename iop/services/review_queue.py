@@ -213,3 +213,27 @@ def client_decisions(client: Client) -> list[LevelOfCareDecision]:
             .order_by(LevelOfCareDecision.decided_at, LevelOfCareDecision.id)
         )
     )
+
+
+SUMMARY_WEEKS = 4
+
+
+@dataclass(frozen=True)
+class LevelOfCareSummary:
+    """What a payer's utilization review asks for: the last four weeks' evidence, the latest
+    recommendation with its reasons, and the standing decision with its rationale."""
+
+    client: Client
+    rows: list[QueueRow]  # newest first, at most SUMMARY_WEEKS
+
+    @property
+    def latest(self) -> QueueRow | None:
+        return self.rows[0] if self.rows else None
+
+    @property
+    def decision(self) -> LevelOfCareDecision | None:
+        return next((row.decision for row in self.rows if row.decision), None)
+
+
+def level_of_care_summary(client: Client) -> LevelOfCareSummary:
+    return LevelOfCareSummary(client, client_reviews(client)[:SUMMARY_WEEKS])

@@ -281,3 +281,38 @@ def test_the_reviews_api_shows_nothing_of_another_program(world, login):
     outsider = make_user("case_manager", programs=[make_program()])
     response = login(outsider).get(f"/api/v1/reviews?week={world.week_start.isoformat()}")
     assert response.status_code == 200 and response.json["reviews"] == []
+
+
+def test_the_client_reviews_tab_lists_each_week_with_its_decision(world, login):
+    member = world.members[0]
+    review = review_of(member)
+    login(world.case_manager).post(f"/reviews/{review.id}/decide", data=decision_form(review))
+    client = login(world.clinician)
+    page = client.get(f"/reviews/clients/{member.client_id}").get_data(as_text=True)
+    assert "Ready to step down" in page and "Step down</strong>: Standard outpatient" in page
+    fragment = client.get(
+        f"/reviews/clients/{member.client_id}", headers={"HX-Request": "true", "HX-Target": "record"}
+    ).get_data(as_text=True)
+    assert "<html" not in fragment and fragment.lstrip().startswith('<div id="record">')
+
+
+def test_the_printable_summary_has_the_evidence_recommendation_and_decision(world, login):
+    member = world.members[0]
+    review = review_of(member)
+    login(world.case_manager).post(
+        f"/reviews/{review.id}/decide", data=decision_form(review, rationale="Remission on both measures")
+    )
+    page = login(world.clinician).get(f"/reviews/clients/{member.client_id}/summary").get_data(as_text=True)
+    assert "Level-of-care summary" in page
+    assert "Recommendation for the week of" in page and "Ready to step down" in page
+    assert "9.0 h / 9.0 h" in page and "Remission on both measures" in page
+
+
+def test_the_progress_api_marks_decisions_for_the_charts(world, login):
+    member = world.members[0]
+    review = review_of(member)
+    login(world.case_manager).post(f"/reviews/{review.id}/decide", data=decision_form(review))
+    body = login(world.clinician).get(f"/api/v1/clients/{member.client_id}/progress").json
+    [decision] = body["decisions"]
+    assert decision["decision"] == "step_down"
+    assert decision["effective_on"] == (review.week_end + timedelta(days=3)).isoformat()

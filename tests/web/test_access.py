@@ -90,6 +90,8 @@ EXPECTED = {
     "admin.retry_review_run": ADMIN,
     "api.reviews": CARE_TEAM,
     "reviews.queue": CASE_MANAGER,
+    "reviews.client_tab": STAFF,
+    "reviews.summary": CARE_TEAM,
     "reviews.run_now": CASE_MANAGER,
     "reviews.detail": CARE_TEAM,
     "reviews.evidence": CARE_TEAM,

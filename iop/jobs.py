@@ -50,7 +50,47 @@ def hourly_tick() -> int:
     added = extend_session_horizon(current_app.config["IOP_SESSION_HORIZON_WEEKS"])
     db.session.commit()
     escalation_tick()
+    reviews_tick()
     return added
+
+
+@with_app_context
+def reviews_tick() -> int:
+    """Queue one review job per cohort-week whose reviews are missing, up to 8 weeks back. Idempotent."""
+    from iop.extensions import db
+    from iop.services.review_runs import review_tick
+
+    queued = review_tick()
+    db.session.commit()  # the jobs are enqueued once this commits
+    return queued
+
+
+@with_app_context
+def run_reviews(cohort_id: int, week_start: str) -> int:
+    """Compute one cohort's reviews of one week (upserting); a failure is recorded, then RQ retries."""
+    from datetime import date
+
+    from iop.extensions import db
+    from iop.models import Cohort
+    from iop.services.review_runs import fail_run, finish_run, start_run
+    from iop.services.reviews import compute_cohort_reviews
+
+    cohort = db.session.get(Cohort, cohort_id)
+    if cohort is None:
+        return 0
+    monday = date.fromisoformat(week_start)
+    run = start_run(cohort, monday)
+    db.session.commit()
+    try:
+        counts = compute_cohort_reviews(cohort, monday)
+        finish_run(run, counts)
+        db.session.commit()
+    except Exception as error:
+        db.session.rollback()
+        fail_run(run.id, error)
+        db.session.commit()
+        raise
+    return counts.total
 
 
 @with_app_context

@@ -22,6 +22,7 @@ CLIENT_TABS: list[tuple[str, str, str]] = [
     ("symptoms", "Symptoms & exposures", "symptoms.index"),
     ("goals", "Goals", "goals.index"),
     ("medications", "Medications", "medications.index"),
+    ("family", "Family", "consents.index"),
     ("enrollment", "Enrollment", "clients.enrollment"),
 ]
 

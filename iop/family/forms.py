@@ -30,7 +30,11 @@ def _rating(key: str, label: str, anchors) -> RadioField:
 
 class ObservationForm(FlaskForm):
     # One random key per form shown: posting the same form twice stores one observation.
-    submission_key = HiddenField(validators=[Regexp(r"^[A-Za-z0-9_-]{16,64}$", message="Reload the page.")])
+    submission_key = HiddenField(
+        validators=[
+            Regexp(r"^[A-Za-z0-9_-]{16,64}$", message="This form had expired: check it and send again.")
+        ]
+    )
     mood = _rating(*OBSERVATION_RATINGS[0])
     communication = _rating(*OBSERVATION_RATINGS[1])
     conflict = _rating(*OBSERVATION_RATINGS[2])
@@ -48,6 +52,12 @@ class ObservationForm(FlaskForm):
     @classmethod
     def blank(cls) -> "ObservationForm":
         return cls(formdata=None, submission_key=secrets.token_urlsafe(24))
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.submission_key.errors:  # a fresh key, so sending the form again can work
+            self.submission_key.data = secrets.token_urlsafe(24)
+        return valid
 
     def concerns_from(self, values: list[str]) -> frozenset[str]:
         """The ticked concerns; unknown names are dropped (they can only come from a forged post)."""

@@ -233,7 +233,7 @@ def make_family_user(email: str | None = None, name: str | None = None) -> User:
 
 
 def make_consent(client: Client, actor: User, *, family: User | None = None, **overrides):
-    """A consent recorded through the service (granted 10 days ago for a year), linked to `family` if given."""
+    """A consent recorded by the service (granted 10 days ago, for a year), linked to `family` if given."""
     from iop.services.consents import ConsentInput, record_consent
 
     today = client.program.today()

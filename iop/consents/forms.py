@@ -76,9 +76,13 @@ class ConsentForm(FlaskForm):
         if self.granted_on.data and field.data and field.data <= self.granted_on.data:
             raise ValidationError("The expiry must come after the date it was granted.")
 
-    def validate_signed_on(self, field):
-        if self.signature_on_file.data and not field.data:
-            raise ValidationError("Give the date the client signed.")
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # Here rather than in validate_signed_on: Optional() stops that chain when the date is empty.
+        if self.signature_on_file.data and not self.signed_on.data and not self.signed_on.errors:
+            self.signed_on.errors = [*self.signed_on.errors, "Give the date the client signed."]
+            return False
+        return valid
 
 
 class RevokeForm(FlaskForm):

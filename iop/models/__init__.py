@@ -11,6 +11,18 @@ from iop.models.attendance import (
 from iop.models.audit import AuditEvent
 from iop.models.clients import END_REASONS, Client, Enrollment
 from iop.models.events import CustomInstrument, ExposureEvent, SymptomEvent
+from iop.models.family import (
+    CONCERN_LABELS,
+    CONSENT_STATES,
+    EXPIRING_WITHIN_DAYS,
+    INVITATION_HOURS,
+    OBSERVATION_RATINGS,
+    RATING_FIELDS,
+    RELATIONSHIPS,
+    Consent,
+    FamilyObservation,
+    Invitation,
+)
 from iop.models.goals import GAS_LEVELS, GOAL_DOMAINS, GOAL_STATES, Goal, GoalRating
 from iop.models.measures import ASSESSMENT_SOURCES, AssessmentResponse
 from iop.models.medication import (
@@ -60,6 +72,16 @@ __all__ = [
     "ReviewRun",
     "WeeklyReview",
     "review_job_id",
+    "CONCERN_LABELS",
+    "CONSENT_STATES",
+    "EXPIRING_WITHIN_DAYS",
+    "INVITATION_HOURS",
+    "OBSERVATION_RATINGS",
+    "RATING_FIELDS",
+    "RELATIONSHIPS",
+    "Consent",
+    "FamilyObservation",
+    "Invitation",
     "CHANNELS",
     "OUTBOX_STATUSES",
     "Notification",

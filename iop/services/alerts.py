@@ -13,10 +13,12 @@ from iop.models import (
     Alert,
     AssessmentResponse,
     Client,
+    FamilyObservation,
     StaffRole,
     User,
     program_staff,
 )
+from iop.queue import defer
 from iop.services.audit import record_event
 
 NOTE_MIN_LENGTH = 5
@@ -39,6 +41,29 @@ def raise_alert(response: AssessmentResponse, kind: str, actor: User) -> Alert:
         response.client_id,
         actor_id=actor.id,
         details={"kind": kind, "response_id": response.id},
+    )
+    return alert
+
+
+def raise_family_alert(observation: FamilyObservation, actor: User) -> Alert:
+    """Open a safety alert for a family member's safety concern, as for PHQ-9 item 9; escalation is
+    checked once the window has passed (deferred until the commit)."""
+    alert = Alert(client_id=observation.client_id, kind="family_safety", observation_id=observation.id)
+    db.session.add(alert)
+    db.session.flush()
+    record_event(
+        "alert.raise",
+        "alert",
+        alert.id,
+        observation.client_id,
+        actor_id=actor.id,
+        details={"kind": alert.kind, "observation_id": observation.id},
+    )
+    defer(
+        "iop.jobs.escalate_alert",
+        alert.id,
+        job_id=f"escalate-alert-{alert.id}",
+        delay=timedelta(minutes=ESCALATION_MINUTES, seconds=30),
     )
     return alert
 

@@ -24,5 +24,6 @@ def item_answers(formdata, instrument: Instrument) -> list[int | None]:
     answers: list[int | None] = []
     for number in range(1, len(instrument.items) + 1):
         raw = (formdata.get(f"item-{number}") or "").strip()
-        answers.append(int(raw) if raw.lstrip("-").isdigit() else None)
+        # ASCII only: "²".isdigit() is true, but int("²") fails.
+        answers.append(int(raw) if raw.isascii() and raw.lstrip("-").isdigit() and len(raw) < 4 else None)
     return answers

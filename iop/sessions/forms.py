@@ -50,7 +50,8 @@ class NoteForm(FlaskForm):
     observations = TextAreaField("Group observations", validators=[Length(max=20000)], render_kw={"rows": 6})
 
     def validate_version(self, field):
-        if not (field.data or "").isdigit():
+        version = field.data or ""
+        if not (version.isascii() and version.isdigit() and len(version) <= 9):
             raise ValidationError("Reload the page: the note's version is missing.")
 
 

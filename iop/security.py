@@ -11,7 +11,7 @@ import re
 import secrets
 import uuid
 
-from flask import Flask, g, redirect, render_template, request, session, url_for
+from flask import Flask, abort, g, redirect, render_template, request, session, url_for
 from flask_htmx import make_response as htmx_response
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -150,6 +150,19 @@ def _assign_request_id():
     g.request_id = incoming if _REQUEST_ID.match(incoming) else str(uuid.uuid4())
 
 
+def _refuse_nul_bytes():
+    """No form or query value ever needs a NUL byte, and PostgreSQL refuses them in text."""
+    sources = [request.args]
+    if request.method != "GET" and request.mimetype in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        sources.append(request.form)
+    for values in sources:
+        if any("\x00" in key or "\x00" in value for key, value in values.items(multi=True)):
+            abort(400)
+
+
 def _security_headers(response):
     headers = response.headers
     headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
@@ -189,6 +202,7 @@ def init_app(app: Flask) -> None:
     from iop.jobs import maybe_tick_in_process
 
     app.before_request(_assign_request_id)
+    app.before_request(_refuse_nul_bytes)
     app.before_request(enforce_policy)
     app.before_request(maybe_tick_in_process)
     app.after_request(_security_headers)
@@ -208,6 +222,10 @@ def init_app(app: Flask) -> None:
             "Your sign-in changed since the page was loaded. Reload the page and try again; "
             "nothing was saved.",
         )
+
+    @app.errorhandler(400)
+    def bad_request(error):
+        return _error_page(400, "That request could not be read", "Check what was typed and try again.")
 
     @app.errorhandler(403)
     def forbidden(error):

@@ -8,8 +8,6 @@ import zoneinfo
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    FloatField,
-    IntegerField,
     PasswordField,
     RadioField,
     SelectField,
@@ -31,6 +29,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from iop.fields import FloatField, IntegerField
 from iop.models import DEFAULT_MIN_WEEKLY_HOURS, POPULATIONS, ROLE_LABELS, ROLES, WEEKDAYS
 from iop.services.passwords import password_problem
 

@@ -26,7 +26,13 @@ MFA_PENDING_SECONDS = 300
 
 def _safe_next(target: str | None) -> str:
     """Only follow same-site relative paths after sign-in."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    if (
+        target
+        and target.isprintable()  # no CR/LF (header splitting) or other control characters
+        and target.startswith("/")
+        and not target.startswith(("//", "/\\"))
+        and not urlsplit(target).netloc
+    ):
         return target
     return url_for("home.index")
 

@@ -1,11 +1,12 @@
 """The questionnaire form: date and source by WTForms, one radio group per item read from the post."""
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, RadioField
+from wtforms import HiddenField, RadioField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired
 
 from iop.clinical.instruments import Instrument
+from iop.fields import DateField
 from iop.models import ASSESSMENT_SOURCES
 
 

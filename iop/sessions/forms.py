@@ -1,10 +1,11 @@
 """Forms of the session page: one attendance row, the group note, cancelling a session."""
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, StringField, TextAreaField, ValidationError
+from wtforms import HiddenField, StringField, TextAreaField, ValidationError
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from iop.clinical.attendance import takes_participation
+from iop.fields import IntegerField
 from iop.models import ATTENDANCE_STATUSES
 
 

@@ -84,3 +84,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(symptoms_bp)
     app.register_blueprint(goals_bp)
     app.register_blueprint(medications_bp)
+    from iop.account.routes import bp as account_bp
+
+    app.register_blueprint(account_bp)

@@ -75,13 +75,12 @@ def end_session(reason: str) -> None:
     session.clear()
 
 
-def end_all_sessions(user_id: int, reason: str) -> None:
-    """End every open session of a user (deactivation, password change)."""
-    db.session.execute(
-        update(UserSession)
-        .where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
-        .values(ended_at=clock.now(), end_reason=reason)
-    )
+def end_all_sessions(user_id: int, reason: str, keep: UserSession | None = None) -> int:
+    """End every open session of a user (deactivation, password change), but `keep`; how many ended."""
+    statement = update(UserSession).where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
+    if keep is not None:
+        statement = statement.where(UserSession.id != keep.id)
+    return db.session.execute(statement.values(ended_at=clock.now(), end_reason=reason)).rowcount
 
 
 @login_manager.request_loader
@@ -150,6 +149,22 @@ def _assign_request_id():
     g.request_id = incoming if _REQUEST_ID.match(incoming) else str(uuid.uuid4())
 
 
+# What someone whose password an admin reset may open before choosing their own.
+_OPEN_BEFORE_PASSWORD_CHANGE = frozenset({"account.password", "auth.logout", "static"})
+
+
+def _require_password_change():
+    """After an admin's reset, every page leads to the change-password form until it is done."""
+    if (
+        current_user.is_authenticated
+        and current_user.must_change_password
+        and request.endpoint not in _OPEN_BEFORE_PASSWORD_CHANGE
+    ):
+        target = url_for("account.password")
+        return htmx_response("", 200, redirect=target) if htmx else redirect(target)
+    return None
+
+
 def _refuse_nul_bytes():
     """No form or query value ever needs a NUL byte, and PostgreSQL refuses them in text."""
     sources = [request.args]
@@ -204,6 +219,7 @@ def init_app(app: Flask) -> None:
     app.before_request(_assign_request_id)
     app.before_request(_refuse_nul_bytes)
     app.before_request(enforce_policy)
+    app.before_request(_require_password_change)
     app.before_request(maybe_tick_in_process)
     app.after_request(_security_headers)
 

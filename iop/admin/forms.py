@@ -289,3 +289,22 @@ class StaffEditForm(StaffForm):
     def validate_active(self, field):
         if self.is_self and not field.data:
             raise ValidationError("You cannot deactivate your own account.")
+
+
+class TemporaryPasswordForm(FlaskForm):
+    """An admin's reset: a temporary password, changed by its owner at the next sign-in."""
+
+    password = PasswordField(
+        "Temporary password",
+        validators=[DataRequired(message="Enter a temporary password.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def validate_password(self, field):
+        problem = password_problem(field.data, email=self.user.email, full_name=self.user.full_name)
+        if problem:
+            raise ValidationError(problem)

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from iop import clock
@@ -32,6 +33,8 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     kind: Mapped[str] = mapped_column(String(16), default="staff")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Set by an admin's password reset: the next sign-in goes to the change-password page first.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     # The last TOTP time step accepted, so a code is accepted once.
     totp_last_step: Mapped[int | None] = mapped_column(Integer)

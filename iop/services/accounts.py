@@ -11,7 +11,7 @@ from sqlalchemy import select
 from iop import clock
 from iop.extensions import db
 from iop.keys import identifier_hash
-from iop.models import LoginAttempt, Program, StaffRole, User
+from iop.models import LoginAttempt, Program, StaffRole, User, UserSession
 from iop.services.audit import record_event
 from iop.services.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
 
@@ -144,3 +144,46 @@ def update_staff_user(
     record_event(
         "user.update", "user", user.id, actor_id=actor_id, details={"before": before, "after": after}
     )
+
+
+def change_password(user: User, current: str, new: str, *, keep: UserSession | None) -> None:
+    """Change one's own password (the current one is required); every other session ends at once."""
+    from iop.security import end_all_sessions
+
+    if not verify_password(user.password_hash, current):
+        record_event("auth.password_change_refused", "user", user.id, actor_id=user.id)
+        raise AccountError("That is not your current password.")
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    end_all_sessions(user.id, "password_changed", keep=keep)
+    record_event("auth.password_changed", "user", user.id, actor_id=user.id)
+
+
+def reset_password(member: User, temporary: str, *, actor_id: int) -> None:
+    """An admin sets a temporary password: the member is signed out and must choose their own next time."""
+    from iop.security import end_all_sessions
+
+    member.password_hash = hash_password(temporary)
+    member.must_change_password = True
+    end_all_sessions(member.id, "password_reset")
+    record_event("auth.password_reset", "user", member.id, actor_id=actor_id)
+
+
+def open_sessions(user: User) -> list[UserSession]:
+    """The user's sessions that have not ended, newest first."""
+    return db.session.scalars(
+        select(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+        .order_by(UserSession.created_at.desc())
+    ).all()
+
+
+def end_other_sessions(user: User, *, keep: UserSession | None, actor_id: int | None = None) -> int:
+    """End every open session of the user but `keep`; how many ended."""
+    from iop.security import end_all_sessions
+
+    ended = end_all_sessions(user.id, "ended_by_user" if actor_id is None else "ended_by_admin", keep=keep)
+    record_event(
+        "auth.sessions_ended", "user", user.id, actor_id=actor_id or user.id, details={"count": ended}
+    )
+    return ended

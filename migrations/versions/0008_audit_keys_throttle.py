@@ -1,4 +1,4 @@
-"""audit checkpoints, no REPLACE/TRUNCATE around the trail, hashed sign-in identifiers, throttle counters
+"""audit checkpoints, no REPLACE/TRUNCATE around the trail, hashed sign-in identifiers, throttle counters, forced password change
 
 Revision ID: 0008_audit_keys_throttle
 Revises: 0004_outbox_notifications
@@ -86,6 +86,9 @@ def upgrade():
         batch_op.add_column(sa.Column('account_key', sa.String(length=64), nullable=False))
         batch_op.create_index(batch_op.f('ix_login_attempts_account_key'), ['account_key'], unique=False)
 
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('must_change_password', sa.Boolean(), server_default=sa.false(), nullable=False))
+
     for statement in GUARDS.get(op.get_bind().dialect.name, []):
         op.execute(statement)
 
@@ -93,6 +96,8 @@ def upgrade():
 def downgrade():
     for statement in DROP_GUARDS.get(op.get_bind().dialect.name, []):
         op.execute(statement)
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('must_change_password')
     op.execute("DELETE FROM login_attempts")
     with op.batch_alter_table('login_attempts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_login_attempts_account_key'))

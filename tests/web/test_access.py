@@ -84,6 +84,11 @@ EXPECTED = {
     "medications.dose": CARE_TEAM,
     "medications.add_fill": CARE_TEAM,
     "medications.add_side_effect": CARE_TEAM,
+    "account.password": ANY_ACCOUNT,
+    "account.sessions": ANY_ACCOUNT,
+    "account.end_others": ANY_ACCOUNT,
+    "admin.reset_staff_password": ADMIN,
+    "admin.end_staff_sessions": ADMIN,
 }
 PERSONAS = ("anonymous", "clinician", "case_manager", "admin", "outsider", "family")
 

@@ -21,6 +21,12 @@ bp.add_url_rule("/cohorts/<int:cohort_id>/edit", "edit_cohort", cohorts.edit_coh
 bp.add_url_rule("/staff/", "staff", staff.staff)
 bp.add_url_rule("/staff/new", "new_staff", staff.new_staff, methods=GET_POST)
 bp.add_url_rule("/staff/<int:user_id>/edit", "edit_staff", staff.edit_staff, methods=GET_POST)
+bp.add_url_rule(
+    "/staff/<int:user_id>/password", "reset_staff_password", staff.reset_staff_password, methods=GET_POST
+)
+bp.add_url_rule(
+    "/staff/<int:user_id>/end-sessions", "end_staff_sessions", staff.end_staff_sessions, methods=["POST"]
+)
 bp.add_url_rule("/programs/<int:program_id>/instruments/", "instruments", instruments.instruments)
 bp.add_url_rule(
     "/programs/<int:program_id>/instruments/new",

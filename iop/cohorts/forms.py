@@ -3,10 +3,11 @@
 from datetime import timedelta
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, StringField, ValidationError
+from wtforms import StringField, ValidationError
 from wtforms.validators import DataRequired, Length, Optional
 
 from iop import clock
+from iop.fields import DateField
 
 MAX_BACKDATE_DAYS = 90
 

@@ -1,9 +1,10 @@
 """Forms of the medications tab: a medication, its end, one dose cell, a fill, a side effect."""
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, StringField, ValidationError
+from wtforms import StringField, ValidationError
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from iop.fields import DateField, IntegerField
 from iop.models import DOSE_CYCLE
 
 

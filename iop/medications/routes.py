@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from iop.clients.tabs import render_client_tab
 from iop.extensions import db, htmx
+from iop.fields import EARLIEST, LATEST
 from iop.medications.forms import DoseForm, EndMedicationForm, FillForm, MedicationForm, SideEffectForm
 from iop.models import DOSE_STATUSES, Client
 from iop.permissions import care_team_required, get_client_or_404, get_medication_or_404, staff_required
@@ -33,9 +34,11 @@ ADHERENCE_UPDATED = "adherence-updated"
 def _week_asked(today: date) -> date:
     """The Monday of ?week=YYYY-MM-DD, or of this week when it is missing or malformed."""
     try:
-        return week_start_of(date.fromisoformat(request.args.get("week", "")))
+        asked = date.fromisoformat(request.args.get("week", ""))
     except ValueError:
         return week_start_of(today)
+    # Weeks far from today overflow date arithmetic at year 1 or 9999; nothing is recorded there.
+    return week_start_of(asked if EARLIEST <= asked <= LATEST else today)
 
 
 def _render(client: Client, *, week_start=None, forms=None, dose_error=None, status=200, trigger=None):

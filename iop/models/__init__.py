@@ -8,7 +8,7 @@ from iop.models.attendance import (
     Amendment,
     Attendance,
 )
-from iop.models.audit import AuditEvent
+from iop.models.audit import AuditCheckpoint, AuditEvent
 from iop.models.clients import END_REASONS, Client, Enrollment
 from iop.models.events import CustomInstrument, ExposureEvent, SymptomEvent
 from iop.models.family import (
@@ -35,7 +35,16 @@ from iop.models.medication import (
     SideEffect,
 )
 from iop.models.notifications import CHANNELS, OUTBOX_STATUSES, Notification, OutboxMessage
-from iop.models.people import ROLE_LABELS, ROLES, LoginAttempt, StaffRole, User, UserSession, program_staff
+from iop.models.people import (
+    ROLE_LABELS,
+    ROLES,
+    LoginAttempt,
+    StaffRole,
+    ThrottleCounter,
+    User,
+    UserSession,
+    program_staff,
+)
 from iop.models.programs import (
     DEFAULT_MIN_WEEKLY_HOURS,
     POPULATIONS,
@@ -82,6 +91,8 @@ __all__ = [
     "Consent",
     "FamilyObservation",
     "Invitation",
+    "AuditCheckpoint",
+    "ThrottleCounter",
     "CHANNELS",
     "OUTBOX_STATUSES",
     "Notification",

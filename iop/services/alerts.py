@@ -84,7 +84,12 @@ def acknowledge_alert(alert: Alert, note: str, actor: User) -> Alert:
     alert.acknowledgement_note = note
     db.session.flush()
     record_event(
-        "alert.acknowledge", "alert", alert.id, alert.client_id, actor_id=actor.id, details={"note": note}
+        "alert.acknowledge",
+        "alert",
+        alert.id,
+        alert.client_id,
+        actor_id=actor.id,
+        details={"fields": ["acknowledgement_note"]},
     )
     return alert
 
@@ -114,7 +119,6 @@ def escalate_overdue_alerts(now=None, alert_ids: list[int] | None = None) -> int
                 "kind": alert.kind,
                 "minutes_open": int((now - alert.created_at).total_seconds() // 60),
                 "admin_ids": [user_id for user_id, _ in names],
-                "admins": [name for _, name in names],
             },
         )
     db.session.flush()

@@ -152,7 +152,7 @@ def add_medication(
         medication.id,
         client.id,
         actor_id=actor.id,
-        details={"name": medication.name, "dose": medication.dose, "started_on": started_on},
+        details={"fields": ["name", "dose", "doses_per_day", "prescriber"], "started_on": started_on},
     )
     return medication
 

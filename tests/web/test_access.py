@@ -113,6 +113,11 @@ EXPECTED = {
     "family.submissions": FAMILY,
     "family.ended": PUBLIC,
     "family.accept": PUBLIC,
+    "account.password": ANY_ACCOUNT,
+    "account.sessions": ANY_ACCOUNT,
+    "account.end_others": ANY_ACCOUNT,
+    "admin.reset_staff_password": ADMIN,
+    "admin.end_staff_sessions": ADMIN,
 }
 # family: an active consent for the world's client; family_elsewhere: an active consent for another
 # client (so the first family member's ids are "another client's"); family_expired: a consent that ended.

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, SmallInteger, String, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, SmallInteger, String, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from iop import clock
@@ -32,6 +33,9 @@ class Medication(db.Model):
     dose: Mapped[str] = mapped_column(String(80))
     doses_per_day: Mapped[int] = mapped_column(SmallInteger)
     prescriber: Mapped[str] = mapped_column(String(120), default="")
+    route: Mapped[str] = mapped_column(String(16), default="oral", server_default="oral")
+    # Taken as needed: no schedule, so it never counts against adherence.
+    as_needed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     started_on: Mapped[date] = mapped_column(Date)
     ended_on: Mapped[date | None] = mapped_column(Date)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))

@@ -17,6 +17,15 @@ from iop.models.types import UTCDateTime
 DOSE_STATUSES = {"taken": "Taken", "partial": "Partial", "missed": "Missed", "refused": "Refused"}
 # One tap on a dose-grid cell moves to the next status; after "refused" the cell is cleared.
 DOSE_CYCLE = ("taken", "partial", "missed", "refused")
+MEDICATION_ROUTES = {
+    "oral": "By mouth",
+    "sublingual": "Under the tongue",
+    "injection": "Injection",
+    "transdermal": "Patch",
+    "inhaled": "Inhaled",
+    "nasal": "Nasal",
+    "other": "Other",
+}
 DOSE_SOURCES = {"client": "Client report", "clinician": "Clinician", "family": "Family"}
 
 
@@ -25,6 +34,10 @@ class Medication(db.Model):
     __table_args__ = (
         CheckConstraint("doses_per_day BETWEEN 1 AND 12", name="doses_per_day"),
         CheckConstraint("ended_on IS NULL OR ended_on >= started_on", name="dates"),
+        CheckConstraint(
+            "route IN ('oral', 'sublingual', 'injection', 'transdermal', 'inhaled', 'nasal', 'other')",
+            name="route",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -82,6 +82,8 @@ EXPECTED = {
     "medications.adherence": STAFF,
     "medications.create": CARE_TEAM,
     "medications.end": CARE_TEAM,
+    "medications.undo_end": CARE_TEAM,
+    "medications.restart": CARE_TEAM,
     "medications.dose": CARE_TEAM,
     "medications.add_fill": CARE_TEAM,
     "medications.add_side_effect": CARE_TEAM,

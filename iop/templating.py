@@ -55,13 +55,18 @@ def hours(value: float) -> str:
     return f"{value:.1f} h"
 
 
+def iso_day(value: str | None) -> str:
+    """An ISO date string from a stored snapshot, as "Nov 23"; an em dash when missing."""
+    return "—" if not value else date.fromisoformat(value).strftime("%b %d").replace(" 0", " ")
+
+
 def init_app(app: Flask) -> None:
     """Register the filters, and the vocabularies templates need inside stand-alone blocks."""
     from iop import clock as the_clock
     from iop import models
     from iop.services.alerts import escalation_due_at, may_acknowledge
 
-    for function in (clock, tzname, day, full_date, stamp, duration, percent, hours):
+    for function in (clock, tzname, day, full_date, stamp, duration, percent, hours, iso_day):
         app.add_template_filter(function)
     app.jinja_env.globals.update(
         ATTENDANCE_STATUSES=models.ATTENDANCE_STATUSES,
@@ -69,6 +74,7 @@ def init_app(app: Flask) -> None:
         ABSENT_STATUSES=models.ABSENT_STATUSES,
         ROLE_LABELS=models.ROLE_LABELS,
         END_REASONS=models.END_REASONS,
+        RECOMMENDATIONS=models.RECOMMENDATIONS,
         severity_label=severity_label,
         now=the_clock.now,
         may_acknowledge=may_acknowledge,

@@ -35,8 +35,32 @@ from iop.models.programs import (
     Program,
     cohort_facilitators,
 )
+from iop.models.reviews import (
+    DECISIONS,
+    DESTINATIONS,
+    ENDS_ENROLLMENT,
+    RECOMMENDATIONS,
+    REVIEW_STATUSES,
+    RUN_STATUSES,
+    LevelOfCareDecision,
+    ReviewRevision,
+    ReviewRun,
+    WeeklyReview,
+    review_job_id,
+)
 
 __all__ = [
+    "DECISIONS",
+    "DESTINATIONS",
+    "ENDS_ENROLLMENT",
+    "RECOMMENDATIONS",
+    "REVIEW_STATUSES",
+    "RUN_STATUSES",
+    "LevelOfCareDecision",
+    "ReviewRevision",
+    "ReviewRun",
+    "WeeklyReview",
+    "review_job_id",
     "CHANNELS",
     "OUTBOX_STATUSES",
     "Notification",

@@ -74,3 +74,10 @@ document.addEventListener("htmx:afterSettle", function (event) {
 document.addEventListener("DOMContentLoaded", function () {
   focusFirstError(document.getElementById("main"));
 });
+// "Print or save as PDF" on the level-of-care summary (a button, since an inline onclick breaks the CSP).
+document.addEventListener("click", function (event) {
+  const button = event.target.closest ? event.target.closest("[data-print]") : null;
+  if (button) {
+    window.print();
+  }
+});

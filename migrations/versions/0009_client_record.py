@@ -1,7 +1,7 @@
 """client record (preferred name, MRN, contacts, payer and authorization) and medication route / PRN
 
 Revision ID: 0009_client_record
-Revises: 0004_outbox_notifications
+Revises: 0006_reviews
 Create Date: 2026-12-03 12:22:26.312291
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0009_client_record"
-down_revision = "0004_outbox_notifications"
+down_revision = "0006_reviews"
 branch_labels = None
 depends_on = None
 

@@ -73,7 +73,14 @@ def test_a_medication_is_recorded_without_its_name_or_dose(world):
         ended_on=None,
         actor=world["clinician"],
     )
-    assert details_of("medication.create")["fields"] == ["name", "dose", "doses_per_day", "prescriber"]
+    assert details_of("medication.create")["fields"] == [
+        "name",
+        "dose",
+        "doses_per_day",
+        "prescriber",
+        "route",
+        "as_needed",
+    ]
 
 
 def test_a_symptom_typed_in_is_recorded_as_other_and_a_common_one_by_its_code(world):

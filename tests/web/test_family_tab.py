@@ -104,7 +104,7 @@ def test_bad_consent_input_keeps_what_was_typed_with_a_message_per_field(client,
         relationship="boss",
         expires_on=(today - timedelta(days=1)).isoformat(),
         signed_on="",
-        purpose="nul\x00byte",
+        purpose="bell\x07byte",
     )
     response = client.post(f"/clients/{family_world.client.id}/family/consents", data=data)
     page = response.text

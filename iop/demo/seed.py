@@ -18,6 +18,7 @@ from iop.demo.content import (
     STAFF,
 )
 from iop.demo.plan import ClinicPlan, SessionPlan, plan_clinic
+from iop.demo.reviews import write_reviews
 from iop.demo.write_measures import write_measures
 from iop.extensions import db
 from iop.models import (
@@ -35,11 +36,13 @@ from iop.models import (
     Goal,
     GoalRating,
     GroupSession,
+    LevelOfCareDecision,
     Medication,
     Program,
     SideEffect,
     SymptomEvent,
     User,
+    WeeklyReview,
 )
 from iop.services.accounts import create_staff_user
 from iop.services.attendance import AttendanceInput, record_attendance
@@ -75,6 +78,7 @@ def seed_demo_clinic(clients: int = 30, weeks: int = 6, seed: int = 2026) -> str
         _write_note(group_session, session_plan, actor)
     clients_by_key = {key: rows[0].client for key, rows in enrollments.items()}
     write_measures(plan.measures, clients_by_key, programs, staff)
+    write_reviews(programs, staff[CASE_MANAGER_EMAIL])
     return summary(seed)
 
 
@@ -250,6 +254,7 @@ def summary(seed: int) -> str:
         f"  medication  {_count(Medication)} medications, {_count(DoseLog)} dose logs, {_count(Fill)} fills, "
         f"{_count(SideEffect)} side effects",
         f"  symptoms    {_count(SymptomEvent)} symptom counts, {_count(ExposureEvent)} exposure exercises",
+        f"  reviews     {_count(WeeklyReview)} weekly reviews, {_count(LevelOfCareDecision)} decisions",
         f"Demo sign-ins (password {PASSWORD}):",
     ]
     for user in db.session.scalars(select(User).order_by(User.id)):

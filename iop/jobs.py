@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import functools
 import logging
-import time
 from collections.abc import Callable
+from datetime import datetime
 
 from flask import current_app, has_app_context
+
+from iop import clock
 
 # Re-exported: the CLI, health check and tests reach the queue through this module.
 from iop.queue import QUEUE_NAME, enqueue, queue, redis_connection  # noqa: F401
@@ -113,9 +115,10 @@ def escalate_alert(alert_id: int) -> int:
     return escalated
 
 
-# Without Redis there is no scheduler: requests run the clock's work, each at most this often.
+# Without Redis there is no scheduler: requests run the clock's work, each at most this often (seconds
+# of the app's clock, so a travelled clock runs the ticks as the real one would).
 IN_PROCESS_INTERVALS = {"hourly_tick": 3600, "escalation_tick": 60}
-_last_run: dict[str, float] = {}
+_last_run: dict[str, datetime] = {}
 
 
 def maybe_tick_in_process() -> None:
@@ -124,9 +127,10 @@ def maybe_tick_in_process() -> None:
         return
     for job in (hourly_tick, escalation_tick):
         name = job.__name__
-        if name in _last_run and time.monotonic() - _last_run[name] < IN_PROCESS_INTERVALS[name]:
+        now = clock.now()
+        if name in _last_run and (now - _last_run[name]).total_seconds() < IN_PROCESS_INTERVALS[name]:
             continue
-        _last_run[name] = time.monotonic()
+        _last_run[name] = now
         try:
             job()
         except Exception:  # noqa: BLE001 - a failed tick must never break a page

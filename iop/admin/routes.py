@@ -6,7 +6,7 @@ Every view is admin-only, and objects load through loaders that 404 outside the 
 
 from flask import Blueprint
 
-from iop.admin import cohorts, instruments, programs, review_runs, staff, thresholds
+from iop.admin import cohorts, instruments, outcomes, programs, review_runs, staff, thresholds
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -41,3 +41,5 @@ bp.add_url_rule(
     thresholds.program_thresholds,
     methods=GET_POST,
 )
+bp.add_url_rule("/outcomes/", "outcomes", outcomes.outcomes)
+bp.add_url_rule("/outcomes.csv", "outcomes_csv", outcomes.outcomes_csv)

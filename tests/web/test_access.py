@@ -87,6 +87,8 @@ EXPECTED = {
     "medications.add_fill": CARE_TEAM,
     "medications.add_side_effect": CARE_TEAM,
     "admin.review_runs": ADMIN,
+    "admin.outcomes": ADMIN,
+    "admin.outcomes_csv": ADMIN,
     "admin.program_thresholds": ADMIN,
     "admin.retry_review_run": ADMIN,
     "api.reviews": CARE_TEAM,

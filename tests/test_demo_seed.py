@@ -392,3 +392,26 @@ def test_nothing_is_seeded_outside_demo_mode():
     )
     with app.app_context():
         assert "IOP_DEMO=1" in seed_demo_clinic(clients=3, weeks=1)
+
+
+def test_the_demo_has_reviews_of_every_kind_a_few_decisions_and_a_client_ready_to_step_down(demo):
+    from iop.models import LevelOfCareDecision, ReviewRevision, WeeklyReview
+    from iop.services.review_runs import completed_week_starts
+
+    kinds = set(db.session.scalars(select(ReviewRevision.recommendation)))
+    assert kinds == {"urgent_review", "disengagement_review", "step_down_candidate", "continue"}
+    decisions = db.session.scalars(select(LevelOfCareDecision)).all()
+    assert len(decisions) >= 3
+    overrides = [d for d in decisions if d.overrides_recommendation]
+    assert overrides and all(d.override_reason for d in overrides)
+    last_weeks = {completed_week_starts(program, 1)[0] for program in db.session.scalars(select(Program))}
+    open_candidates = db.session.scalars(
+        select(WeeklyReview)
+        .join(ReviewRevision, ReviewRevision.id == WeeklyReview.latest_revision_id)
+        .where(
+            WeeklyReview.week_start.in_(last_weeks),
+            WeeklyReview.status == "open",
+            ReviewRevision.recommendation == "step_down_candidate",
+        )
+    ).all()
+    assert open_candidates

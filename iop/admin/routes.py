@@ -6,7 +6,7 @@ Every view is admin-only, and objects load through loaders that 404 outside the 
 
 from flask import Blueprint
 
-from iop.admin import cohorts, instruments, outbox, programs, review_runs, staff
+from iop.admin import cohorts, instruments, outbox, outcomes, programs, review_runs, staff, thresholds
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -42,3 +42,11 @@ bp.add_url_rule(
     "/review-runs/<int:run_id>/retry", "retry_review_run", review_runs.retry_review_run, methods=["POST"]
 )
 bp.add_url_rule("/outbox/", "outbox", outbox.outbox)
+bp.add_url_rule(
+    "/programs/<int:program_id>/thresholds",
+    "program_thresholds",
+    thresholds.program_thresholds,
+    methods=GET_POST,
+)
+bp.add_url_rule("/outcomes/", "outcomes", outcomes.outcomes)
+bp.add_url_rule("/outcomes.csv", "outcomes_csv", outcomes.outcomes_csv)

@@ -186,6 +186,14 @@ STATUS_WEIGHTS = {
         "absent_unexcused": 20,
         "technical_problem": 4,
     },
+    # Misses most groups: the demo's disengagement review.
+    "disengaged": {
+        "present": 10,
+        "late": 2,
+        "absent_excused": 8,
+        "absent_unexcused": 78,
+        "technical_problem": 2,
+    },
     "technical": {
         "present": 58,
         "late": 6,
@@ -199,6 +207,7 @@ PARTICIPATION_WEIGHTS = {
     "steady": {3: 5, 4: 45, 5: 50},
     "typical": {2: 5, 3: 40, 4: 45, 5: 10},
     "struggling": {1: 45, 2: 45, 3: 10},
+    "disengaged": {1: 40, 2: 50, 3: 10},
     "technical": {2: 10, 3: 45, 4: 40, 5: 5},
 }
 # Minutes a clinician might type instead of accepting the default, as minutes missed.
@@ -316,3 +325,18 @@ EXPOSURE_SITUATIONS = {
     "panic": "Riding the bus at rush hour",
     "anxiety": "Speaking up in a team meeting",
 }
+
+# --- Weekly reviews and level-of-care decisions ------------------------------------------------------
+# The demo's case manager has already worked part of the queue: two of last week's reviews decided
+# as recommended; in the week before, one step-down candidate kept in IOP for a reason of the
+# client's own and the urgent review answered. Last week's step-down candidates are left open.
+CONTINUE_RATIONALE = (
+    "Still building skills; attendance and scores are moving the right way. Review again next week."
+)
+OVERRIDE_RATIONALE = (
+    "Meets the step-down criteria, but the client starts a new job next week and asked to stay."
+)
+OVERRIDE_REASON = "Client asked for two more weeks of IOP through the job change; relapse risk discussed."
+URGENT_RATIONALE = (
+    "Safety plan reviewed with the client and the clinician; stays in IOP with a check-in call midweek."
+)

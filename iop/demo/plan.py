@@ -57,7 +57,7 @@ class ClientPlan:
     first_name: str
     last_name: str
     date_of_birth: date
-    persona: str  # steady, typical, struggling or technical
+    persona: str  # steady, typical, struggling, technical or disengaged
     stints: tuple[Stint, ...]
 
 
@@ -169,8 +169,8 @@ def _names(rng: random.Random, count: int) -> list[tuple[str, str]]:
 
 
 def _personas(rng: random.Random, count: int) -> list[str]:
-    """Mostly typical clients; at least one steady, one struggling and one technical when there is room."""
-    fixed = ["steady", "struggling", "technical"][:count]
+    """Mostly typical clients; one each of steady, struggling, technical and disengaged when there is room."""
+    fixed = ["steady", "struggling", "technical", "disengaged"][:count]
     personas = fixed + [_weighted(rng, PERSONA_WEIGHTS) for _ in range(count - len(fixed))]
     rng.shuffle(personas)
     return personas

@@ -18,6 +18,7 @@ from iop.demo.content import (
 )
 from iop.demo.family import seed_family
 from iop.demo.plan import ClinicPlan, SessionPlan, plan_clinic
+from iop.demo.reviews import write_reviews
 from iop.demo.write_measures import write_measures
 from iop.extensions import db
 from iop.models import (
@@ -37,11 +38,13 @@ from iop.models import (
     Goal,
     GoalRating,
     GroupSession,
+    LevelOfCareDecision,
     Medication,
     Program,
     SideEffect,
     SymptomEvent,
     User,
+    WeeklyReview,
 )
 from iop.services.accounts import create_staff_user
 from iop.services.attendance import AttendanceInput, record_attendance
@@ -75,6 +78,7 @@ def seed_demo_clinic(clients: int = 30, weeks: int = 6, seed: int = 2026) -> str
     clients_by_key = {key: rows[0].client for key, rows in enrollments.items()}
     write_measures(plan.measures, clients_by_key, programs, staff)
     seed_family([e for rows in enrollments.values() for e in rows], staff[CLINICIAN_EMAIL])
+    write_reviews(programs, staff[CASE_MANAGER_EMAIL])
     return summary(seed)
 
 
@@ -240,6 +244,7 @@ def summary(seed: int) -> str:
         f"{_count(SideEffect)} side effects",
         f"  symptoms    {_count(SymptomEvent)} symptom counts, {_count(ExposureEvent)} exposure exercises",
         f"  family      {_count(Consent)} consent, {_count(FamilyObservation)} observations",
+        f"  reviews     {_count(WeeklyReview)} weekly reviews, {_count(LevelOfCareDecision)} decisions",
         f"Demo sign-ins (password {PASSWORD}):",
     ]
     for user in db.session.scalars(select(User).order_by(User.id)):

@@ -28,9 +28,24 @@ SKIP = re.compile(r"^/(auth/logout|static/)|\.(js|css|png|csv|json)$|/api/")
 TABS = ("assessments", "symptoms", "goals", "medications", "enrollment")
 CLIENT_TABS = {"/clients/N", *(f"/clients/N/{tab}" for tab in TABS)}
 ROLES = {
-    "admin": (ADMIN_EMAIL, {"/admin/", "/admin/programs/", "/admin/staff/", "/cohorts/N", *CLIENT_TABS}),
+    "admin": (
+        ADMIN_EMAIL,
+        {"/admin/", "/admin/programs/", "/admin/staff/", "/admin/review-runs/", "/cohorts/N", *CLIENT_TABS},
+    ),
     "clinician": (CLINICIAN_EMAIL, {"/", "/cohorts/", "/cohorts/N", "/sessions/N", "/alerts/", *CLIENT_TABS}),
-    "case_manager": (CASE_MANAGER_EMAIL, {"/", "/cohorts/", "/cohorts/N", "/sessions/N", *CLIENT_TABS}),
+    "case_manager": (
+        CASE_MANAGER_EMAIL,
+        {
+            "/",
+            "/cohorts/",
+            "/cohorts/N",
+            "/sessions/N",
+            "/reviews/",
+            "/reviews/N",
+            "/reviews/clients/N",
+            *CLIENT_TABS,
+        },
+    ),
     "family": (FAMILY_EMAIL, {"/"}),
 }
 

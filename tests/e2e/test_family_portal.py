@@ -124,7 +124,7 @@ def test_invitation_to_observation_to_alert_to_revocation(open_page, household, 
     expect(staff.get_by_text("from Casey Stone")).to_be_visible()
     expect(staff.get_by_text("Said they would be better off gone.")).to_be_visible()
     expect(staff.get_by_role("heading", name="Open safety alerts")).to_be_visible()
-    expect(staff.get_by_text("A family member reported a safety concern").first).to_be_visible()
+    expect(staff.get_by_text("Casey Stone, a family member, reported a safety concern").first).to_be_visible()
     screenshot(staff, "family-tab-768")
     assert not has_horizontal_overflow(staff), "the Family tab scrolls sideways at 768 px"
 

@@ -11,7 +11,7 @@ import re
 import secrets
 import uuid
 
-from flask import Flask, g, redirect, render_template, request, session, url_for
+from flask import Flask, abort, g, redirect, render_template, request, session, url_for
 from flask_htmx import make_response as htmx_response
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -75,13 +75,12 @@ def end_session(reason: str) -> None:
     session.clear()
 
 
-def end_all_sessions(user_id: int, reason: str) -> None:
-    """End every open session of a user (deactivation, password change)."""
-    db.session.execute(
-        update(UserSession)
-        .where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
-        .values(ended_at=clock.now(), end_reason=reason)
-    )
+def end_all_sessions(user_id: int, reason: str, keep: UserSession | None = None) -> int:
+    """End every open session of a user (deactivation, password change), but `keep`; how many ended."""
+    statement = update(UserSession).where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
+    if keep is not None:
+        statement = statement.where(UserSession.id != keep.id)
+    return db.session.execute(statement.values(ended_at=clock.now(), end_reason=reason)).rowcount
 
 
 @login_manager.request_loader
@@ -176,6 +175,35 @@ def _assign_request_id():
     g.request_id = incoming if _REQUEST_ID.match(incoming) else str(uuid.uuid4())
 
 
+# What someone whose password an admin reset may open before choosing their own.
+_OPEN_BEFORE_PASSWORD_CHANGE = frozenset({"account.password", "auth.logout", "static"})
+
+
+def _require_password_change():
+    """After an admin's reset, every page leads to the change-password form until it is done."""
+    if (
+        current_user.is_authenticated
+        and current_user.must_change_password
+        and request.endpoint not in _OPEN_BEFORE_PASSWORD_CHANGE
+    ):
+        target = url_for("account.password")
+        return htmx_response("", 200, redirect=target) if htmx else redirect(target)
+    return None
+
+
+def _refuse_nul_bytes():
+    """No form or query value ever needs a NUL byte, and PostgreSQL refuses them in text."""
+    sources = [request.args]
+    if request.method != "GET" and request.mimetype in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        sources.append(request.form)
+    for values in sources:
+        if any("\x00" in key or "\x00" in value for key, value in values.items(multi=True)):
+            abort(400)
+
+
 def _security_headers(response):
     headers = response.headers
     headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
@@ -215,7 +243,9 @@ def init_app(app: Flask) -> None:
     from iop.jobs import maybe_tick_in_process
 
     app.before_request(_assign_request_id)
+    app.before_request(_refuse_nul_bytes)
     app.before_request(enforce_policy)
+    app.before_request(_require_password_change)
     app.before_request(maybe_tick_in_process)
     app.after_request(_security_headers)
 
@@ -234,6 +264,10 @@ def init_app(app: Flask) -> None:
             "Your sign-in changed since the page was loaded. Reload the page and try again; "
             "nothing was saved.",
         )
+
+    @app.errorhandler(400)
+    def bad_request(error):
+        return _error_page(400, "That request could not be read", "Check what was typed and try again.")
 
     @app.errorhandler(403)
     def forbidden(error):

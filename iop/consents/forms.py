@@ -5,7 +5,6 @@ from datetime import date, timedelta
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
     SelectField,
     StringField,
@@ -16,6 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from iop.family.forms import printable
+from iop.fields import DateField
 from iop.models import RELATIONSHIPS
 
 # One @, something on each side, a dot in the domain: the invitation mail is the real check.

@@ -8,7 +8,7 @@ from iop.models.attendance import (
     Amendment,
     Attendance,
 )
-from iop.models.audit import AuditEvent
+from iop.models.audit import AuditCheckpoint, AuditEvent
 from iop.models.clients import END_REASONS, Client, Enrollment
 from iop.models.events import CustomInstrument, ExposureEvent, SymptomEvent
 from iop.models.family import (
@@ -29,13 +29,23 @@ from iop.models.medication import (
     DOSE_CYCLE,
     DOSE_SOURCES,
     DOSE_STATUSES,
+    MEDICATION_ROUTES,
     DoseLog,
     Fill,
     Medication,
     SideEffect,
 )
 from iop.models.notifications import CHANNELS, OUTBOX_STATUSES, Notification, OutboxMessage
-from iop.models.people import ROLE_LABELS, ROLES, LoginAttempt, StaffRole, User, UserSession, program_staff
+from iop.models.people import (
+    ROLE_LABELS,
+    ROLES,
+    LoginAttempt,
+    StaffRole,
+    ThrottleCounter,
+    User,
+    UserSession,
+    program_staff,
+)
 from iop.models.programs import (
     DEFAULT_MIN_WEEKLY_HOURS,
     POPULATIONS,
@@ -46,8 +56,32 @@ from iop.models.programs import (
     Program,
     cohort_facilitators,
 )
+from iop.models.reviews import (
+    DECISIONS,
+    DESTINATIONS,
+    ENDS_ENROLLMENT,
+    RECOMMENDATIONS,
+    REVIEW_STATUSES,
+    RUN_STATUSES,
+    LevelOfCareDecision,
+    ReviewRevision,
+    ReviewRun,
+    WeeklyReview,
+    review_job_id,
+)
 
 __all__ = [
+    "DECISIONS",
+    "DESTINATIONS",
+    "ENDS_ENROLLMENT",
+    "RECOMMENDATIONS",
+    "REVIEW_STATUSES",
+    "RUN_STATUSES",
+    "LevelOfCareDecision",
+    "ReviewRevision",
+    "ReviewRun",
+    "WeeklyReview",
+    "review_job_id",
     "CONCERN_LABELS",
     "CONSENT_STATES",
     "EXPIRING_WITHIN_DAYS",
@@ -58,6 +92,8 @@ __all__ = [
     "Consent",
     "FamilyObservation",
     "Invitation",
+    "AuditCheckpoint",
+    "ThrottleCounter",
     "CHANNELS",
     "OUTBOX_STATUSES",
     "Notification",
@@ -65,6 +101,7 @@ __all__ = [
     "DOSE_CYCLE",
     "DOSE_SOURCES",
     "DOSE_STATUSES",
+    "MEDICATION_ROUTES",
     "GAS_LEVELS",
     "GOAL_DOMAINS",
     "GOAL_STATES",

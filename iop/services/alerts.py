@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from iop import clock
 from iop.extensions import db
@@ -73,6 +74,8 @@ def acknowledge_alert(alert: Alert, note: str, actor: User) -> Alert:
     note = (note or "").strip()
     if not alert.is_open:
         raise AlertRefused("This alert was already acknowledged.")
+    if not may_acknowledge(actor, alert):
+        raise AlertRefused("Program admins can acknowledge an alert once it has been escalated to them.")
     if len(note) < NOTE_MIN_LENGTH:
         raise AlertRefused(
             "Say briefly what was done (for example: safety plan reviewed, crisis line given)."
@@ -84,9 +87,26 @@ def acknowledge_alert(alert: Alert, note: str, actor: User) -> Alert:
     alert.acknowledgement_note = note
     db.session.flush()
     record_event(
-        "alert.acknowledge", "alert", alert.id, alert.client_id, actor_id=actor.id, details={"note": note}
+        "alert.acknowledge",
+        "alert",
+        alert.id,
+        alert.client_id,
+        actor_id=actor.id,
+        details={"fields": ["acknowledgement_note"]},
     )
     return alert
+
+
+def may_acknowledge(user: User, alert: Alert) -> bool:
+    """The care team may acknowledge any open alert; a program admin one escalated to them."""
+    return user.has_role("clinician", "case_manager") or (
+        user.has_role("admin") and alert.escalated_at is not None
+    )
+
+
+def escalation_due_at(alert: Alert):
+    """When an unacknowledged alert goes to the program admins."""
+    return alert.created_at + timedelta(minutes=ESCALATION_MINUTES)
 
 
 def escalate_overdue_alerts(now=None, alert_ids: list[int] | None = None) -> int:
@@ -114,7 +134,6 @@ def escalate_overdue_alerts(now=None, alert_ids: list[int] | None = None) -> int
                 "kind": alert.kind,
                 "minutes_open": int((now - alert.created_at).total_seconds() // 60),
                 "admin_ids": [user_id for user_id, _ in names],
-                "admins": [name for _, name in names],
             },
         )
     db.session.flush()
@@ -158,12 +177,27 @@ def open_alert_count(user: User) -> int:
     return db.session.scalar(select(func.count()).select_from(subquery)) or 0
 
 
-def open_alerts_of_client(client: Client) -> list[Alert]:
-    """A client's open alerts, oldest first."""
+def alerts_of_client(client: Client) -> list[Alert]:
+    """Every alert of a client, open and acknowledged, oldest first."""
     return list(
         db.session.scalars(
             select(Alert)
-            .where(Alert.client_id == client.id, Alert.acknowledged_at.is_(None))
+            .where(Alert.client_id == client.id)
+            .options(joinedload(Alert.acknowledged_by))
             .order_by(Alert.created_at, Alert.id)
+        )
+    )
+
+
+def acknowledged_alerts_for(user: User, limit: int = 50) -> list[Alert]:
+    """Alerts of the user's programs acknowledged already, the latest first (the history)."""
+    return list(
+        db.session.scalars(
+            select(Alert)
+            .join(Client, Client.id == Alert.client_id)
+            .where(Alert.acknowledged_at.is_not(None), Client.program_id.in_(user.program_ids))
+            .options(joinedload(Alert.acknowledged_by))
+            .order_by(Alert.acknowledged_at.desc(), Alert.id.desc())
+            .limit(limit)
         )
     )

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0007_family"
-down_revision = "0004_outbox_notifications"
+down_revision = "0006_reviews"
 branch_labels = None
 depends_on = None
 

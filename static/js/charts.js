@@ -37,14 +37,60 @@
     },
   };
 
+  // Level-of-care decisions as dashed lines on the time axis, placed by date between the labelled points.
+  const DECISION_WORDS = { continue: "Continue", step_down: "Step down", step_up: "Step up", discharge: "Discharge" };
+  function dayNumber(iso) { return Date.parse(iso + "T00:00:00Z") / 86400000; }
+
+  function markerIndex(days, day) {
+    if (!days.length) return null;
+    if (day <= days[0]) return 0;
+    for (let i = 0; i < days.length - 1; i += 1) {
+      if (day < days[i + 1]) return i + (day - days[i]) / (days[i + 1] - days[i]);
+    }
+    return days.length - 1;
+  }
+
+  function markersFor(decisions, days) {
+    return (decisions || []).map(function (d) {
+      return { index: markerIndex(days, dayNumber(d.effective_on)), label: DECISION_WORDS[d.decision] || d.decision };
+    }).filter(function (m) { return m.index !== null; });
+  }
+
+  const decisionMarkers = {
+    id: "decisionMarkers",
+    afterDatasetsDraw(chart, _args, options) {
+      const markers = options.markers || [];
+      const { ctx, chartArea, scales } = chart;
+      if (!markers.length || !chartArea) return;
+      ctx.save();
+      ctx.strokeStyle = "#4b2a85";
+      ctx.fillStyle = "#4b2a85";
+      ctx.setLineDash([5, 4]);
+      ctx.font = "12px sans-serif";
+      markers.forEach(function (marker) {
+        const low = Math.floor(marker.index);
+        const high = Math.min(Math.ceil(marker.index), chart.data.labels.length - 1);
+        const left = scales.x.getPixelForValue(low);
+        const x = left + (scales.x.getPixelForValue(high) - left) * (marker.index - low);
+        ctx.beginPath();
+        ctx.moveTo(x, chartArea.top);
+        ctx.lineTo(x, chartArea.bottom);
+        ctx.stroke();
+        ctx.fillText(marker.label, Math.min(x + 3, chartArea.right - 60), chartArea.top + 12);
+      });
+      ctx.restore();
+    },
+  };
+
   function pointStyle(score) {
     if (score.reliable_change === "improvement") return { style: "triangle", color: "#1e7a46", radius: 7 };
     if (score.reliable_change === "deterioration") return { style: "rectRot", color: "#b3261e", radius: 7 };
     return { style: "circle", color: LINE, radius: 4 };
   }
 
-  function instrumentChart(canvas, instrument) {
+  function instrumentChart(canvas, instrument, decisions) {
     const styles = instrument.scores.map(pointStyle);
+    const markers = markersFor(decisions, instrument.scores.map(function (s) { return dayNumber(s.date); }));
     return new Chart(canvas, {
       type: "line",
       data: {
@@ -57,26 +103,39 @@
           pointBackgroundColor: styles.map(function (s) { return s.color; }),
           pointBorderColor: styles.map(function (s) { return s.color; }),
           pointRadius: styles.map(function (s) { return s.radius; }),
+          clip: false, // a point at the scale's maximum is drawn whole, not cut at the chart's edge
         }],
       },
       options: {
         animation: false,
         maintainAspectRatio: false,
-        scales: { y: { min: instrument.min_total, max: instrument.max_total, title: { display: true, text: "Total" } } },
-        plugins: { legend: { display: false }, severityBands: { bands: instrument.bands } },
+        layout: { padding: { top: 8 } },
+        // includeBounds: false keeps a "not nice" maximum (27) from printing over the tick beside it (25).
+        scales: { y: { min: instrument.min_total, max: instrument.max_total, ticks: { includeBounds: false },
+          title: { display: true, text: "Total" } } },
+        plugins: {
+          legend: { display: false },
+          severityBands: { bands: instrument.bands },
+          decisionMarkers: { markers: markers },
+        },
       },
-      plugins: [severityBands],
+      plugins: [severityBands, decisionMarkers],
     });
   }
 
   function weeklyChart(canvas, data, kind) {
-    const labels = data.weeks.map(function (w) { return "Week of " + dayLabel(w.week_start); });
+    const labels = data.weeks.map(function (w) {
+      return "Week of " + dayLabel(w.week_start) + (w.in_progress ? " (so far)" : "");
+    });
     let datasets;
     let y;
     if (kind === "hours") {
       datasets = [
         { type: "bar", label: "Hours attended", data: data.weeks.map(function (w) { return w.attended_hours; }),
-          backgroundColor: data.weeks.map(function (w) { return w.meets_minimum ? "#1e7a46" : "#e07b00"; }) },
+          // The running week is grey: its hours so far are not a missed minimum.
+          backgroundColor: data.weeks.map(function (w) {
+            return w.meets_minimum ? "#1e7a46" : w.in_progress ? "#9aa5b1" : "#e07b00";
+          }) },
         { type: "line", label: "Program minimum", data: data.weeks.map(function () { return data.min_weekly_hours; }),
           borderColor: MUTED, borderDash: [6, 4], pointRadius: 0 },
       ];
@@ -98,7 +157,13 @@
     return new Chart(canvas, {
       type: "line",
       data: { labels: labels, datasets: datasets },
-      options: { animation: false, maintainAspectRatio: false, scales: { y: y } },
+      options: {
+        animation: false,
+        maintainAspectRatio: false,
+        scales: { y: y },
+        plugins: { decisionMarkers: { markers: markersFor(data.decisions, data.weeks.map(function (w) { return dayNumber(w.week_start); })) } },
+      },
+      plugins: [decisionMarkers],
     });
   }
 
@@ -109,7 +174,7 @@
       const kind = canvas.dataset.chart;
       if (kind === "instrument") {
         const instrument = data.instruments.find(function (i) { return i.key === canvas.dataset.key; });
-        if (instrument) instrumentChart(canvas, instrument);
+        if (instrument) instrumentChart(canvas, instrument, data.decisions);
       } else {
         weeklyChart(canvas, data, kind);
       }

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from iop import create_app
 from iop.extensions import db
-from iop.models import Alert, Consent
+from iop.models import Alert, Consent, WeeklyReview
 from iop.permissions import Policy, policy_for
 from iop.services.assessments import record_assessment
 from tests.factories import (
@@ -47,6 +47,7 @@ EXPECTED = {
     "home.index": ANY_ACCOUNT,
     "cohorts.index": STAFF,
     "cohorts.detail": STAFF,
+    "clients.index": STAFF,
     "clients.detail": STAFF,
     "clients.assessments": STAFF,
     "clients.enrollment": STAFF,
@@ -73,7 +74,7 @@ EXPECTED = {
     "clients.new_assessment": CARE_TEAM,
     "alerts.index": STAFF,
     "alerts.badge": STAFF,
-    "alerts.acknowledge": CARE_TEAM,
+    "alerts.acknowledge": STAFF,
     "symptoms.index": STAFF,
     "symptoms.log_symptom_event": CARE_TEAM,
     "symptoms.log_exposure_event": CARE_TEAM,
@@ -88,9 +89,22 @@ EXPECTED = {
     "medications.adherence": STAFF,
     "medications.create": CARE_TEAM,
     "medications.end": CARE_TEAM,
+    "medications.undo_end": CARE_TEAM,
+    "medications.restart": CARE_TEAM,
     "medications.dose": CARE_TEAM,
     "medications.add_fill": CARE_TEAM,
     "medications.add_side_effect": CARE_TEAM,
+    "admin.review_runs": ADMIN,
+    "admin.retry_review_run": ADMIN,
+    "api.reviews": CARE_TEAM,
+    "reviews.queue": CASE_MANAGER,
+    "reviews.client_tab": STAFF,
+    "reviews.summary": CARE_TEAM,
+    "reviews.run_now": CASE_MANAGER,
+    "reviews.detail": CARE_TEAM,
+    "reviews.evidence": CARE_TEAM,
+    "reviews.decide_form": CASE_MANAGER,
+    "reviews.decide": CASE_MANAGER,
     "admin.outbox": ADMIN,
     "consents.index": STAFF,
     "consents.create": CARE_TEAM,
@@ -102,6 +116,11 @@ EXPECTED = {
     "family.submissions": FAMILY,
     "family.ended": PUBLIC,
     "family.accept": PUBLIC,
+    "account.password": ANY_ACCOUNT,
+    "account.sessions": ANY_ACCOUNT,
+    "account.end_others": ANY_ACCOUNT,
+    "admin.reset_staff_password": ADMIN,
+    "admin.end_staff_sessions": ADMIN,
 }
 # family: an active consent for the world's client; family_elsewhere: an active consent for another
 # client (so the first family member's ids are "another client's"); family_expired: a consent that ended.
@@ -199,11 +218,38 @@ def world(app):
         "goal_id": make_goal(enrollment.client, people["clinician"]).id,
         "medication_id": make_medication(enrollment.client, people["clinician"]).id,
         "day": program.today().isoformat(),
+        "review_id": _review_for(cohort),
+        "run_id": _run_for(cohort),
         "consent_id": consent.id,
         "observation_id": observation.id,
         "token": token,
     }
     return {"people": people, "ids": ids}
+
+
+def _review_for(cohort):
+    """The cohort's reviews of the last completed week, so the review routes have one to load."""
+    from iop.services.reviews import compute_cohort_reviews
+    from tests.reviews.data import last_week_start
+
+    monday = last_week_start(cohort.program)
+    make_enrollment(cohort, started_on=monday - timedelta(days=14))
+    compute_cohort_reviews(cohort, monday)
+    db.session.commit()
+    return db.session.scalar(select(WeeklyReview.id).limit(1))
+
+
+def _run_for(cohort):
+    from iop.models import ReviewRun
+    from tests.reviews.data import last_week_start
+
+    run = ReviewRun(
+        program_id=cohort.program_id, cohort_id=cohort.id, week_start=last_week_start(cohort.program)
+    )
+    run.status, run.error = "failed", "RuntimeError: test"
+    db.session.add(run)
+    db.session.commit()
+    return run.id
 
 
 def _alert_for(client, actor):

@@ -64,7 +64,8 @@ def test_a_safety_concern_shows_crisis_lines_and_raises_the_immediate_alert(clie
         _observe_url(family_world), data=observation_form(concerns=["safety", "withdrawal"])
     )
     confirmation = client.get(response.headers["Location"]).text
-    assert "What to do now" in confirmation and "call 911" in confirmation and "988" in confirmation
+    assert "What to do now" in confirmation
+    assert 'call <a href="tel:911">911</a>' in confirmation and 'href="tel:988"' in confirmation
     alert = db.session.scalar(select(Alert))
     observation = db.session.scalar(select(FamilyObservation))
     assert alert.kind == "family_safety" and alert.observation_id == observation.id and alert.is_open

@@ -167,6 +167,23 @@ def test_the_family_sign_in_has_no_roles_and_no_programs(demo):
     assert verify_password(family.password_hash, "stepwise-demo")
 
 
+def test_the_family_sign_in_holds_an_active_consent_with_weeks_of_observations(demo):
+    from iop.models import Consent, FamilyObservation
+    from iop.services.consents import active_consents_of
+
+    family = db.session.scalar(select(User).where(User.email == "family@example.org"))
+    consents = active_consents_of(family)
+    assert len(consents) == 1 and consents[0].signature_on_file
+    observations = db.session.scalars(
+        select(FamilyObservation).where(FamilyObservation.author_id == family.id)
+    ).all()
+    assert len(observations) >= 2
+    assert len({o.week_start for o in observations}) == len(observations)  # one a week
+    assert sum(1 for o in observations if o.concerns) == 1
+    assert all("safety" not in o.concerns for o in observations)  # the demo opens no family alert
+    assert db.session.scalar(select(func.count()).select_from(Consent)) == 1
+
+
 def test_two_programs_in_their_own_time_zones_with_three_cohorts_that_reach_the_minimum(demo):
     programs = {p.name: p for p in db.session.scalars(select(Program))}
     assert {name: (p.timezone, p.population) for name, p in programs.items()} == {

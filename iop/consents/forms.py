@@ -87,7 +87,7 @@ class ConsentForm(FlaskForm):
 
 class RevokeForm(FlaskForm):
     reason = StringField(
-        "Reason",
+        "Reason for revoking",
         validators=[
             DataRequired(message="Say why the consent is revoked."),
             Length(min=5, max=300, message="Between 5 and 300 characters."),

@@ -23,7 +23,9 @@ from iop.services.family import client_observations, family_access_log, weekly_s
 bp = Blueprint("consents", __name__, url_prefix="/clients")
 
 
-def _render(client: Client, *, consent_form=None, revoke_forms=None, invite_errors=None, audit_view=True):
+def _render(
+    client: Client, *, consent_form=None, revoke_forms=None, invite_errors=None, audit_view=True, notice=None
+):
     consents = client_consents(client)
     observations = client_observations(client)
     return render_client_tab(
@@ -42,6 +44,7 @@ def _render(client: Client, *, consent_form=None, revoke_forms=None, invite_erro
         | (revoke_forms or {}),
         invite_form=InviteForm(formdata=None),
         invite_errors=invite_errors or {},
+        notice=notice,
         observations=observations,
         weeks=weekly_summary(client, observations),
         access_log=family_access_log(client),
@@ -53,7 +56,7 @@ def _render(client: Client, *, consent_form=None, revoke_forms=None, invite_erro
 
 def _done(client: Client, message: str):
     return changed(
-        lambda: _render(client, audit_view=False),
+        lambda: _render(client, audit_view=False, notice=message),
         message=message,
         location=url_for("consents.index", client_id=client.id),
         trigger="family-updated",

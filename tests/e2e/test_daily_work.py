@@ -236,9 +236,12 @@ def test_controls_are_at_least_44_px_high_on_a_phone(open_page, world):
 
 def test_crisis_numbers_are_phone_links(page: Page, live_app):
     with live_app.app_context():
+        from tests.factories import make_cohort, make_enrollment, make_program, make_user
         from tests.web.test_access import make_family_member
 
-        email = make_family_member().email
+        program = make_program()
+        client = make_enrollment(make_cohort(program)).client
+        email = make_family_member(client, make_user("clinician", programs=[program])).email
     sign_in(page, email)
     expect(page.get_by_role("link", name="988")).to_have_attribute("href", "tel:988")
     expect(page.get_by_role("link", name="911")).to_have_attribute("href", "tel:911")

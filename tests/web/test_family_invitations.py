@@ -194,3 +194,17 @@ def test_accepting_ends_nobody_elses_sessions(app, client, family_world):
         .where(UserSession.user_id == other.id, UserSession.ended_at.is_(None))
     )
     assert db.session.scalar(open_sessions) == 1
+
+
+def test_hostile_input_on_the_invitation_page_is_refused_never_a_500(app, client, family_world):
+    path = _invite(app, family_world, _new_consent(family_world))
+    for data in (
+        {"full_name": "bell\x07name", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+        {"full_name": "x" * 121, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+        {"full_name": "Casey", "password": "p" * 10_000, "confirm": "q"},
+        {"full_name": "<script>alert(1)</script>", "password": "", "confirm": ""},
+    ):
+        response = client.post(path, data=data)
+        assert response.status_code == 422 and "<script>alert(1)" not in response.text, data
+    assert db.session.scalar(select(func.count()).select_from(User).where(User.kind == "family")) == 1
+    assert app.test_client().get(path).status_code == 200  # the link still works

@@ -64,7 +64,8 @@ def test_a_safety_concern_shows_crisis_lines_and_raises_the_immediate_alert(clie
         _observe_url(family_world), data=observation_form(concerns=["safety", "withdrawal"])
     )
     confirmation = client.get(response.headers["Location"]).text
-    assert "What to do now" in confirmation and "call 911" in confirmation and "988" in confirmation
+    assert "What to do now" in confirmation
+    assert 'call <a href="tel:911">911</a>' in confirmation and 'href="tel:988"' in confirmation
     alert = db.session.scalar(select(Alert))
     observation = db.session.scalar(select(FamilyObservation))
     assert alert.kind == "family_safety" and alert.observation_id == observation.id and alert.is_open
@@ -72,7 +73,8 @@ def test_a_safety_concern_shows_crisis_lines_and_raises_the_immediate_alert(clie
     staff = client.application.test_client()
     sign_in(staff, family_world.clinician)
     alerts_page = staff.get("/alerts/").text
-    assert "A family member reported a safety concern" in alerts_page and "Avery Stone" in alerts_page
+    assert "Robin Castellano, a family member, reported a safety concern" in alerts_page
+    assert "Avery Stone" in alerts_page
 
 
 def test_other_concerns_raise_no_alert(client, family_world):
@@ -155,7 +157,7 @@ def test_hostile_input_is_refused_with_a_message_never_a_500(client, family_worl
         (observation_form(mood="abc"), "could not coerce"),
         (observation_form(mood="-1"), "Not a valid choice"),
         (observation_form(communication="1e400"), "could not coerce"),
-        (observation_form(note="bell \x07 byte"), "Remove the control characters"),
+        (observation_form(note="bell \x07 and escape \x1b"), "Remove the control characters"),
         (observation_form(note="x" * 2001), "Keep it under 2000 characters"),
         (observation_form(key="short"), "This form had expired"),
         (observation_form(key="k" * 65), "This form had expired"),
@@ -163,6 +165,8 @@ def test_hostile_input_is_refused_with_a_message_never_a_500(client, family_worl
     for data, message in cases:
         response = client.post(url, data=data)
         assert response.status_code == 422 and message in response.text, (data, response.status_code)
+    nul = client.post(url, data=observation_form(note="nul \x00 byte"))
+    assert nul.status_code == 400  # the app refuses NUL bytes everywhere (PostgreSQL cannot store them)
     assert _count(FamilyObservation) == 0
 
 

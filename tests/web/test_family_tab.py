@@ -202,3 +202,25 @@ def test_the_family_access_log_names_who_viewed_and_submitted(client, family_wor
     log = page[page.index("Family access log") :]
     assert "Robin Castellano" in log and "Viewed a family page" in log and "(submissions)" in log
     assert "Sent an observation" in log
+
+
+def test_hostile_consent_and_revocation_input_is_refused_never_a_500(client, family_world):
+    sign_in(client, family_world.clinician)
+    today = family_world.client.program.today()
+    url = f"/clients/{family_world.client.id}/family/consents"
+    for data in (
+        _form(today, granted_on="9999-99-99"),
+        _form(today, expires_on="0000-01-01"),
+        _form(today, recipient_name="x" * 121),
+        _form(today, recipient_name="escape\x1bname"),
+        _form(today, recipient_email="a@b.c" + "x" * 300),
+        _form(today, signed_on="²⁰²⁶-01-01"),
+    ):
+        assert client.post(url, data=data).status_code == 422, data
+    consent = family_world.consent
+    revoke = f"/clients/{family_world.client.id}/family/consents/{consent.id}/revoke"
+    for reason in ("\x01\x02\x03\x04\x05", "x" * 301, "abc"):
+        assert client.post(revoke, data={f"revoke-{consent.id}-reason": reason}).status_code == 422
+    db.session.refresh(consent)
+    assert consent.revoked_at is None
+    assert db.session.scalar(select(func.count()).select_from(Consent)) == 1

@@ -7,7 +7,7 @@ PORT ?= 5000
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 NPM_STAMP := node_modules/.installed-$(shell cat package-lock.json | sha1sum | cut -c1-12)
 
-.PHONY: run test bench lint format assets install clean
+.PHONY: run test bench lint format assets install clean chromium
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,8 +34,14 @@ run: assets
 	@echo ""
 	IOP_DEMO=$${IOP_DEMO:-1} $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-test: assets
+# The browser tests need Debian's Chromium: install it or stop before anything else runs (not needed
+# when PYTEST_ARGS leaves the browser tests out).
+chromium:
+	@case "$(PYTEST_ARGS)" in *"not e2e"*) ;; *) .ci/ensure-chromium ;; esac
+
+test: chromium assets
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/pytest -n $${PYTEST_WORKERS:-2} $(PYTEST_ARGS)
 
 bench: assets

@@ -76,6 +76,7 @@ def _register_blueprints(app: Flask) -> None:
     from iop.goals.routes import bp as goals_bp
     from iop.home.routes import bp as home_bp
     from iop.medications.routes import bp as medications_bp
+    from iop.reviews.routes import bp as reviews_bp
     from iop.sessions.routes import bp as sessions_bp
     from iop.symptoms.routes import bp as symptoms_bp
 
@@ -84,6 +85,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(symptoms_bp)
     app.register_blueprint(goals_bp)
     app.register_blueprint(medications_bp)
+    app.register_blueprint(reviews_bp)
     from iop.account.routes import bp as account_bp
 
     app.register_blueprint(account_bp)

@@ -1,4 +1,4 @@
-"""Flask commands: seed-demo, create-user, audit verify, worker, scheduler."""
+"""Flask commands: seed-demo, create-user, audit verify, reviews run, worker, scheduler."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlalchemy import select
 from iop.extensions import db
 
 audit_cli = AppGroup("audit", help="Inspect the audit trail.")
+reviews_cli = AppGroup("reviews", help="Weekly progress reviews.")
 
 
 @audit_cli.command("verify")
@@ -42,6 +43,29 @@ def audit_checkpoint():
         click.echo("no new events since the last checkpoint")
     else:
         click.echo(f"checkpoint at event {checkpoint.event_id}: {checkpoint.signature}")
+
+
+@reviews_cli.command("run")
+@click.option(
+    "--week",
+    "week",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="A day of the week to review (its Monday is used); default: each program's last completed week.",
+)
+def reviews_run(week):
+    """Compute (or recompute) every cohort's reviews of one week, now, in this process."""
+    from iop.clinical.attendance import week_start
+    from iop.jobs import run_reviews
+    from iop.models import Program
+    from iop.services.review_runs import cohort_ids_with_members, completed_week_starts
+
+    total = 0
+    for program in db.session.scalars(select(Program).order_by(Program.id)).all():
+        monday = week_start(week.date()) if week else completed_week_starts(program, 1)[0]
+        for cohort_id in cohort_ids_with_members(program, monday):
+            total += run_reviews(cohort_id, monday.isoformat())
+        click.echo(f"{program.name}: week of {monday.isoformat()} reviewed")
+    click.echo(f"{total} reviews computed")
 
 
 @click.command("seed-demo")
@@ -108,13 +132,15 @@ def worker(burst: bool):
     from rq import Worker
 
     from iop.jobs import queue, redis_connection
+    from iop.services.review_runs import REVIEW_QUEUE
 
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("REDIS_URL is not set; without Redis, jobs run in-process.")
     # Each job runs in a forked child; it must open its own database connections.
     db.engine.dispose()
     # with_scheduler: delayed jobs (alert escalation after 30 minutes) are moved to the queue when due.
-    Worker([queue()], connection=redis_connection()).work(burst=burst, with_scheduler=True)
+    queues = [queue(), queue(REVIEW_QUEUE)]
+    Worker(queues, connection=redis_connection()).work(burst=burst, with_scheduler=True)
 
 
 @click.command("scheduler")
@@ -144,5 +170,5 @@ def tick():
 
 def init_app(app: Flask) -> None:
     """Register the commands."""
-    for command in (audit_cli, seed_demo, create_user, worker, scheduler, tick):
+    for command in (audit_cli, reviews_cli, seed_demo, create_user, worker, scheduler, tick):
         app.cli.add_command(command)

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import functools
 import logging
-import time
 from collections.abc import Callable
+from datetime import datetime
 
 from flask import current_app, has_app_context
+
+from iop import clock
 
 # Re-exported: the CLI, health check and tests reach the queue through this module.
 from iop.queue import QUEUE_NAME, enqueue, queue, redis_connection  # noqa: F401
@@ -50,7 +52,47 @@ def hourly_tick() -> int:
     prune()
     db.session.commit()
     escalation_tick()
+    reviews_tick()
     return added
+
+
+@with_app_context
+def reviews_tick() -> int:
+    """Queue one review job per cohort-week whose reviews are missing, up to 8 weeks back. Idempotent."""
+    from iop.extensions import db
+    from iop.services.review_runs import review_tick
+
+    queued = review_tick()
+    db.session.commit()  # the jobs are enqueued once this commits
+    return queued
+
+
+@with_app_context
+def run_reviews(cohort_id: int, week_start: str) -> int:
+    """Compute one cohort's reviews of one week (upserting); a failure is recorded, then RQ retries."""
+    from datetime import date
+
+    from iop.extensions import db
+    from iop.models import Cohort
+    from iop.services.review_runs import fail_run, finish_run, start_run
+    from iop.services.reviews import compute_cohort_reviews
+
+    cohort = db.session.get(Cohort, cohort_id)
+    if cohort is None:
+        return 0
+    monday = date.fromisoformat(week_start)
+    run = start_run(cohort, monday)
+    db.session.commit()
+    try:
+        counts = compute_cohort_reviews(cohort, monday)
+        finish_run(run, counts)
+        db.session.commit()
+    except Exception as error:
+        db.session.rollback()
+        fail_run(run.id, error)
+        db.session.commit()
+        raise
+    return counts.total
 
 
 @with_app_context
@@ -86,9 +128,10 @@ def escalate_alert(alert_id: int) -> int:
     return escalated
 
 
-# Without Redis there is no scheduler: requests run the clock's work, each at most this often.
+# Without Redis there is no scheduler: requests run the clock's work, each at most this often (seconds
+# of the app's clock, so a travelled clock runs the ticks as the real one would).
 IN_PROCESS_INTERVALS = {"hourly_tick": 3600, "escalation_tick": 60, "audit_checkpoint_tick": 300}
-_last_run: dict[str, float] = {}
+_last_run: dict[str, datetime] = {}
 
 
 def maybe_tick_in_process() -> None:
@@ -97,9 +140,10 @@ def maybe_tick_in_process() -> None:
         return
     for job in (hourly_tick, escalation_tick, audit_checkpoint_tick):
         name = job.__name__
-        if name in _last_run and time.monotonic() - _last_run[name] < IN_PROCESS_INTERVALS[name]:
+        now = clock.now()
+        if name in _last_run and (now - _last_run[name]).total_seconds() < IN_PROCESS_INTERVALS[name]:
             continue
-        _last_run[name] = time.monotonic()
+        _last_run[name] = now
         try:
             job()
         except Exception:  # noqa: BLE001 - a failed tick must never break a page

@@ -24,7 +24,9 @@ from iop.models import (
     GroupSession,
     Medication,
     Program,
+    ReviewRun,
     User,
+    WeeklyReview,
 )
 
 STAFF_ROLES = frozenset({"clinician", "case_manager", "admin"})
@@ -179,3 +181,13 @@ def get_medication_or_404(client: Client, medication_id: int) -> Medication:
 def get_member_or_404(group_session: GroupSession, enrollment_id: int) -> Enrollment:
     """An enrollment of this session's cohort (the session loader already checked the program)."""
     return _get_or_404(Enrollment, enrollment_id, lambda member: member.cohort_id == group_session.cohort_id)
+
+
+def get_review_or_404(review_id: int) -> WeeklyReview:
+    """A weekly review of a client in one of the current user's programs, or 404."""
+    return _get_or_404(WeeklyReview, review_id, lambda review: _visible(review.program_id))
+
+
+def get_review_run_or_404(run_id: int) -> ReviewRun:
+    """A review run of one of the current admin's programs, or 404."""
+    return _get_or_404(ReviewRun, run_id, lambda run: _visible(run.program_id))

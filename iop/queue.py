@@ -17,7 +17,8 @@ from flask import current_app
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, Retry
-from rq.exceptions import DuplicateJobError
+from rq.exceptions import DuplicateJobError, NoSuchJobError
+from rq.job import Job, JobStatus
 from rq.utils import import_attribute
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -48,11 +49,13 @@ def enqueue(
     job_id: str,
     delay: timedelta | None = None,
     queue_name: str = QUEUE_NAME,
+    rerun_finished: bool = False,
 ) -> bool:
     """Run a job in the background, after `delay` if given. Returns False if it was not queued.
 
     Without Redis an immediate job runs right now; a delayed one is left to the in-process tick,
-    which runs on requests (see iop.jobs.maybe_tick_in_process).
+    which runs on requests (see iop.jobs.maybe_tick_in_process). RQ keeps a finished or failed job
+    under its id for a while; `rerun_finished` clears it so the same id can run again (a retry).
     """
     if not current_app.config.get("REDIS_URL"):
         if delay is None:
@@ -60,6 +63,8 @@ def enqueue(
         return True
     options = {"job_id": job_id, "unique": True, "retry": Retry(max=3, interval=[10, 60, 300])}
     try:
+        if rerun_finished:
+            _clear_finished(job_id)
         if delay is None:
             queue(queue_name).enqueue(job, *args, **options)
         else:  # run by the worker's scheduler (flask worker starts it)
@@ -72,6 +77,18 @@ def enqueue(
     return True
 
 
+_FINISHED = frozenset({JobStatus.FINISHED, JobStatus.FAILED, JobStatus.CANCELED, JobStatus.STOPPED})
+
+
+def _clear_finished(job_id: str) -> None:
+    try:
+        existing = Job.fetch(job_id, connection=redis_connection())
+    except NoSuchJobError:
+        return
+    if existing.get_status() in _FINISHED:
+        existing.delete()
+
+
 @dataclass(frozen=True)
 class _Deferred:
     job: str
@@ -79,14 +96,24 @@ class _Deferred:
     job_id: str
     delay: timedelta | None
     queue_name: str
+    rerun_finished: bool = False
 
 
-def defer(job: str, *args, job_id: str, delay: timedelta | None = None, queue_name: str = QUEUE_NAME) -> None:
+def defer(
+    job: str,
+    *args,
+    job_id: str,
+    delay: timedelta | None = None,
+    queue_name: str = QUEUE_NAME,
+    rerun_finished: bool = False,
+) -> None:
     """Enqueue `job` (an import path) once the current transaction commits; nothing if it rolls back."""
     session = db.session()
     if not session.in_transaction():
         session.begin()  # so a rollback before any SQL still drops the job
-    session.info.setdefault(_PENDING, []).append(_Deferred(job, args, job_id, delay, queue_name))
+    session.info.setdefault(_PENDING, []).append(
+        _Deferred(job, args, job_id, delay, queue_name, rerun_finished)
+    )
 
 
 @event.listens_for(Session, "after_commit")
@@ -96,7 +123,14 @@ def _enqueue_deferred(session: Session) -> None:
         return
     if current_app.config.get("REDIS_URL"):
         for item in pending:
-            enqueue(item.job, *item.args, job_id=item.job_id, delay=item.delay, queue_name=item.queue_name)
+            enqueue(
+                item.job,
+                *item.args,
+                job_id=item.job_id,
+                delay=item.delay,
+                queue_name=item.queue_name,
+                rerun_finished=item.rerun_finished,
+            )
         return
     # In-process: the committed session cannot run SQL inside this hook, so each job gets an app
     # context (and with it a database session) of its own, as it would in a worker.

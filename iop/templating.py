@@ -43,11 +43,16 @@ def hours(value: float) -> str:
     return f"{value:.1f} h"
 
 
+def iso_day(value: str | None) -> str:
+    """An ISO date string from a stored snapshot, as "Nov 23"; an em dash when missing."""
+    return "—" if not value else date.fromisoformat(value).strftime("%b %d").replace(" 0", " ")
+
+
 def init_app(app: Flask) -> None:
     """Register the filters, and the vocabularies templates need inside stand-alone blocks."""
     from iop import models
 
-    for function in (clock, tzname, day, full_date, stamp, percent, hours):
+    for function in (clock, tzname, day, full_date, stamp, percent, hours, iso_day):
         app.add_template_filter(function)
     app.jinja_env.globals.update(
         ATTENDANCE_STATUSES=models.ATTENDANCE_STATUSES,
@@ -55,6 +60,7 @@ def init_app(app: Flask) -> None:
         ABSENT_STATUSES=models.ABSENT_STATUSES,
         ROLE_LABELS=models.ROLE_LABELS,
         END_REASONS=models.END_REASONS,
+        RECOMMENDATIONS=models.RECOMMENDATIONS,
         severity_label=severity_label,
     )
 

@@ -1,12 +1,16 @@
 """Machine-readable routes: the health check and JSON for integrations (same access rules as the pages)."""
 
-from flask import Blueprint, current_app
+from datetime import date
+
+from flask import Blueprint, current_app, request
+from flask_login import current_user
 from sqlalchemy import text
 
 from iop.extensions import db
-from iop.permissions import get_client_or_404, public, staff_required
+from iop.permissions import care_team_required, get_client_or_404, public, staff_required
 from iop.services import progress as progress_service
-from iop.services.audit import record_event
+from iop.services.audit import record_event, record_events
+from iop.services.review_queue import client_decisions, decision_json, week_reviews
 
 bp = Blueprint("api", __name__)
 
@@ -46,4 +50,47 @@ def client_progress(client_id: int):
     return {
         "client": {"id": client.id, "name": client.full_name, "program_id": client.program_id},
         **progress.to_json(),
+        "decisions": [decision_json(decision) for decision in client_decisions(client)],
+    }
+
+
+@bp.get("/api/v1/reviews")
+@care_team_required
+def reviews():
+    """One week's reviews of the user's programs (`week` = the Monday of the reviewed week), as JSON."""
+    value = request.args.get("week", "")
+    try:
+        week = date.fromisoformat(value)
+    except ValueError:
+        return {"error": f"week must be a date as YYYY-MM-DD (the Monday of the week), got {value!r}"}, 400
+    if week.weekday() != 0:
+        return {"error": f"week must be the Monday of the reviewed week; {week} is a {week:%A}"}, 400
+    rows = week_reviews(sorted(current_user.program_ids), week)
+    if rows:
+        record_events(
+            "review.list",
+            "weekly_review",
+            None,
+            sorted({row.review.client_id for row in rows}),
+            details={"via": "api", "week": week},
+        )
+        db.session.commit()
+    return {
+        "week": week.isoformat(),
+        "reviews": [
+            {
+                "id": row.review.id,
+                "enrollment_id": row.review.enrollment_id,
+                "client_id": row.review.client_id,
+                "cohort_id": row.review.cohort_id,
+                "recommendation": row.revision.recommendation,
+                "reasons": row.revision.reasons,
+                "metrics": row.revision.metrics,
+                "thresholds": row.revision.thresholds,
+                "revision": row.revision.number,
+                "status": row.review.status,
+                "decision": decision_json(row.decision),
+            }
+            for row in rows
+        ],
     }

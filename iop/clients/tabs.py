@@ -22,6 +22,7 @@ CLIENT_TABS: list[tuple[str, str, str]] = [
     ("symptoms", "Symptoms & exposures", "symptoms.index"),
     ("goals", "Goals", "goals.index"),
     ("medications", "Medications", "medications.index"),
+    ("reviews", "Reviews", "reviews.client_tab"),
     ("enrollment", "Enrollment", "clients.enrollment"),
 ]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -22,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from iop import clock
+from iop.clinical.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from iop.extensions import db
 from iop.models.people import User
 from iop.models.types import UTCDateTime
@@ -52,6 +54,8 @@ class Program(db.Model):
     timezone: Mapped[str] = mapped_column(String(64))
     population: Mapped[str] = mapped_column(String(16))
     min_weekly_hours: Mapped[float] = mapped_column(Numeric(4, 1, asdecimal=False))
+    # The weekly review's thresholds (DESIGN §5.5) as JSON, only those changed from the defaults.
+    review_thresholds_json: Mapped[str | None] = mapped_column("review_thresholds", Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     cohorts: Mapped[list[Cohort]] = relationship(back_populates="program", order_by="Cohort.name")
@@ -63,6 +67,13 @@ class Program(db.Model):
     def today(self) -> date:
         """Today's date where the program runs."""
         return clock.today(self.zone)
+
+    @property
+    def review_thresholds(self) -> Thresholds:
+        """The thresholds its weekly reviews use: the §5.5 defaults with the program's changes."""
+        if not self.review_thresholds_json:
+            return DEFAULT_THRESHOLDS
+        return Thresholds.from_mapping(json.loads(self.review_thresholds_json))
 
     def __repr__(self) -> str:
         return f"<Program {self.id}>"

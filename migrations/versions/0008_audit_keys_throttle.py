@@ -1,7 +1,7 @@
 """audit checkpoints, no REPLACE/TRUNCATE around the trail, hashed sign-in identifiers, throttle counters, forced password change
 
 Revision ID: 0008_audit_keys_throttle
-Revises: 0004_outbox_notifications
+Revises: 0006_reviews
 Create Date: 2026-12-03 12:40:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0008_audit_keys_throttle'
-down_revision = '0004_outbox_notifications'
+down_revision = '0006_reviews'
 branch_labels = None
 depends_on = None
 

@@ -46,3 +46,11 @@ document.addEventListener("htmx:afterRequest", function (event) {
     field.removeAttribute("aria-describedby");
   });
 });
+
+// "Print or save as PDF" on the level-of-care summary (a button, since an inline onclick breaks the CSP).
+document.addEventListener("click", function (event) {
+  const button = event.target.closest ? event.target.closest("[data-print]") : null;
+  if (button) {
+    window.print();
+  }
+});

@@ -37,14 +37,60 @@
     },
   };
 
+  // Level-of-care decisions as dashed lines on the time axis, placed by date between the labelled points.
+  const DECISION_WORDS = { continue: "Continue", step_down: "Step down", step_up: "Step up", discharge: "Discharge" };
+  function dayNumber(iso) { return Date.parse(iso + "T00:00:00Z") / 86400000; }
+
+  function markerIndex(days, day) {
+    if (!days.length) return null;
+    if (day <= days[0]) return 0;
+    for (let i = 0; i < days.length - 1; i += 1) {
+      if (day < days[i + 1]) return i + (day - days[i]) / (days[i + 1] - days[i]);
+    }
+    return days.length - 1;
+  }
+
+  function markersFor(decisions, days) {
+    return (decisions || []).map(function (d) {
+      return { index: markerIndex(days, dayNumber(d.effective_on)), label: DECISION_WORDS[d.decision] || d.decision };
+    }).filter(function (m) { return m.index !== null; });
+  }
+
+  const decisionMarkers = {
+    id: "decisionMarkers",
+    afterDatasetsDraw(chart, _args, options) {
+      const markers = options.markers || [];
+      const { ctx, chartArea, scales } = chart;
+      if (!markers.length || !chartArea) return;
+      ctx.save();
+      ctx.strokeStyle = "#4b2a85";
+      ctx.fillStyle = "#4b2a85";
+      ctx.setLineDash([5, 4]);
+      ctx.font = "12px sans-serif";
+      markers.forEach(function (marker) {
+        const low = Math.floor(marker.index);
+        const high = Math.min(Math.ceil(marker.index), chart.data.labels.length - 1);
+        const left = scales.x.getPixelForValue(low);
+        const x = left + (scales.x.getPixelForValue(high) - left) * (marker.index - low);
+        ctx.beginPath();
+        ctx.moveTo(x, chartArea.top);
+        ctx.lineTo(x, chartArea.bottom);
+        ctx.stroke();
+        ctx.fillText(marker.label, Math.min(x + 3, chartArea.right - 60), chartArea.top + 12);
+      });
+      ctx.restore();
+    },
+  };
+
   function pointStyle(score) {
     if (score.reliable_change === "improvement") return { style: "triangle", color: "#1e7a46", radius: 7 };
     if (score.reliable_change === "deterioration") return { style: "rectRot", color: "#b3261e", radius: 7 };
     return { style: "circle", color: LINE, radius: 4 };
   }
 
-  function instrumentChart(canvas, instrument) {
+  function instrumentChart(canvas, instrument, decisions) {
     const styles = instrument.scores.map(pointStyle);
+    const markers = markersFor(decisions, instrument.scores.map(function (s) { return dayNumber(s.date); }));
     return new Chart(canvas, {
       type: "line",
       data: {
@@ -63,9 +109,13 @@
         animation: false,
         maintainAspectRatio: false,
         scales: { y: { min: instrument.min_total, max: instrument.max_total, title: { display: true, text: "Total" } } },
-        plugins: { legend: { display: false }, severityBands: { bands: instrument.bands } },
+        plugins: {
+          legend: { display: false },
+          severityBands: { bands: instrument.bands },
+          decisionMarkers: { markers: markers },
+        },
       },
-      plugins: [severityBands],
+      plugins: [severityBands, decisionMarkers],
     });
   }
 
@@ -98,7 +148,13 @@
     return new Chart(canvas, {
       type: "line",
       data: { labels: labels, datasets: datasets },
-      options: { animation: false, maintainAspectRatio: false, scales: { y: y } },
+      options: {
+        animation: false,
+        maintainAspectRatio: false,
+        scales: { y: y },
+        plugins: { decisionMarkers: { markers: markersFor(data.decisions, data.weeks.map(function (w) { return dayNumber(w.week_start); })) } },
+      },
+      plugins: [decisionMarkers],
     });
   }
 
@@ -109,7 +165,7 @@
       const kind = canvas.dataset.chart;
       if (kind === "instrument") {
         const instrument = data.instruments.find(function (i) { return i.key === canvas.dataset.key; });
-        if (instrument) instrumentChart(canvas, instrument);
+        if (instrument) instrumentChart(canvas, instrument, data.decisions);
       } else {
         weeklyChart(canvas, data, kind);
       }

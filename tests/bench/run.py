@@ -22,12 +22,11 @@ import time
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 
 from flask.testing import FlaskClient
 from sqlalchemy import event, func, select
 
-from iop import ROOT, create_app
+from iop import ROOT, clock, create_app
 from iop.config import normalise_database_url
 from iop.extensions import db
 
@@ -465,7 +464,7 @@ def main(argv: list[str] | None = None) -> int:
             + (f"CHANGE for: {growing}" if growing else "are the same at every size (no N+1 seen).")
         )
     report = {
-        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "generated_at": clock.now().isoformat(timespec="seconds"),
         "python": platform.python_version(),
         "dialect": results[0]["dialect"],
         "requests_per_row": args.requests,

@@ -3,12 +3,14 @@
 Staff see only their own programs: another program's ids answer 404, so ids cannot be probed.
 """
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
 from iop import create_app
 from iop.extensions import db
-from iop.models import Alert
+from iop.models import Alert, WeeklyReview
 from iop.permissions import Policy, policy_for
 from iop.services.assessments import record_assessment
 from tests.factories import (
@@ -89,6 +91,17 @@ EXPECTED = {
     "account.end_others": ANY_ACCOUNT,
     "admin.reset_staff_password": ADMIN,
     "admin.end_staff_sessions": ADMIN,
+    "admin.review_runs": ADMIN,
+    "admin.retry_review_run": ADMIN,
+    "api.reviews": CARE_TEAM,
+    "reviews.queue": CASE_MANAGER,
+    "reviews.client_tab": STAFF,
+    "reviews.summary": CARE_TEAM,
+    "reviews.run_now": CASE_MANAGER,
+    "reviews.detail": CARE_TEAM,
+    "reviews.evidence": CARE_TEAM,
+    "reviews.decide_form": CASE_MANAGER,
+    "reviews.decide": CASE_MANAGER,
 }
 PERSONAS = ("anonymous", "clinician", "case_manager", "admin", "outsider", "family")
 
@@ -157,8 +170,35 @@ def world(app):
         "goal_id": make_goal(enrollment.client, people["clinician"]).id,
         "medication_id": make_medication(enrollment.client, people["clinician"]).id,
         "day": program.today().isoformat(),
+        "review_id": _review_for(cohort),
+        "run_id": _run_for(cohort),
     }
     return {"people": people, "ids": ids}
+
+
+def _review_for(cohort):
+    """The cohort's reviews of the last completed week, so the review routes have one to load."""
+    from iop.services.reviews import compute_cohort_reviews
+    from tests.reviews.data import last_week_start
+
+    monday = last_week_start(cohort.program)
+    make_enrollment(cohort, started_on=monday - timedelta(days=14))
+    compute_cohort_reviews(cohort, monday)
+    db.session.commit()
+    return db.session.scalar(select(WeeklyReview.id).limit(1))
+
+
+def _run_for(cohort):
+    from iop.models import ReviewRun
+    from tests.reviews.data import last_week_start
+
+    run = ReviewRun(
+        program_id=cohort.program_id, cohort_id=cohort.id, week_start=last_week_start(cohort.program)
+    )
+    run.status, run.error = "failed", "RuntimeError: test"
+    db.session.add(run)
+    db.session.commit()
+    return run.id
 
 
 def _alert_for(client, actor):

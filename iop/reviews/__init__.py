@@ -1,0 +1,1 @@
+"""The weekly review queue, the review page and level-of-care decisions."""

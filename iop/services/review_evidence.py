@@ -1,0 +1,367 @@
+"""The evidence of a cohort's weekly reviews: every member's Evidence for one week, in a fixed number of
+bulk queries whatever the cohort's size, handed as plain data to iop.clinical.
+
+Beside each Evidence goes the metrics snapshot a review stores and shows: scores with their change
+and a small trend, hours against the minimum, attendance rates, participation, adherence with its
+coverage, goals and family concerns.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import and_, or_, select
+
+from iop.clinical.attendance import ScheduledSession, meets_minimum, review_weeks, summarise
+from iop.clinical.change import classify
+from iop.clinical.evidence import RULE_INSTRUMENTS
+from iop.clinical.instruments import severity_for
+from iop.clinical.recommend import Evidence, ScoreEntry
+from iop.clinical.thresholds import Thresholds
+from iop.extensions import db
+from iop.models import (
+    Alert,
+    AssessmentResponse,
+    Attendance,
+    Cohort,
+    Enrollment,
+    Goal,
+    GoalRating,
+    GroupSession,
+)
+from iop.services.adherence import AdherenceSummary, adherence_summaries
+
+TREND_POINTS = 8  # the small trend beside each score: its last few totals
+
+
+@dataclass(frozen=True)
+class MemberEvidence:
+    """One member's evidence for the week and the metrics snapshot that goes with it."""
+
+    enrollment: Enrollment
+    evidence: Evidence
+    metrics: dict
+
+
+def review_week_end(week_start: date) -> date:
+    return week_start + timedelta(days=6)
+
+
+def members_at_week_end(cohort: Cohort, week_start: date) -> list[Enrollment]:
+    """The cohort's enrollments open at the end of the week: each of them gets a review."""
+    week_end = review_week_end(week_start)
+    return list(
+        db.session.scalars(
+            select(Enrollment)
+            .where(
+                Enrollment.cohort_id == cohort.id,
+                Enrollment.started_on <= week_end,
+                or_(Enrollment.ended_on.is_(None), Enrollment.ended_on > week_end),
+            )
+            .order_by(Enrollment.id)
+        ).unique()
+    )
+
+
+def cohort_evidence(cohort: Cohort, week_start: date, thresholds: Thresholds) -> list[MemberEvidence]:
+    """Every member's evidence for the week starting on `week_start` (a Monday), in program time."""
+    members = members_at_week_end(cohort, week_start)
+    if not members:
+        return []
+    week_end = review_week_end(week_start)
+    window_start = week_end - timedelta(days=thresholds.window_days - 1)
+    (before_start, _), _ = review_weeks(week_end)
+    client_ids = [member.client_id for member in members]
+    earliest_start = min(member.started_on for member in members)
+
+    scores = _scores(client_ids, earliest_start, week_end)
+    sessions = _sessions(cohort.id, min(before_start, window_start), week_end)
+    attendance = _attendance([member.id for member in members], [session.id for session in sessions])
+    adherence = adherence_summaries(client_ids, window_start, week_end)
+    week_over = _moment_after(cohort, week_end)
+    goals = _goals(client_ids, week_end, week_over)
+    alerts = _open_alerts(client_ids, week_over)
+    concerns = _family_concerns(client_ids, window_start, week_end)
+
+    context = _Context(cohort, week_end, window_start, thresholds)
+    return [
+        context.member(
+            member,
+            [entry for entry in scores.get(member.client_id, []) if entry.day >= member.started_on],
+            sessions,
+            attendance,
+            adherence[member.client_id],
+            goals.get(member.client_id),
+            member.client_id in alerts,
+            concerns.get(member.client_id, []),
+        )
+        for member in members
+    ]
+
+
+@dataclass(frozen=True)
+class _Session:
+    id: int
+    session_date: date
+    duration_minutes: int
+
+
+@dataclass
+class _Goals:
+    count: int = 0
+    ratings: list[tuple[date, int]] | None = None
+
+
+@dataclass(frozen=True)
+class _Context:
+    cohort: Cohort
+    week_end: date
+    window_start: date
+    thresholds: Thresholds
+
+    def member(
+        self,
+        enrollment: Enrollment,
+        scores: list[ScoreEntry],
+        sessions: list[_Session],
+        attendance: dict[tuple[int, int], tuple[int, int | None]],
+        adherence: AdherenceSummary,
+        goals: _Goals | None,
+        open_alert: bool,
+        concerns: list[tuple[date, str]],
+    ) -> MemberEvidence:
+        week_end = self.week_end
+        enrolled = [
+            session
+            for session in sessions
+            if enrollment.started_on <= session.session_date
+            and (enrollment.ended_on is None or session.session_date < enrollment.ended_on)
+        ]
+        scheduled = [
+            ScheduledSession(
+                session.session_date,
+                session.duration_minutes,
+                attendance.get((session.id, enrollment.id), (None, None))[0],
+            )
+            for session in enrolled
+        ]
+        minimum = self.cohort.program.min_weekly_hours
+        weeks = []
+        for first, last in review_weeks(week_end):
+            summary = summarise(scheduled, first, last)
+            weeks.append(
+                {
+                    "week_start": first.isoformat(),
+                    "scheduled_hours": round(summary.scheduled_hours, 2),
+                    "attended_hours": round(summary.attended_hours, 2),
+                    "rate": None if summary.rate is None else round(summary.rate, 4),
+                    "meets_minimum": meets_minimum(summary, minimum),
+                    "sessions": summary.sessions,
+                    "recorded": summary.recorded,
+                }
+            )
+        rates = tuple(summarise(scheduled, first, last).rate for first, last in review_weeks(week_end))
+        ratings = [
+            rating
+            for session in enrolled
+            if self.window_start <= session.session_date <= week_end
+            and (rating := attendance.get((session.id, enrollment.id), (None, None))[1]) is not None
+        ]
+        participation = sum(ratings) / len(ratings) if ratings else None
+        adherence_value = _adherence_value(adherence)
+        goal_ratings = tuple(goals.ratings or ()) if goals else ()
+        evidence = Evidence(
+            week_end=week_end,
+            enrolled_on=enrollment.started_on,
+            scores=tuple(scores),
+            attendance_rates=rates,
+            medication_active=adherence.has_medications,
+            adherence=adherence_value,
+            mean_participation=participation,
+            goals_exist=bool(goals and goals.count),
+            goal_ratings=goal_ratings,
+            family_concerns=tuple(concerns),
+            open_safety_alert=open_alert,
+        )
+        metrics = {
+            "week_start": (week_end - timedelta(days=6)).isoformat(),
+            "week_end": week_end.isoformat(),
+            "days_enrolled": (week_end - enrollment.started_on).days + 1,
+            "scores": _score_metrics(scores),
+            "min_weekly_hours": minimum,
+            "attendance": weeks,
+            "participation": {
+                "mean": None if participation is None else round(participation, 2),
+                "ratings": len(ratings),
+            },
+            "adherence": {
+                "active": adherence.has_medications,
+                "value": None if adherence_value is None else round(adherence_value, 3),
+                "dose_log_rate": _rounded(adherence.dose_log.rate),
+                "coverage": _rounded(adherence.dose_log.coverage) if adherence.has_medications else None,
+                "pdc": _rounded(adherence.pdc),
+            },
+            "goals": _goal_metrics(goals, goal_ratings, self.window_start, week_end),
+            "family_concerns": [
+                {"date": day.isoformat(), "concern": concern}
+                for day, concern in sorted(concerns)
+                if self.window_start <= day <= week_end
+            ],
+            "open_safety_alert": open_alert,
+        }
+        return MemberEvidence(enrollment, evidence, metrics)
+
+
+def _rounded(value: float | None, digits: int = 3) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _adherence_value(summary: AdherenceSummary) -> float | None:
+    """The dose-log rate when enough days were logged, else the PDC from fills; None when neither is known."""
+    if not summary.has_medications:
+        return None
+    if summary.dose_log_label != "not enough data":
+        return summary.dose_log.rate
+    return summary.pdc
+
+
+def _score_metrics(scores: list[ScoreEntry]) -> list[dict]:
+    rows = []
+    for definition in RULE_INSTRUMENTS:
+        # Same-day responses count as the worst of them, as the recommendation reads them.
+        by_day: dict[date, int] = {}
+        for entry in scores:
+            if entry.instrument == definition.key:
+                by_day[entry.day] = max(entry.total, by_day.get(entry.day, entry.total))
+        if not by_day:
+            continue
+        days = sorted(by_day)
+        baseline, latest = by_day[days[0]], by_day[days[-1]]
+        change = classify(definition, baseline, latest)
+        rows.append(
+            {
+                "instrument": definition.key,
+                "name": definition.short_name,
+                "baseline": baseline,
+                "baseline_on": days[0].isoformat(),
+                "latest": latest,
+                "latest_on": days[-1].isoformat(),
+                "severity": severity_for(definition, latest),
+                "delta": change.delta,
+                "reliable_improvement": change.reliable_improvement,
+                "reliable_deterioration": change.reliable_deterioration,
+                "response": change.response,
+                "remission": change.remission,
+                "trend": [{"date": day.isoformat(), "total": by_day[day]} for day in days[-TREND_POINTS:]],
+            }
+        )
+    return rows
+
+
+def _goal_metrics(goals: _Goals | None, ratings, window_start: date, week_end: date) -> dict:
+    recent = [(day, level) for day, level in ratings if window_start <= day <= week_end]
+    best = max(recent, key=lambda pair: (pair[1], pair[0]), default=None)
+    return {
+        "count": goals.count if goals else 0,
+        "recent_ratings": len(recent),
+        "best_recent": None if best is None else {"date": best[0].isoformat(), "rating": best[1]},
+    }
+
+
+def _moment_after(cohort: Cohort, week_end: date) -> datetime:
+    """Monday 00:00 after the week, in program time, as UTC: the week is over then."""
+    return datetime.combine(week_end + timedelta(days=1), time(0), tzinfo=cohort.program.zone).astimezone(UTC)
+
+
+# --- the bulk queries: each one covers every member at once ------------------------------------------
+
+
+def _scores(client_ids: list[int], start: date, end: date) -> dict[int, list[ScoreEntry]]:
+    rows = db.session.execute(
+        select(
+            AssessmentResponse.client_id,
+            AssessmentResponse.instrument,
+            AssessmentResponse.administered_on,
+            AssessmentResponse.total,
+            AssessmentResponse.flags_text,
+        ).where(
+            AssessmentResponse.client_id.in_(client_ids),
+            AssessmentResponse.superseded_by_id.is_(None),
+            AssessmentResponse.administered_on.between(start, end),
+        )
+    )
+    by_client: dict[int, list[ScoreEntry]] = defaultdict(list)
+    rule_keys = {definition.key for definition in RULE_INSTRUMENTS}
+    for client_id, instrument, day, total, flags in rows:
+        flag_set = frozenset(flags.split())
+        # Other instruments matter only for their safety flag; their totals follow their own scales.
+        if instrument in rule_keys or flag_set:
+            by_client[client_id].append(ScoreEntry(instrument, day, total, flag_set))
+    return by_client
+
+
+def _sessions(cohort_id: int, start: date, end: date) -> list[_Session]:
+    rows = db.session.execute(
+        select(GroupSession.id, GroupSession.session_date, GroupSession.duration_minutes).where(
+            GroupSession.cohort_id == cohort_id,
+            GroupSession.status != "cancelled",
+            GroupSession.session_date.between(start, end),
+        )
+    )
+    return [_Session(*row) for row in rows]
+
+
+def _attendance(
+    enrollment_ids: list[int], session_ids: list[int]
+) -> dict[tuple[int, int], tuple[int, int | None]]:
+    if not session_ids:
+        return {}
+    rows = db.session.execute(
+        select(
+            Attendance.session_id,
+            Attendance.enrollment_id,
+            Attendance.minutes_attended,
+            Attendance.participation,
+        ).where(Attendance.session_id.in_(session_ids), Attendance.enrollment_id.in_(enrollment_ids))
+    )
+    return {
+        (session_id, enrollment_id): (minutes, rating) for session_id, enrollment_id, minutes, rating in rows
+    }
+
+
+def _goals(client_ids: list[int], week_end: date, week_over: datetime) -> dict[int, _Goals]:
+    """Goals set up by the week's end (dropped ones aside) and their ratings up to then."""
+    rows = db.session.execute(
+        select(Goal.client_id, Goal.id, GoalRating.rated_on, GoalRating.level)
+        .outerjoin(GoalRating, and_(GoalRating.goal_id == Goal.id, GoalRating.rated_on <= week_end))
+        .where(Goal.client_id.in_(client_ids), Goal.state != "dropped", Goal.created_at < week_over)
+    )
+    seen: dict[int, set[int]] = defaultdict(set)
+    goals: dict[int, _Goals] = {}
+    for client_id, goal_id, rated_on, level in rows:
+        entry = goals.setdefault(client_id, _Goals(ratings=[]))
+        seen[client_id].add(goal_id)
+        entry.count = len(seen[client_id])
+        if rated_on is not None:
+            entry.ratings.append((rated_on, level))
+    return goals
+
+
+def _open_alerts(client_ids: list[int], week_over: datetime) -> set[int]:
+    """Clients with a safety alert raised before the week was over and not acknowledged by then."""
+    rows = db.session.scalars(
+        select(Alert.client_id).where(
+            Alert.client_id.in_(client_ids),
+            Alert.created_at < week_over,
+            or_(Alert.acknowledged_at.is_(None), Alert.acknowledged_at >= week_over),
+        )
+    )
+    return set(rows)
+
+
+def _family_concerns(client_ids: list[int], start: date, end: date) -> dict[int, list[tuple[date, str]]]:
+    """Concerns family members reported, by client. The family portal (issue 9) provides them;
+    until it is merged there are none."""
+    return {}

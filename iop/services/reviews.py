@@ -1,0 +1,139 @@
+"""Weekly reviews: computing a cohort's week, and the program thresholds they use.
+
+Computing is an upsert on (enrollment, week): a missing review is created; an open one is rewritten
+when its evidence changed; a revision a decision was made on is never touched, so its recomputation
+becomes a new revision. Running it twice leaves the same reviews.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from iop import clock
+from iop.clinical.attendance import week_start as monday_of
+from iop.clinical.recommend import recommend
+from iop.clinical.thresholds import DEFAULT_THRESHOLDS, Thresholds, ThresholdsError
+from iop.extensions import db
+from iop.models import Cohort, LevelOfCareDecision, Program, ReviewRevision, User, WeeklyReview
+from iop.services.audit import record_event, record_events
+from iop.services.review_evidence import cohort_evidence
+
+__all__ = ["ReviewCounts", "ThresholdsError", "compute_cohort_reviews", "set_program_thresholds"]
+
+
+@dataclass(frozen=True)
+class ReviewCounts:
+    created: int = 0
+    updated: int = 0
+    revised: int = 0  # a decided revision's recomputation, stored as a new revision
+    unchanged: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.revised + self.unchanged
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)
+
+
+def compute_cohort_reviews(cohort: Cohort, week_start: date) -> ReviewCounts:
+    """Compute (or recompute) the reviews of every member of the cohort for the week from `week_start`."""
+    if monday_of(week_start) != week_start:
+        raise ValueError(f"a review week starts on a Monday, not on {week_start:%A} {week_start}")
+    thresholds = cohort.program.review_thresholds
+    members = cohort_evidence(cohort, week_start, thresholds)
+    if not members:
+        return ReviewCounts()
+    enrollment_ids = [member.enrollment.id for member in members]
+    existing = {
+        review.enrollment_id: review
+        for review in db.session.scalars(
+            select(WeeklyReview).where(
+                WeeklyReview.enrollment_id.in_(enrollment_ids), WeeklyReview.week_start == week_start
+            )
+        )
+    }
+    latest_ids = [review.latest_revision_id for review in existing.values() if review.latest_revision_id]
+    latest = {
+        revision.id: revision
+        for revision in db.session.scalars(select(ReviewRevision).where(ReviewRevision.id.in_(latest_ids)))
+    }
+    decided = set(
+        db.session.scalars(
+            select(LevelOfCareDecision.revision_id).where(LevelOfCareDecision.revision_id.in_(latest_ids))
+        )
+    )
+    thresholds_json = _dumps(thresholds.as_dict())
+    counts = {"created": 0, "updated": 0, "revised": 0, "unchanged": 0}
+    now = clock.now()
+    for member in members:
+        result = recommend(member.evidence, thresholds)
+        content = {
+            "recommendation": result.kind,
+            "reasons_json": _dumps(list(result.reasons)),
+            "metrics_json": _dumps(member.metrics),
+            "thresholds_json": thresholds_json,
+        }
+        review = existing.get(member.enrollment.id)
+        if review is None:
+            review = WeeklyReview(
+                enrollment_id=member.enrollment.id,
+                client_id=member.enrollment.client_id,
+                cohort_id=cohort.id,
+                program_id=cohort.program_id,
+                week_start=week_start,
+            )
+            revision = ReviewRevision(review=review, number=1, computed_at=now, **content)
+            review.latest = revision
+            db.session.add_all([review, revision])
+            counts["created"] += 1
+            continue
+        current = latest.get(review.latest_revision_id)
+        if current is not None and all(getattr(current, key) == value for key, value in content.items()):
+            counts["unchanged"] += 1
+        elif current is not None and current.id not in decided:
+            for key, value in content.items():
+                setattr(current, key, value)
+            current.computed_at = now
+            counts["updated"] += 1
+        else:
+            number = current.number + 1 if current is not None else 1
+            revision = ReviewRevision(review=review, number=number, computed_at=now, **content)
+            db.session.add(revision)
+            review.latest = revision
+            counts["revised"] += 1
+    db.session.flush()
+    record_events(
+        "review.compute",
+        "cohort",
+        cohort.id,
+        [member.enrollment.client_id for member in members],
+        details={"week_start": week_start, **counts},
+    )
+    return ReviewCounts(**counts)
+
+
+def set_program_thresholds(program: Program, values: Mapping[str, Any], actor: User) -> Thresholds:
+    """Change a program's review thresholds; ThresholdsError names each bad field. Reviews computed
+    afterwards use them; each review keeps the thresholds it was computed with."""
+    thresholds = Thresholds.from_mapping(values)
+    defaults = DEFAULT_THRESHOLDS.as_dict()
+    changed = {name: value for name, value in thresholds.as_dict().items() if defaults[name] != value}
+    before = program.review_thresholds.as_dict()
+    program.review_thresholds_json = _dumps(changed) if changed else None
+    db.session.flush()
+    record_event(
+        "program.thresholds",
+        "program",
+        program.id,
+        actor_id=actor.id,
+        details={"before": before, "after": thresholds.as_dict()},
+    )
+    return thresholds

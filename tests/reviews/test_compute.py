@@ -1,0 +1,167 @@
+"""A cohort's weekly reviews: bulk evidence, the upsert on (enrollment, week), revisions, thresholds."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from iop.clinical.thresholds import ThresholdsError
+from iop.extensions import db
+from iop.models import LevelOfCareDecision, ReviewRevision, WeeklyReview
+from iop.services.review_evidence import cohort_evidence
+from iop.services.reviews import compute_cohort_reviews, set_program_thresholds
+from tests.reviews.data import add_member, add_score, build_review_world
+from tests.web.test_query_counts import counting_statements
+
+
+def reviews():
+    db.session.expire_all()
+    return db.session.scalars(select(WeeklyReview).order_by(WeeklyReview.enrollment_id)).all()
+
+
+def revision_count() -> int:
+    return db.session.scalar(select(func.count(ReviewRevision.id)))
+
+
+@pytest.mark.parametrize("size", [5, 60])
+def test_cohort_evidence_takes_the_same_number_of_queries_for_5_and_60_members(app, size):
+    world = build_review_world(size)
+    program = world.program
+    db.session.expire_all()
+    cohort = db.session.get(type(world.cohort), world.cohort.id)
+    with counting_statements() as statements:
+        members = cohort_evidence(cohort, world.week_start, program.review_thresholds)
+    assert len(members) == size
+    assert len(statements) == 9, statements
+
+
+def test_a_member_who_attended_and_improved_is_a_step_down_candidate_with_the_numbers(app):
+    world = build_review_world(1)
+    compute_cohort_reviews(world.cohort, world.week_start)
+    db.session.commit()
+    [review] = reviews()
+    revision = review.latest
+    assert (review.status, revision.number, revision.recommendation) == ("open", 1, "step_down_candidate")
+    metrics = revision.metrics
+    assert [week["attended_hours"] for week in metrics["attendance"]] == [9.0, 9.0]
+    assert [week["meets_minimum"] for week in metrics["attendance"]] == [True, True]
+    phq9 = metrics["scores"][0]
+    assert (phq9["instrument"], phq9["baseline"], phq9["latest"], phq9["response"]) == ("phq9", 15, 4, True)
+    assert metrics["participation"] == {"mean": 4.0, "ratings": 6}
+    assert revision.thresholds["min_days_enrolled"] == 28
+    assert any("PHQ-9 4" in reason for reason in revision.reasons)
+
+
+def test_evidence_comes_only_from_the_members_own_enrollment_and_week(app):
+    world = build_review_world(0)
+    member = add_member(world, phq9=(15, 4))
+    # After the week: not evidence for it, however alarming.
+    add_score(member, world.clinician, "phq9", world.week_end + timedelta(days=1), 24)
+    compute_cohort_reviews(world.cohort, world.week_start)
+    assert reviews()[0].latest.recommendation == "step_down_candidate"
+
+
+def test_absent_members_are_flagged_for_a_disengagement_review(app):
+    world = build_review_world(0)
+    add_member(world, minutes=0)
+    compute_cohort_reviews(world.cohort, world.week_start)
+    revision = reviews()[0].latest
+    assert revision.recommendation == "disengagement_review"
+    assert revision.reasons[0].startswith("attendance 0 % in the week of")
+
+
+def test_running_twice_leaves_the_same_reviews(app):
+    world = build_review_world(3)
+    first = compute_cohort_reviews(world.cohort, world.week_start)
+    db.session.commit()
+    second = compute_cohort_reviews(world.cohort, world.week_start)
+    db.session.commit()
+    assert (first.created, second.unchanged, second.total) == (3, 3, 3)
+    assert len(reviews()) == 3 and revision_count() == 3
+
+
+def test_an_open_review_is_rewritten_when_its_evidence_changes(app):
+    world = build_review_world(1)
+    compute_cohort_reviews(world.cohort, world.week_start)
+    db.session.commit()
+    add_score(world.members[0], world.clinician, "phq9", world.week_end - timedelta(days=1), 21)
+    counts = compute_cohort_reviews(world.cohort, world.week_start)
+    db.session.commit()
+    [review] = reviews()
+    assert counts.updated == 1
+    assert (review.latest.number, review.latest.recommendation, revision_count()) == (1, "urgent_review", 1)
+
+
+def test_a_decided_review_is_never_rewritten_and_its_recomputation_is_a_new_revision(app):
+    world = build_review_world(1)
+    compute_cohort_reviews(world.cohort, world.week_start)
+    db.session.commit()
+    [review] = reviews()
+    decided = review.latest
+    db.session.add(
+        LevelOfCareDecision(
+            review_id=review.id,
+            revision_id=decided.id,
+            enrollment_id=review.enrollment_id,
+            client_id=review.client_id,
+            decision="continue",
+            rationale="Wants two more weeks",
+            effective_on=world.week_end,
+            recommendation=decided.recommendation,
+            overrides_recommendation=True,
+            override_reason="Client asked to stay",
+            decided_by_id=world.case_manager.id,
+        )
+    )
+    review.status = "decided"
+    db.session.commit()
+    add_score(world.members[0], world.clinician, "phq9", world.week_end - timedelta(days=1), 21)
+    counts = compute_cohort_reviews(world.cohort, world.week_start)
+    db.session.commit()
+    [review] = reviews()
+    old = db.session.get(ReviewRevision, decided.id)
+    assert counts.revised == 1
+    assert (old.number, old.recommendation) == (1, "step_down_candidate")
+    assert (review.latest.number, review.latest.recommendation, review.status) == (
+        2,
+        "urgent_review",
+        "decided",
+    )
+
+
+def test_members_who_left_before_the_weeks_end_get_no_review(app):
+    world = build_review_world(2)
+    leaver = world.members[0]
+    leaver.ended_on, leaver.end_reason = world.week_end, "discharged"
+    db.session.commit()
+    compute_cohort_reviews(world.cohort, world.week_start)
+    assert [review.enrollment_id for review in reviews()] == [world.members[1].id]
+
+
+def test_a_review_week_starts_on_a_monday(app):
+    world = build_review_world(1)
+    with pytest.raises(ValueError, match="Monday"):
+        compute_cohort_reviews(world.cohort, world.week_start + timedelta(days=1))
+
+
+def test_program_thresholds_apply_to_later_reviews_and_each_review_keeps_its_own(app):
+    world = build_review_world(1)
+    compute_cohort_reviews(world.cohort, world.week_start)
+    db.session.commit()
+    set_program_thresholds(world.program, {"min_days_enrolled": 42}, world.case_manager)
+    db.session.commit()
+    assert world.program.review_thresholds.min_days_enrolled == 42
+    compute_cohort_reviews(world.cohort, world.week_start)
+    revision = reviews()[0].latest
+    assert (revision.recommendation, revision.thresholds["min_days_enrolled"]) == ("continue", 42)
+    assert any("35 days" in reason and "42" in reason for reason in revision.reasons)
+
+
+def test_invalid_thresholds_are_refused_field_by_field_and_nothing_changes(app):
+    world = build_review_world(0)
+    with pytest.raises(ThresholdsError) as refused:
+        set_program_thresholds(
+            world.program, {"window_days": 0, "step_down_attendance": 1.5}, world.case_manager
+        )
+    assert set(refused.value.field_errors) == {"window_days", "step_down_attendance"}
+    assert world.program.review_thresholds_json is None

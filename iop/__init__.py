@@ -73,6 +73,8 @@ def _register_blueprints(app: Flask) -> None:
     from iop.auth.routes import bp as auth_bp
     from iop.clients.routes import bp as clients_bp
     from iop.cohorts.routes import bp as cohorts_bp
+    from iop.consents.routes import bp as consents_bp
+    from iop.family.routes import bp as family_bp
     from iop.goals.routes import bp as goals_bp
     from iop.home.routes import bp as home_bp
     from iop.medications.routes import bp as medications_bp
@@ -86,6 +88,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(goals_bp)
     app.register_blueprint(medications_bp)
     app.register_blueprint(reviews_bp)
+    app.register_blueprint(consents_bp)
+    app.register_blueprint(family_bp)
     from iop.account.routes import bp as account_bp
 
     app.register_blueprint(account_bp)

@@ -32,19 +32,6 @@ def audit_verify(expected_checkpoint: str | None):
     click.echo("audit chain intact")
 
 
-@audit_cli.command("checkpoint")
-def audit_checkpoint():
-    """Sign the chain's head now (the scheduler does this every five minutes)."""
-    from iop.services.audit import write_checkpoint
-
-    checkpoint = write_checkpoint()
-    db.session.commit()
-    if checkpoint is None:
-        click.echo("no new events since the last checkpoint")
-    else:
-        click.echo(f"checkpoint at event {checkpoint.event_id}: {checkpoint.signature}")
-
-
 @reviews_cli.command("run")
 @click.option(
     "--week",
@@ -66,6 +53,19 @@ def reviews_run(week):
             total += run_reviews(cohort_id, monday.isoformat())
         click.echo(f"{program.name}: week of {monday.isoformat()} reviewed")
     click.echo(f"{total} reviews computed")
+
+
+@audit_cli.command("checkpoint")
+def audit_checkpoint():
+    """Sign the chain's head now (the scheduler does this every five minutes)."""
+    from iop.services.audit import write_checkpoint
+
+    checkpoint = write_checkpoint()
+    db.session.commit()
+    if checkpoint is None:
+        click.echo("no new events since the last checkpoint")
+    else:
+        click.echo(f"checkpoint at event {checkpoint.event_id}: {checkpoint.signature}")
 
 
 @click.command("seed-demo")

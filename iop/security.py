@@ -101,6 +101,8 @@ def load_user_from_session(_request) -> User | None:
         .scalar_one_or_none()
     )
     if record is None or record.ended_at is not None or not record.user.active:
+        # A family member whose consent ended lands on the page that says so, not on the sign-in form.
+        g.access_ended = record is not None and record.end_reason == "access_ended"
         session.clear()
         return None
     from flask import current_app
@@ -127,9 +129,33 @@ def _expire(record: UserSession, reason: str) -> None:
     return None
 
 
+def end_access():
+    """A family member has no active consent left: end all their sessions and show the access-ended page."""
+    from flask_login import logout_user
+
+    from iop.services.audit import record_event
+
+    user_id = current_user.id
+    end_all_sessions(user_id, "access_ended")
+    record_event("family.access_ended", "user", user_id, actor_id=user_id)
+    logout_user()
+    session.clear()
+    db.session.commit()
+    return _to_access_ended()
+
+
+def _to_access_ended():
+    target = url_for("family.ended")
+    if htmx:
+        return htmx_response("", 401, redirect=target)
+    return redirect(target)
+
+
 @login_manager.unauthorized_handler
 def unauthorized():
     """Send the visitor to sign in; htmx gets a 401 with HX-Redirect rather than a login fragment."""
+    if g.get("access_ended"):
+        return _to_access_ended()
     login_url = url_for(
         "auth.login",
         next=request.full_path if request.method == "GET" else None,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask import Flask
 
@@ -33,6 +33,18 @@ def stamp(value: datetime, zone=None) -> str:
     return f"{full_date(local)} {clock(local)} {tzname(local)}"
 
 
+def duration(value: timedelta) -> str:
+    """2 h 05 min, 12 min, 3 days 4 h — how long something took or has been waiting."""
+    minutes = max(0, int(value.total_seconds() // 60))
+    days, minutes = divmod(minutes, 24 * 60)
+    hours_, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days} day{'s' if days != 1 else ''} {hours_} h"
+    if hours_:
+        return f"{hours_} h {minutes:02d} min"
+    return f"{minutes} min"
+
+
 def percent(value: float | None) -> str:
     """85 % — or an em dash when there is no data."""
     return "—" if value is None else f"{round(value * 100)} %"
@@ -50,9 +62,11 @@ def iso_day(value: str | None) -> str:
 
 def init_app(app: Flask) -> None:
     """Register the filters, and the vocabularies templates need inside stand-alone blocks."""
+    from iop import clock as the_clock
     from iop import models
+    from iop.services.alerts import escalation_due_at, may_acknowledge
 
-    for function in (clock, tzname, day, full_date, stamp, percent, hours, iso_day):
+    for function in (clock, tzname, day, full_date, stamp, duration, percent, hours, iso_day):
         app.add_template_filter(function)
     app.jinja_env.globals.update(
         ATTENDANCE_STATUSES=models.ATTENDANCE_STATUSES,
@@ -62,6 +76,9 @@ def init_app(app: Flask) -> None:
         END_REASONS=models.END_REASONS,
         RECOMMENDATIONS=models.RECOMMENDATIONS,
         severity_label=severity_label,
+        now=the_clock.now,
+        may_acknowledge=may_acknowledge,
+        escalation_due_at=escalation_due_at,
     )
 
 

@@ -6,7 +6,7 @@ Every view is admin-only, and objects load through loaders that 404 outside the 
 
 from flask import Blueprint
 
-from iop.admin import cohorts, instruments, programs, review_runs, staff
+from iop.admin import cohorts, instruments, outbox, programs, review_runs, staff
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -41,3 +41,4 @@ bp.add_url_rule("/review-runs/", "review_runs", review_runs.review_runs)
 bp.add_url_rule(
     "/review-runs/<int:run_id>/retry", "retry_review_run", review_runs.retry_review_run, methods=["POST"]
 )
+bp.add_url_rule("/outbox/", "outbox", outbox.outbox)

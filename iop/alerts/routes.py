@@ -7,8 +7,14 @@ from flask_login import current_user
 from iop.extensions import db, htmx
 from iop.htmx import render_page
 from iop.models import Alert
-from iop.permissions import care_team_required, get_alert_or_404, staff_required
-from iop.services.alerts import AlertRefused, acknowledge_alert, open_alert_count, open_alerts_for
+from iop.permissions import get_alert_or_404, staff_required
+from iop.services.alerts import (
+    AlertRefused,
+    acknowledge_alert,
+    acknowledged_alerts_for,
+    open_alert_count,
+    open_alerts_for,
+)
 from iop.services.audit import record_events
 
 bp = Blueprint("alerts", __name__, url_prefix="/alerts")
@@ -18,7 +24,7 @@ ALERTS_UPDATED = "alerts-updated"
 @bp.get("/")
 @staff_required
 def index():
-    """Open safety alerts of the user's programs (admins: the escalated ones)."""
+    """Open safety alerts of the user's programs (admins: the escalated ones), then the acknowledged ones."""
     return _render_index(errors={})
 
 
@@ -30,9 +36,9 @@ def badge():
 
 
 @bp.post("/<int:alert_id>/acknowledge")
-@care_team_required
+@staff_required
 def acknowledge(alert_id: int):
-    """Record what was done about an alert; a short note is required."""
+    """Record what was done about an alert; a short note is required. Admins: escalated alerts only."""
     alert = get_alert_or_404(alert_id)
     note = request.form.get("note", "")
     try:
@@ -60,7 +66,10 @@ def _after(alert: Alert, note: str, error: str | None, status: int):
 
 def _render_index(errors: dict, status: int = 200):
     alerts = open_alerts_for(current_user)
-    if alerts:
-        record_events("alert.list", "alert", None, sorted({a.client_id for a in alerts}))
+    history = acknowledged_alerts_for(current_user)
+    if alerts or history:
+        record_events("alert.list", "alert", None, sorted({a.client_id for a in alerts + history}))
         db.session.commit()
-    return render_page("alerts/index.html", ("alerts",), status=status, alerts=alerts, errors=errors)
+    return render_page(
+        "alerts/index.html", ("alerts",), status=status, alerts=alerts, history=history, errors=errors
+    )

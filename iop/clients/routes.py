@@ -9,9 +9,12 @@ from iop.clients import assessments
 from iop.clients.forms import EndEnrollmentForm, TransferForm
 from iop.clients.tabs import render_client_tab
 from iop.extensions import db
+from iop.htmx import render_page
 from iop.models import Client, Cohort
 from iop.permissions import case_manager_required, get_client_or_404, get_enrollment_or_404, staff_required
 from iop.services.assessments import client_responses
+from iop.services.audit import record_events
+from iop.services.clients import CLIENT_STATUSES, ClientFilters, client_search, client_status
 from iop.services.enrollment import EnrollmentError, end_enrollment, transfer_client
 from iop.services.progress import client_progress
 
@@ -48,6 +51,36 @@ def _render_enrollment(client: Client, *, transfer_form=None, end_form=None, sta
         current=_open_enrollment(client),
         transfer_form=transfer_form or _transfer_form(client),
         end_form=end_form or EndEnrollmentForm(formdata=None, ended_on=client.program.today()),
+    )
+
+
+@bp.get("/")
+@staff_required
+def index():
+    """Find a client by name, date of birth or MRN; filter by program, cohort and status."""
+    filters = ClientFilters(
+        query=request.args.get("q", "")[:100],
+        program_id=request.args.get("program", type=int),
+        cohort_id=request.args.get("cohort", type=int),
+        status=request.args.get("status") if request.args.get("status") in CLIENT_STATUSES else None,
+    )
+    page = db.paginate(
+        client_search(current_user, filters), page=request.args.get("page", 1, type=int), per_page=25
+    )
+    if page.items:
+        record_events("client.list", "client", None, [c.id for c in page.items])
+        db.session.commit()
+    cohorts = db.session.scalars(
+        select(Cohort).where(Cohort.program_id.in_(current_user.program_ids)).order_by(Cohort.name)
+    ).all()
+    return render_page(
+        "clients/index.html",
+        ("results",),
+        page=page,
+        filters=filters,
+        cohorts=cohorts,
+        statuses=CLIENT_STATUSES,
+        client_status=client_status,
     )
 
 

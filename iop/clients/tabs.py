@@ -12,7 +12,7 @@ from datetime import date
 from iop.extensions import db
 from iop.htmx import render_page
 from iop.models import Alert, Client, Enrollment
-from iop.services.alerts import open_alerts_of_client
+from iop.services.alerts import alerts_of_client
 from iop.services.audit import record_event
 
 # (key, label, endpoint): the tabs in the order they are shown. Add a tab here when its view exists.
@@ -23,6 +23,7 @@ CLIENT_TABS: list[tuple[str, str, str]] = [
     ("goals", "Goals", "goals.index"),
     ("medications", "Medications", "medications.index"),
     ("reviews", "Reviews", "reviews.client_tab"),
+    ("family", "Family", "consents.index"),
     ("enrollment", "Enrollment", "clients.enrollment"),
 ]
 
@@ -34,23 +35,32 @@ class ClientHeader:
     today: date
     week_in_program: int | None
     open_alerts: list[Alert]
+    # An enrollment that starts after today: an admission to come, or the cohort a transfer moves to.
+    upcoming: Enrollment | None = None
+    alert_history: list[Alert] = ()
 
     @property
     def level_of_care(self) -> str:
-        return "Intensive outpatient (ASAM 2.1)" if self.current else "Not in the program"
+        if self.current:
+            return "Intensive outpatient (ASAM 2.1)"
+        return "Admission pending" if self.upcoming else "Not in the program"
 
 
 def client_header(client: Client) -> ClientHeader:
-    """Name, cohort, week in program, level of care and open alerts, in two queries."""
+    """Name, cohort, week in program, level of care and alerts (open and past), in two queries."""
     today = client.program.today()
-    current = next((e for e in client.enrollments if e.ended_on is None), None)
+    # The cohort the client is in today: a transfer shows in the header only once it takes effect.
+    current = next((e for e in client.enrollments if e.is_active_on(today)), None)
+    upcoming = next((e for e in client.enrollments if e.started_on > today), None)
     # Week in program counts from the first admission to the program, across transfers.
     first_admitted = min(
         (e.started_on for e in client.enrollments if e.cohort.program_id == client.program_id), default=None
     )
-    open_alerts = open_alerts_of_client(client)
+    alerts = alerts_of_client(client)
+    open_alerts = [alert for alert in alerts if alert.is_open]
+    history = [alert for alert in alerts if not alert.is_open]
     week = max(1, (today - first_admitted).days // 7 + 1) if current and first_admitted else None
-    return ClientHeader(client, current, today, week, open_alerts)
+    return ClientHeader(client, current, today, week, open_alerts, upcoming, history)
 
 
 def render_client_tab(

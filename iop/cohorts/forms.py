@@ -1,15 +1,17 @@
-"""Admitting a client to a cohort."""
+"""Admitting a client to a cohort: who they are, how to reach them, and who pays."""
 
 from datetime import timedelta
 
 from flask_wtf import FlaskForm
-from wtforms import StringField, ValidationError
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import BooleanField, EmailField, StringField, TelField, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from iop import clock
 from iop.fields import DateField
 
 MAX_BACKDATE_DAYS = 90
+EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Enter an email address, like name@example.org.")
+PHONE = Regexp(r"^[0-9+()./ -]{7,40}$", message="Enter a phone number (digits, spaces, + ( ) - .).")
 
 
 class AdmitForm(FlaskForm):
@@ -19,12 +21,50 @@ class AdmitForm(FlaskForm):
     last_name = StringField(
         "Last name", validators=[DataRequired(message="Enter a last name."), Length(max=80)]
     )
+    preferred_name = StringField("Preferred name", validators=[Optional(), Length(max=80)])
     date_of_birth = DateField("Date of birth", validators=[Optional()])
+    mrn = StringField(
+        "MRN",
+        validators=[
+            Optional(),
+            Length(max=32),
+            Regexp(r"^[A-Za-z0-9-]+$", message="Letters, digits and hyphens only."),
+        ],
+    )
     started_on = DateField("Admission date", validators=[DataRequired(message="Enter the admission date.")])
+    phone = TelField("Phone", validators=[Optional(), PHONE])
+    email = EmailField("Email", validators=[Optional(), Length(max=254), EMAIL])
+    emergency_contact_name = StringField("Emergency contact", validators=[Optional(), Length(max=120)])
+    emergency_contact_phone = TelField("Emergency contact's phone", validators=[Optional(), PHONE])
+    payer = StringField("Payer", validators=[Optional(), Length(max=120)])
+    authorization_number = StringField("Authorization number", validators=[Optional(), Length(max=64)])
+    authorization_start = DateField("Authorized from", validators=[Optional()])
+    authorization_end = DateField("Authorized until", validators=[Optional()])
+    # Ticked after the case manager has seen a possible duplicate and knows this is someone else.
+    confirm_new_person = BooleanField("This is a different person: admit anyway")
+
+    RECORD_FIELDS = (
+        "preferred_name",
+        "mrn",
+        "phone",
+        "email",
+        "emergency_contact_name",
+        "emergency_contact_phone",
+        "payer",
+        "authorization_number",
+        "authorization_start",
+        "authorization_end",
+    )
 
     def __init__(self, *args, today=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.today = today or clock.now().date()
+        self.duplicates = []
+
+    def record(self) -> dict:
+        """The optional parts of the client record, as typed (text stripped)."""
+        values = {name: getattr(self, name).data for name in self.RECORD_FIELDS}
+        return {k: v.strip() if isinstance(v, str) else v for k, v in values.items()}
 
     def validate_started_on(self, field):
         if field.data > self.today + timedelta(days=30):
@@ -35,3 +75,12 @@ class AdmitForm(FlaskForm):
     def validate_date_of_birth(self, field):
         if field.data and field.data >= self.today:
             raise ValidationError("The date of birth must be in the past.")
+
+    def validate_authorization_end(self, field):
+        start = self.authorization_start.data
+        if field.data and start and field.data < start:
+            raise ValidationError("The authorization cannot end before it starts.")
+
+    def validate_authorization_number(self, field):
+        if field.data and field.data.strip() and not self.payer.data:
+            raise ValidationError("Name the payer that gave this authorization.")

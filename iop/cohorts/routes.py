@@ -10,8 +10,9 @@ from iop.htmx import render_page
 from iop.models import Cohort, Program
 from iop.permissions import case_manager_required, get_cohort_or_404, staff_required
 from iop.services.audit import record_events
-from iop.services.enrollment import EnrollmentError, admit_client
+from iop.services.enrollment import EnrollmentError, PossibleDuplicate, admit_client
 from iop.services.rosters import cohort_overview
+from iop.templating import day
 
 bp = Blueprint("cohorts", __name__, url_prefix="/cohorts")
 
@@ -68,16 +69,22 @@ def admit(cohort_id: int):
                 date_of_birth=form.date_of_birth.data,
                 started_on=form.started_on.data,
                 actor=current_user,
+                record=form.record(),
+                duplicate_confirmed=form.confirm_new_person.data,
             )
+        except PossibleDuplicate as duplicate:
+            form.duplicates = duplicate.matches
         except EnrollmentError as error:
-            form.form_errors.append(str(error))
+            errors = getattr(form, error.field).errors if error.field else form.form_errors
+            errors.append(str(error))
         else:
             db.session.commit()
-            message = f"{enrollment.client.full_name} was admitted from {form.started_on.data:%b %d}."
+            client = enrollment.client
+            message = f"{client.full_name} was admitted from {day(form.started_on.data)}."
             if not htmx:
                 flash(message, "success")
                 return redirect(url_for("cohorts.detail", cohort_id=cohort.id), 303)
             fresh = AdmitForm(today=cohort.program.today(), formdata=None, started_on=cohort.program.today())
-            fresh.admitted_message = message
+            fresh.admitted = (message, client.id)
             return _render_detail(cohort, fresh, trigger="roster-changed")
     return _render_detail(cohort, form, status=422)

@@ -1,11 +1,12 @@
 """Forms of the medications tab: a medication, its end, one dose cell, a fill, a side effect."""
 
 from flask_wtf import FlaskForm
-from wtforms import StringField, ValidationError
+from wtforms import BooleanField, SelectField, StringField, ValidationError
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from iop.fields import DateField, IntegerField
-from iop.models import DOSE_CYCLE
+from iop.models import DOSE_CYCLE, MEDICATION_ROUTES
 
 
 class _DatedForm(FlaskForm):
@@ -35,6 +36,12 @@ class MedicationForm(FlaskForm):
             NumberRange(min=1, max=12, message="Doses per day run from 1 to 12."),
         ],
     )
+    route = SelectField(
+        "Route",
+        choices=[SelectChoice(key, label) for key, label in MEDICATION_ROUTES.items()],
+        default="oral",
+    )
+    as_needed = BooleanField("As needed (PRN): no schedule, not counted in adherence")
     prescriber = StringField("Prescriber", validators=[Optional(), Length(max=120)])
     started_on = DateField("Start date", validators=[DataRequired(message="Enter the start date.")])
     ended_on = DateField("End date", validators=[Optional()])
@@ -46,6 +53,10 @@ class MedicationForm(FlaskForm):
 
 class EndMedicationForm(FlaskForm):
     ended_on = DateField("Last day", validators=[DataRequired(message="Enter the last day it was taken.")])
+
+
+class RestartMedicationForm(FlaskForm):
+    started_on = DateField("Restart on", validators=[DataRequired(message="Enter the day it starts again.")])
 
 
 class DoseForm(FlaskForm):

@@ -9,8 +9,15 @@ from flask_login import current_user
 from iop.clients.tabs import render_client_tab
 from iop.extensions import db, htmx
 from iop.fields import EARLIEST, LATEST
-from iop.medications.forms import DoseForm, EndMedicationForm, FillForm, MedicationForm, SideEffectForm
-from iop.models import DOSE_STATUSES, Client
+from iop.medications.forms import (
+    DoseForm,
+    EndMedicationForm,
+    FillForm,
+    MedicationForm,
+    RestartMedicationForm,
+    SideEffectForm,
+)
+from iop.models import DOSE_STATUSES, MEDICATION_ROUTES, Client
 from iop.permissions import care_team_required, get_client_or_404, get_medication_or_404, staff_required
 from iop.services.adherence import adherence_summary, adherence_window
 from iop.services.audit import record_event
@@ -23,9 +30,12 @@ from iop.services.medication import (
     dose_status,
     end_medication,
     medication_tab,
+    restart_medication,
     set_dose,
+    undo_end,
     week_start_of,
 )
+from iop.templating import day as day_label
 
 bp = Blueprint("medications", __name__, url_prefix="/clients")
 ADHERENCE_UPDATED = "adherence-updated"
@@ -41,7 +51,9 @@ def _week_asked(today: date) -> date:
     return week_start_of(asked if EARLIEST <= asked <= LATEST else today)
 
 
-def _render(client: Client, *, week_start=None, forms=None, dose_error=None, status=200, trigger=None):
+def _render(
+    client: Client, *, week_start=None, forms=None, dose_error=None, status=200, trigger=None, notice=None
+):
     """The tab; `forms` maps a form's key ("new", "fill-3", ...) to a refused form to show again."""
     today = client.program.today()
     week_start = week_start or _week_asked(today)
@@ -53,6 +65,8 @@ def _render(client: Client, *, week_start=None, forms=None, dose_error=None, sta
         per_medication[key] = {
             "end": forms.get(f"end-{key}")
             or EndMedicationForm(formdata=None, prefix=f"end-{key}", ended_on=today),
+            "restart": forms.get(f"restart-{key}")
+            or RestartMedicationForm(formdata=None, prefix=f"restart-{key}", started_on=today),
             "fill": forms.get(f"fill-{key}")
             or FillForm(formdata=None, prefix=f"fill-{key}", filled_on=today),
             "side_effect": forms.get(f"side-effect-{key}")
@@ -71,7 +85,9 @@ def _render(client: Client, *, week_start=None, forms=None, dose_error=None, sta
         medication_form=forms.get("new") or MedicationForm(formdata=None, started_on=today),
         medication_forms=per_medication,
         dose_error=dose_error,
+        notice=notice,
         DOSE_STATUSES=DOSE_STATUSES,
+        MEDICATION_ROUTES=MEDICATION_ROUTES,
         timedelta=timedelta,
     )
 
@@ -79,7 +95,7 @@ def _render(client: Client, *, week_start=None, forms=None, dose_error=None, sta
 def _done(client: Client, message: str, week_start: date | None = None):
     """After a change: the refreshed tab for htmx, a redirect (303) for a plain form post."""
     if htmx:
-        return _render(client, week_start=week_start, trigger=ADHERENCE_UPDATED)
+        return _render(client, week_start=week_start, trigger=ADHERENCE_UPDATED, notice=message)
     flash(message, "success")
     week = {"week": week_start.isoformat()} if week_start else {}
     return redirect(url_for("medications.index", client_id=client.id, **week), 303)
@@ -120,6 +136,8 @@ def create(client_id: int):
                 started_on=form.started_on.data,
                 ended_on=form.ended_on.data,
                 actor=current_user,
+                route=form.route.data,
+                as_needed=form.as_needed.data,
             )
         except MedicationRefused as refused:
             form.form_errors.append(str(refused))
@@ -143,8 +161,40 @@ def end(client_id: int, medication_id: int):
             form.ended_on.errors.append(str(refused))
         else:
             db.session.commit()
-            return _done(client, f"{medication.name} ends on {form.ended_on.data:%b %d}.")
+            return _done(client, f"{medication.name} ends on {day_label(form.ended_on.data)}.")
     return _render(client, forms={f"end-{medication.id}": form}, status=422)
+
+
+@bp.post("/<int:client_id>/medications/<int:medication_id>/undo-end", endpoint="undo_end")
+@care_team_required
+def undo_end_view(client_id: int, medication_id: int):
+    """Take back an end date: the medication continues."""
+    client = get_client_or_404(client_id)
+    medication = get_medication_or_404(client, medication_id)
+    try:
+        undo_end(medication, current_user)
+    except MedicationRefused as refused:
+        return _render(client, dose_error=str(refused), status=422)
+    db.session.commit()
+    return _done(client, f"{medication.name} continues: the end date was taken back.")
+
+
+@bp.post("/<int:client_id>/medications/<int:medication_id>/restart")
+@care_team_required
+def restart(client_id: int, medication_id: int):
+    """Start an ended medication again as a new course from a date."""
+    client = get_client_or_404(client_id)
+    medication = get_medication_or_404(client, medication_id)
+    form = RestartMedicationForm(prefix=f"restart-{medication.id}")
+    if form.validate():
+        try:
+            restart_medication(medication, form.started_on.data, current_user)
+        except MedicationRefused as refused:
+            form.started_on.errors.append(str(refused))
+        else:
+            db.session.commit()
+            return _done(client, f"{medication.name} starts again on {day_label(form.started_on.data)}.")
+    return _render(client, forms={f"restart-{medication.id}": form}, status=422)
 
 
 @bp.post("/<int:client_id>/medications/<int:medication_id>/doses/<day>")

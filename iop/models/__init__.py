@@ -11,12 +11,25 @@ from iop.models.attendance import (
 from iop.models.audit import AuditCheckpoint, AuditEvent
 from iop.models.clients import END_REASONS, Client, Enrollment
 from iop.models.events import CustomInstrument, ExposureEvent, SymptomEvent
+from iop.models.family import (
+    CONCERN_LABELS,
+    CONSENT_STATES,
+    EXPIRING_WITHIN_DAYS,
+    INVITATION_HOURS,
+    OBSERVATION_RATINGS,
+    RATING_FIELDS,
+    RELATIONSHIPS,
+    Consent,
+    FamilyObservation,
+    Invitation,
+)
 from iop.models.goals import GAS_LEVELS, GOAL_DOMAINS, GOAL_STATES, Goal, GoalRating
 from iop.models.measures import ASSESSMENT_SOURCES, AssessmentResponse
 from iop.models.medication import (
     DOSE_CYCLE,
     DOSE_SOURCES,
     DOSE_STATUSES,
+    MEDICATION_ROUTES,
     DoseLog,
     Fill,
     Medication,
@@ -58,8 +71,6 @@ from iop.models.reviews import (
 )
 
 __all__ = [
-    "AuditCheckpoint",
-    "ThrottleCounter",
     "DECISIONS",
     "DESTINATIONS",
     "ENDS_ENROLLMENT",
@@ -71,6 +82,18 @@ __all__ = [
     "ReviewRun",
     "WeeklyReview",
     "review_job_id",
+    "CONCERN_LABELS",
+    "CONSENT_STATES",
+    "EXPIRING_WITHIN_DAYS",
+    "INVITATION_HOURS",
+    "OBSERVATION_RATINGS",
+    "RATING_FIELDS",
+    "RELATIONSHIPS",
+    "Consent",
+    "FamilyObservation",
+    "Invitation",
+    "AuditCheckpoint",
+    "ThrottleCounter",
     "CHANNELS",
     "OUTBOX_STATUSES",
     "Notification",
@@ -78,6 +101,7 @@ __all__ = [
     "DOSE_CYCLE",
     "DOSE_SOURCES",
     "DOSE_STATUSES",
+    "MEDICATION_ROUTES",
     "GAS_LEVELS",
     "GOAL_DOMAINS",
     "GOAL_STATES",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from iop import clock
@@ -22,19 +22,44 @@ END_REASONS = {
 
 class Client(db.Model):
     __tablename__ = "clients"
+    __table_args__ = (
+        UniqueConstraint("program_id", "mrn"),
+        CheckConstraint(
+            "authorization_end IS NULL OR authorization_start IS NULL "
+            "OR authorization_end >= authorization_start",
+            name="authorization_dates",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # The program the client is in now; staff see only clients of their programs.
     program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"), index=True)
     first_name: Mapped[str] = mapped_column(String(80))
     last_name: Mapped[str] = mapped_column(String(80))
+    # The name clinicians address the client by in a group ("Liz" for Elizabeth); empty = first name.
+    preferred_name: Mapped[str] = mapped_column(String(80), default="", server_default="")
     date_of_birth: Mapped[date | None] = mapped_column(Date)
+    # Medical record number, unique within the program when given.
+    mrn: Mapped[str | None] = mapped_column(String(32))
+    phone: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    email: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    emergency_contact_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    emergency_contact_phone: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    payer: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    authorization_number: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    authorization_start: Mapped[date | None] = mapped_column(Date)
+    authorization_end: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     program: Mapped[Program] = relationship(lazy="joined")
     enrollments: Mapped[list[Enrollment]] = relationship(
         back_populates="client", order_by="Enrollment.started_on"
     )
+
+    @property
+    def called(self) -> str:
+        """The name used in a group: the preferred name, else the first name."""
+        return self.preferred_name or self.first_name
 
     @property
     def full_name(self) -> str:

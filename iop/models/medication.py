@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, SmallInteger, String, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, SmallInteger, String, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from iop import clock
@@ -16,6 +17,15 @@ from iop.models.types import UTCDateTime
 DOSE_STATUSES = {"taken": "Taken", "partial": "Partial", "missed": "Missed", "refused": "Refused"}
 # One tap on a dose-grid cell moves to the next status; after "refused" the cell is cleared.
 DOSE_CYCLE = ("taken", "partial", "missed", "refused")
+MEDICATION_ROUTES = {
+    "oral": "By mouth",
+    "sublingual": "Under the tongue",
+    "injection": "Injection",
+    "transdermal": "Patch",
+    "inhaled": "Inhaled",
+    "nasal": "Nasal",
+    "other": "Other",
+}
 DOSE_SOURCES = {"client": "Client report", "clinician": "Clinician", "family": "Family"}
 
 
@@ -24,6 +34,10 @@ class Medication(db.Model):
     __table_args__ = (
         CheckConstraint("doses_per_day BETWEEN 1 AND 12", name="doses_per_day"),
         CheckConstraint("ended_on IS NULL OR ended_on >= started_on", name="dates"),
+        CheckConstraint(
+            "route IN ('oral', 'sublingual', 'injection', 'transdermal', 'inhaled', 'nasal', 'other')",
+            name="route",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -32,6 +46,9 @@ class Medication(db.Model):
     dose: Mapped[str] = mapped_column(String(80))
     doses_per_day: Mapped[int] = mapped_column(SmallInteger)
     prescriber: Mapped[str] = mapped_column(String(120), default="")
+    route: Mapped[str] = mapped_column(String(16), default="oral", server_default="oral")
+    # Taken as needed: no schedule, so it never counts against adherence.
+    as_needed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     started_on: Mapped[date] = mapped_column(Date)
     ended_on: Mapped[date | None] = mapped_column(Date)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))

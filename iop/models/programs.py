@@ -108,7 +108,8 @@ class Cohort(db.Model):
     @property
     def pattern_label(self) -> str:
         days = ", ".join(WEEKDAYS[day] for day in self.weekdays)
-        return f"{days} at {self.start_time:%H:%M}, {self.duration_minutes} min"
+        start = f"{self.start_time:%I:%M %p}".lstrip("0")  # 12-hour, as on every other page
+        return f"{days} at {start}, {self.duration_minutes} min"
 
     def __repr__(self) -> str:
         return f"<Cohort {self.id}>"

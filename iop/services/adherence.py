@@ -120,6 +120,8 @@ def _load_evidence(client_ids: list[int], start: date, end: date) -> _Evidence:
         return evidence
     in_window = (
         Medication.client_id.in_(client_ids),
+        # Taken as needed: no schedule, so it neither helps nor hurts adherence.
+        Medication.as_needed.is_(False),
         Medication.started_on <= end,
         or_(Medication.ended_on.is_(None), Medication.ended_on >= start),
     )

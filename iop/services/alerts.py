@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from iop import clock
 from iop.extensions import db
@@ -13,10 +14,12 @@ from iop.models import (
     Alert,
     AssessmentResponse,
     Client,
+    FamilyObservation,
     StaffRole,
     User,
     program_staff,
 )
+from iop.queue import defer
 from iop.services.audit import record_event
 
 NOTE_MIN_LENGTH = 5
@@ -43,11 +46,36 @@ def raise_alert(response: AssessmentResponse, kind: str, actor: User) -> Alert:
     return alert
 
 
+def raise_family_alert(observation: FamilyObservation, actor: User) -> Alert:
+    """Open a safety alert for a family member's safety concern, as for PHQ-9 item 9; escalation is
+    checked once the window has passed (deferred until the commit)."""
+    alert = Alert(client_id=observation.client_id, kind="family_safety", observation_id=observation.id)
+    db.session.add(alert)
+    db.session.flush()
+    record_event(
+        "alert.raise",
+        "alert",
+        alert.id,
+        observation.client_id,
+        actor_id=actor.id,
+        details={"kind": alert.kind, "observation_id": observation.id},
+    )
+    defer(
+        "iop.jobs.escalate_alert",
+        alert.id,
+        job_id=f"escalate-alert-{alert.id}",
+        delay=timedelta(minutes=ESCALATION_MINUTES, seconds=30),
+    )
+    return alert
+
+
 def acknowledge_alert(alert: Alert, note: str, actor: User) -> Alert:
     """Record who dealt with the alert and what they did; the note is required."""
     note = (note or "").strip()
     if not alert.is_open:
         raise AlertRefused("This alert was already acknowledged.")
+    if not may_acknowledge(actor, alert):
+        raise AlertRefused("Program admins can acknowledge an alert once it has been escalated to them.")
     if len(note) < NOTE_MIN_LENGTH:
         raise AlertRefused(
             "Say briefly what was done (for example: safety plan reviewed, crisis line given)."
@@ -67,6 +95,18 @@ def acknowledge_alert(alert: Alert, note: str, actor: User) -> Alert:
         details={"fields": ["acknowledgement_note"]},
     )
     return alert
+
+
+def may_acknowledge(user: User, alert: Alert) -> bool:
+    """The care team may acknowledge any open alert; a program admin one escalated to them."""
+    return user.has_role("clinician", "case_manager") or (
+        user.has_role("admin") and alert.escalated_at is not None
+    )
+
+
+def escalation_due_at(alert: Alert):
+    """When an unacknowledged alert goes to the program admins."""
+    return alert.created_at + timedelta(minutes=ESCALATION_MINUTES)
 
 
 def escalate_overdue_alerts(now=None, alert_ids: list[int] | None = None) -> int:
@@ -137,12 +177,27 @@ def open_alert_count(user: User) -> int:
     return db.session.scalar(select(func.count()).select_from(subquery)) or 0
 
 
-def open_alerts_of_client(client: Client) -> list[Alert]:
-    """A client's open alerts, oldest first."""
+def alerts_of_client(client: Client) -> list[Alert]:
+    """Every alert of a client, open and acknowledged, oldest first."""
     return list(
         db.session.scalars(
             select(Alert)
-            .where(Alert.client_id == client.id, Alert.acknowledged_at.is_(None))
+            .where(Alert.client_id == client.id)
+            .options(joinedload(Alert.acknowledged_by))
             .order_by(Alert.created_at, Alert.id)
+        )
+    )
+
+
+def acknowledged_alerts_for(user: User, limit: int = 50) -> list[Alert]:
+    """Alerts of the user's programs acknowledged already, the latest first (the history)."""
+    return list(
+        db.session.scalars(
+            select(Alert)
+            .join(Client, Client.id == Alert.client_id)
+            .where(Alert.acknowledged_at.is_not(None), Client.program_id.in_(user.program_ids))
+            .options(joinedload(Alert.acknowledged_by))
+            .order_by(Alert.acknowledged_at.desc(), Alert.id.desc())
+            .limit(limit)
         )
     )

@@ -13,7 +13,7 @@ from iop.clinical.adherence import (
     DoseEntry,
 )
 from iop.extensions import db
-from iop.models import DOSE_CYCLE, Client, DoseLog, Fill, Medication, SideEffect, User
+from iop.models import DOSE_CYCLE, MEDICATION_ROUTES, Client, DoseLog, Fill, Medication, SideEffect, User
 from iop.services.adherence import AdherenceSummary, adherence_window, summarize_adherence
 from iop.services.audit import record_event
 
@@ -128,8 +128,12 @@ def add_medication(
     started_on: date,
     ended_on: date | None,
     actor: User,
+    route: str = "oral",
+    as_needed: bool = False,
 ) -> Medication:
     """Add a prescribed medication to the client's list."""
+    if route not in MEDICATION_ROUTES:
+        raise MedicationRefused("Choose how the medication is taken.")
     if not 1 <= doses_per_day <= 12:
         raise MedicationRefused("Doses per day run from 1 to 12.")
     if ended_on is not None and ended_on < started_on:
@@ -142,6 +146,8 @@ def add_medication(
         prescriber=prescriber.strip(),
         started_on=started_on,
         ended_on=ended_on,
+        route=route,
+        as_needed=as_needed,
         created_by_id=actor.id,
     )
     db.session.add(medication)
@@ -152,7 +158,12 @@ def add_medication(
         medication.id,
         client.id,
         actor_id=actor.id,
-        details={"fields": ["name", "dose", "doses_per_day", "prescriber"], "started_on": started_on},
+        details={
+            "fields": ["name", "dose", "doses_per_day", "prescriber", "route", "as_needed"],
+            "started_on": started_on,
+            "route": route,
+            "as_needed": as_needed,
+        },
     )
     return medication
 
@@ -174,6 +185,43 @@ def end_medication(medication: Medication, ended_on: date, actor: User) -> None:
         medication.client_id,
         actor_id=actor.id,
         details={"ended_on": ended_on},
+    )
+
+
+def undo_end(medication: Medication, actor: User) -> None:
+    """Take back an end date entered by mistake: the medication continues as before."""
+    if medication.ended_on is None:
+        raise MedicationRefused(f"{medication.name} has not ended.")
+    ended_on, medication.ended_on = medication.ended_on, None
+    db.session.flush()
+    record_event(
+        "medication.undo_end",
+        "medication",
+        medication.id,
+        medication.client_id,
+        actor_id=actor.id,
+        details={"ended_on": ended_on},
+    )
+
+
+def restart_medication(medication: Medication, started_on: date, actor: User) -> Medication:
+    """Start an ended medication again as a new course; the old course keeps its dates and logs."""
+    if medication.ended_on is None:
+        raise MedicationRefused(f"{medication.name} has not ended.")
+    if started_on <= medication.ended_on:
+        last = medication.ended_on
+        raise MedicationRefused(f"A new course starts after the last one ended ({last:%b} {last.day}).")
+    return add_medication(
+        medication.client,
+        name=medication.name,
+        dose=medication.dose,
+        doses_per_day=medication.doses_per_day,
+        prescriber=medication.prescriber,
+        started_on=started_on,
+        ended_on=None,
+        actor=actor,
+        route=medication.route,
+        as_needed=medication.as_needed,
     )
 
 

@@ -63,6 +63,8 @@ class WeekPoint:
     mean_participation: float | None
     adherence: float | None = None
     adherence_coverage: float | None = None
+    # The week still running: its hours so far are not a missed minimum.
+    in_progress: bool = False
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,7 @@ class ClientProgress:
                     "scheduled_hours": round(w.scheduled_hours, 2),
                     "attended_hours": round(w.attended_hours, 2),
                     "meets_minimum": w.meets_minimum,
+                    "in_progress": w.in_progress,
                     "mean_participation": _rounded(w.mean_participation, 2),
                     "adherence": _rounded(w.adherence, 3),
                     "adherence_coverage": _rounded(w.adherence_coverage, 3),
@@ -193,6 +196,7 @@ def weekly_attendance(client: Client) -> list[WeekPoint]:
         if participation is not None:
             ratings_by_week[monday].append(participation)
     minimum = client.program.min_weekly_hours
+    today = client.program.today()
     weeks = []
     for monday in sorted(sessions_by_week):
         summary = summarise(sessions_by_week[monday], monday, monday + timedelta(days=6))
@@ -204,6 +208,7 @@ def weekly_attendance(client: Client) -> list[WeekPoint]:
                 attended_hours=summary.attended_hours,
                 meets_minimum=meets_minimum(summary, minimum),
                 mean_participation=sum(ratings) / len(ratings) if ratings else None,
+                in_progress=monday + timedelta(days=6) >= today,
             )
         )
     return weeks

@@ -1,7 +1,7 @@
 """audit checkpoints, no REPLACE/TRUNCATE around the trail, hashed sign-in identifiers, throttle counters, forced password change
 
 Revision ID: 0008_audit_keys_throttle
-Revises: 0006_reviews
+Revises: 0004_outbox_notifications
 Create Date: 2026-12-03 12:40:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0008_audit_keys_throttle'
-down_revision = '0006_reviews'
+down_revision = '0007_family'
 branch_labels = None
 depends_on = None
 

@@ -47,6 +47,33 @@ document.addEventListener("htmx:afterRequest", function (event) {
   });
 });
 
+// After a refused form (422), move focus to what went wrong: the message at the top of the form, else the
+// first field marked invalid, so a keyboard or screen-reader user lands on it. The attendance grid keeps
+// focus where it is: its rows save as the clinician works and say in place what was refused.
+function focusFirstError(root) {
+  if (!root || !root.querySelector || (root.closest && root.closest(".attendance-grid"))) {
+    return;
+  }
+  const target = root.querySelector("[data-error-summary], .flash-error[role='alert'], [aria-invalid='true']");
+  if (!target) {
+    return;
+  }
+  if (!target.matches("input, select, textarea, button") && !target.hasAttribute("tabindex")) {
+    target.setAttribute("tabindex", "-1");
+  }
+  target.focus();
+}
+
+document.addEventListener("htmx:afterSettle", function (event) {
+  if (event.detail.xhr && event.detail.xhr.status === 422) {
+    // For an outerHTML swap the event comes from the new element, already on the page.
+    focusFirstError(event.target);
+  }
+});
+
+document.addEventListener("DOMContentLoaded", function () {
+  focusFirstError(document.getElementById("main"));
+});
 // "Print or save as PDF" on the level-of-care summary (a button, since an inline onclick breaks the CSP).
 document.addEventListener("click", function (event) {
   const button = event.target.closest ? event.target.closest("[data-print]") : null;

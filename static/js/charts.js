@@ -103,12 +103,16 @@
           pointBackgroundColor: styles.map(function (s) { return s.color; }),
           pointBorderColor: styles.map(function (s) { return s.color; }),
           pointRadius: styles.map(function (s) { return s.radius; }),
+          clip: false, // a point at the scale's maximum is drawn whole, not cut at the chart's edge
         }],
       },
       options: {
         animation: false,
         maintainAspectRatio: false,
-        scales: { y: { min: instrument.min_total, max: instrument.max_total, title: { display: true, text: "Total" } } },
+        layout: { padding: { top: 8 } },
+        // includeBounds: false keeps a "not nice" maximum (27) from printing over the tick beside it (25).
+        scales: { y: { min: instrument.min_total, max: instrument.max_total, ticks: { includeBounds: false },
+          title: { display: true, text: "Total" } } },
         plugins: {
           legend: { display: false },
           severityBands: { bands: instrument.bands },
@@ -120,13 +124,18 @@
   }
 
   function weeklyChart(canvas, data, kind) {
-    const labels = data.weeks.map(function (w) { return "Week of " + dayLabel(w.week_start); });
+    const labels = data.weeks.map(function (w) {
+      return "Week of " + dayLabel(w.week_start) + (w.in_progress ? " (so far)" : "");
+    });
     let datasets;
     let y;
     if (kind === "hours") {
       datasets = [
         { type: "bar", label: "Hours attended", data: data.weeks.map(function (w) { return w.attended_hours; }),
-          backgroundColor: data.weeks.map(function (w) { return w.meets_minimum ? "#1e7a46" : "#e07b00"; }) },
+          // The running week is grey: its hours so far are not a missed minimum.
+          backgroundColor: data.weeks.map(function (w) {
+            return w.meets_minimum ? "#1e7a46" : w.in_progress ? "#9aa5b1" : "#e07b00";
+          }) },
         { type: "line", label: "Program minimum", data: data.weeks.map(function () { return data.min_weekly_hours; }),
           borderColor: MUTED, borderDash: [6, 4], pointRadius: 0 },
       ];

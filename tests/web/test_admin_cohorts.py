@@ -90,7 +90,7 @@ def test_the_cohort_page_lists_the_generated_sessions_in_program_time(app, progr
     client.post(f"/admin/programs/{program.id}/cohorts/new", data=COHORT)
     cohort = db.session.scalar(select(Cohort))
     page = client.get(f"/admin/cohorts/{cohort.id}").text
-    assert "Tue, Thu at 17:30, 180 min" in page
+    assert "Tue, Thu at 5:30 PM, 180 min" in page
     assert "5:30\u00a0PM" in page  # program time, kept on one line
     first = sessions_of(cohort.id)[0]
     assert f'href="/sessions/{first.id}"' in page

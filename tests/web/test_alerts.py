@@ -177,3 +177,55 @@ def test_service_raises_the_alert_without_a_commit(app, world):
     )
     assert db.session.scalar(select(Alert.response_id)) == response.id
     db.session.rollback()
+
+
+def test_an_acknowledged_alert_stays_in_the_history_with_who_when_why_and_how_long(app, world):
+    alert = enter_item_nine_positive(app, world)
+    alert.created_at = clock.now() - timedelta(minutes=95)
+    db.session.commit()
+    client = signed_in(app, world["clinician"])
+    client.post(f"/alerts/{alert.id}/acknowledge", data={"note": "Called the client; safety plan reviewed"})
+
+    for page in (client.get("/alerts/").text, client.get(f"/clients/{world['client'].id}").text):
+        assert "Acknowledged by <strong>Dana Reyes</strong>" in page
+        assert "Called the client; safety plan reviewed" in page
+        assert "after 1 h 35 min open" in page
+    listing = client.get("/alerts/").text
+    assert "No open alerts for your programs." in listing
+    assert "Past safety alerts (1)" in client.get(f"/clients/{world['client'].id}").text
+
+
+def test_an_open_alert_card_shows_its_age_and_the_escalation_countdown(app, world):
+    alert = enter_item_nine_positive(app, world)
+    alert.created_at = clock.now() - timedelta(minutes=12, seconds=10)
+    db.session.commit()
+    page = signed_in(app, world["clinician"]).get("/alerts/").text
+    assert "Open 12 min." in page
+    assert "Goes to the program admins in 17 min unless acknowledged." in page
+
+
+def test_an_admin_acknowledges_an_escalated_alert(app, world):
+    alert = enter_item_nine_positive(app, world)
+    alert.escalated_at = clock.now()
+    db.session.commit()
+    client = signed_in(app, world["admin"])
+    assert 'name="note"' in client.get("/alerts/").text
+    response = client.post(f"/alerts/{alert.id}/acknowledge", data={"note": "Reached the on-call clinician"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    stored = db.session.get(Alert, alert.id)
+    assert (stored.acknowledged_by_id, stored.acknowledgement_note) == (
+        world["admin"].id,
+        "Reached the on-call clinician",
+    )
+
+
+def test_an_admin_cannot_acknowledge_an_alert_not_yet_escalated(app, world):
+    alert = enter_item_nine_positive(app, world)
+    response = signed_in(app, world["admin"]).post(
+        f"/alerts/{alert.id}/acknowledge", data={"note": "Reached the on-call clinician"}, headers=HTMX
+    )
+    assert response.status_code == 422
+    assert "once it has been escalated to them" in response.text
+    db.session.expire_all()
+    assert db.session.get(Alert, alert.id).is_open

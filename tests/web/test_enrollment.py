@@ -1,9 +1,9 @@
 """Case managers admit clients (rolling admission), move them between cohorts and end enrollments."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from iop.extensions import db
 from iop.models import AuditEvent, Client, Enrollment
@@ -170,3 +170,147 @@ def test_a_group_later_today_is_upcoming_and_not_yet_missed(world, login):
     assert "0.0 h of 3.0 h" in roster
     upcoming = page[page.index("<h3>Upcoming</h3>") : page.index("<h3>Past 4 weeks</h3>")]
     assert f"/sessions/{later.id}" in upcoming and f"/sessions/{started.id}" not in upcoming
+
+
+def test_admission_keeps_mrn_contacts_payer_and_authorization(world, login):
+    today = world["program"].today()
+    response = admit(
+        login(world["case_manager"]),
+        world,
+        preferred_name="Ro",
+        date_of_birth="1990-04-02",
+        mrn="MRN-1042",
+        phone="(555) 010-2000",
+        email="rosa@example.test",
+        emergency_contact_name="Luis Diaz",
+        emergency_contact_phone="555 010 3000",
+        payer="Blue Harbor Health",
+        authorization_number="AUTH-77",
+        authorization_start=today.isoformat(),
+        authorization_end=(today + timedelta(days=30)).isoformat(),
+    )
+    assert response.status_code == 303
+    client = db.session.scalar(select(Client))
+    assert (client.called, client.mrn, client.phone, client.email) == (
+        "Ro",
+        "MRN-1042",
+        "(555) 010-2000",
+        "rosa@example.test",
+    )
+    assert (client.emergency_contact_name, client.emergency_contact_phone) == ("Luis Diaz", "555 010 3000")
+    assert (client.payer, client.authorization_number) == ("Blue Harbor Health", "AUTH-77")
+    assert (client.authorization_start, client.authorization_end) == (today, today + timedelta(days=30))
+
+
+def test_bad_contact_and_authorization_fields_come_back_with_a_message_each(world, login):
+    today = world["program"].today()
+    response = admit(
+        login(world["case_manager"]),
+        world,
+        email="not-an-address",
+        phone="call me",
+        authorization_number="AUTH-77",
+        authorization_start=today.isoformat(),
+        authorization_end=(today - timedelta(days=1)).isoformat(),
+    )
+    assert response.status_code == 422
+    assert "Enter an email address" in response.text
+    assert "Enter a phone number" in response.text
+    assert "Name the payer that gave this authorization." in response.text
+    assert "The authorization cannot end before it starts." in response.text
+    assert 'value="not-an-address"' in response.text
+    assert db.session.scalar(select(Client)) is None
+
+
+def test_a_same_name_and_birth_date_shows_the_match_and_admits_only_when_confirmed(world, login):
+    existing = make_enrollment(world["cohort"], first_name="Rosa", last_name="Diaz").client
+    existing.date_of_birth = date(1990, 4, 2)
+    db.session.commit()
+    client = login(world["case_manager"])
+    htmx = {"HX-Request": "true", "HX-Target": "admit"}
+
+    response = admit(client, world, headers=htmx, first_name="rosa", date_of_birth="1990-04-02")
+    assert response.status_code == 422
+    assert "Is this the same person?" in response.text
+    assert f'href="/clients/{existing.id}"' in response.text
+    assert db.session.scalar(select(func.count(Client.id))) == 1
+
+    response = admit(
+        client, world, headers=htmx, first_name="rosa", date_of_birth="1990-04-02", confirm_new_person="y"
+    )
+    assert response.status_code == 200
+    assert db.session.scalar(select(func.count(Client.id))) == 2
+
+
+def test_same_name_with_another_birth_date_is_no_duplicate(world, login):
+    existing = make_enrollment(world["cohort"], first_name="Rosa", last_name="Diaz").client
+    existing.date_of_birth = date(1990, 4, 2)
+    db.session.commit()
+    assert admit(login(world["case_manager"]), world, date_of_birth="1990-04-03").status_code == 303
+
+
+def test_an_mrn_already_in_the_program_is_refused_on_its_field(world, login):
+    existing = make_enrollment(world["cohort"]).client
+    existing.mrn = "MRN-1042"
+    db.session.commit()
+    response = admit(login(world["case_manager"]), world, mrn="MRN-1042")
+    assert response.status_code == 422
+    assert (
+        'id="mrn-error"' in response.text and "Another client of the program has this MRN." in response.text
+    )
+
+
+def test_the_admitted_message_is_shown_outside_the_closed_form_with_a_link(world, login):
+    response = admit(
+        login(world["case_manager"]), world, headers={"HX-Request": "true", "HX-Target": "admit"}
+    )
+    section = response.text
+    message_at = section.index("Rosa Diaz was admitted")
+    assert message_at < section.index("<details")
+    client = db.session.scalar(select(Client))
+    assert f'href="/clients/{client.id}"' in section[message_at : section.index("<details")]
+
+
+def test_the_header_shows_the_current_cohort_until_a_transfer_takes_effect(world, login):
+    enrollment = make_enrollment(world["cohort"])
+    tomorrow = world["program"].today() + timedelta(days=1)
+    client = login(world["case_manager"])
+    response = client.post(
+        f"/clients/enrollments/{enrollment.id}/transfer",
+        data={"cohort_id": world["other"].id, "effective_on": tomorrow.isoformat()},
+    )
+    assert response.status_code == 303
+    header = client.get(f"/clients/{enrollment.client_id}").text
+    header = header[header.index('class="client-header"') : header.index("</hgroup>")]
+    assert "Morning Group · week 4" in header
+    assert "moves to Evening Group from" in header
+
+
+def test_an_enrollment_cannot_end_on_or_before_signed_attendance(world, login):
+    from iop import clock
+    from iop.models import Attendance
+
+    enrollment = make_enrollment(world["cohort"])
+    today = world["program"].today()
+    held = make_session(world["cohort"], day=today - timedelta(days=3), status="held")
+    held.signed_at = clock.now()
+    db.session.add(
+        Attendance(
+            session_id=held.id,
+            enrollment_id=enrollment.id,
+            status="present",
+            minutes_attended=180,
+            updated_by_id=world["clinician"].id,
+        )
+    )
+    db.session.commit()
+    client = login(world["case_manager"])
+    url = f"/clients/enrollments/{enrollment.id}/end"
+    response = client.post(url, data={"reason": "discharged", "ended_on": held.session_date.isoformat()})
+    assert response.status_code == 422
+    assert "Attendance is signed for" in response.text
+    db.session.expire_all()
+    assert db.session.get(Enrollment, enrollment.id).ended_on is None
+
+    day_after = (held.session_date + timedelta(days=1)).isoformat()
+    assert client.post(url, data={"reason": "discharged", "ended_on": day_after}).status_code == 303

@@ -6,24 +6,19 @@ string and every form field any form of the app knows (hypothesis picks the comb
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import re
 
 import pytest
 from flask_wtf import FlaskForm
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from wtforms import fields as wtforms_fields
 from wtforms.fields.core import UnboundField
 
-import iop.admin.forms
-import iop.admin.instrument_forms
-import iop.auth.forms
-import iop.clients.assessment_forms
-import iop.clients.forms
-import iop.cohorts.forms
-import iop.goals.forms
-import iop.medications.forms
-import iop.sessions.forms
-import iop.symptoms.forms  # noqa: F401 - imported so every form class is known below
+import iop
+import iop.fields
 from tests.factories import sign_in
 from tests.web.test_access import RULES, _url, world  # noqa: F401 - world is a fixture
 
@@ -52,8 +47,43 @@ HOSTILE = [
     " ",
     "x" * 5000,
 ]
+# Every form module, so that every form class (and each field it posts) is known below.
+FORM_MODULES = [
+    importlib.import_module(module.name)
+    for module in pkgutil.walk_packages(iop.__path__, "iop.")
+    if module.name.rsplit(".", 1)[-1].endswith("forms")
+]
 HOSTILE_IDS = [str(2**63), str(2**31), "0", "9" * 30, "%C2%B2", "-1"]
-PERSONAS = ("anonymous", "clinician", "case_manager", "admin", "outsider", "family")
+PERSONAS = ("anonymous", "clinician", "case_manager", "admin", "outsider", "family", "family_elsewhere")
+
+
+def _form_classes() -> list[type[FlaskForm]]:
+    found, pending = [], list(FlaskForm.__subclasses__())
+    while pending:
+        form = pending.pop()
+        pending.extend(form.__subclasses__())
+        found.append(form)
+    return found
+
+
+def test_every_number_and_date_field_is_one_that_refuses_hostile_input():
+    """WTForms' own number and date fields let 400 digits, nan and year 9999 through (see iop.fields)."""
+    guarded = {
+        wtforms_fields.IntegerField: iop.fields.IntegerField,
+        wtforms_fields.FloatField: iop.fields.FloatField,
+        wtforms_fields.DateField: iop.fields.DateField,
+    }
+    assert {module.__name__ for module in FORM_MODULES} >= {"iop.reviews.forms", "iop.consents.forms"}
+    unguarded = [
+        f"{form.__module__}.{form.__name__}.{name}"
+        for form in _form_classes()
+        for klass in form.__mro__
+        for name, value in vars(klass).items()
+        if isinstance(value, UnboundField)
+        for base, safe in guarded.items()
+        if issubclass(value.field_class, base) and not issubclass(value.field_class, safe)
+    ]
+    assert unguarded == []
 
 
 def _form_fields() -> list[str]:

@@ -461,3 +461,91 @@ def test_medications_tab_statement_count_does_not_grow_with_dose_logs(world, log
         counts[days] = len(statements)
     assert counts[3] == counts[28], counts
     assert counts[28] <= 12, counts
+
+
+def test_ending_asks_first_and_says_what_it_does(world, login):
+    make_medication(world["client"], world["clinician"], name="Sertraline", dose="50 mg")
+    page = login(world["clinician"]).get(meds_url(world)).text
+    assert '<summary role="button" class="secondary outline compact">End…' in page
+    assert "End Sertraline 50 mg? Doses after its last day no longer count." in page
+    assert "Yes, end Sertraline" in page
+
+
+def test_an_end_can_be_undone(world, login):
+    medication = make_medication(world["client"], world["clinician"], name="Sertraline")
+    client = login(world["clinician"])
+    ended = client.post(
+        meds_url(world, f"/{medication.id}/end"),
+        data={f"end-{medication.id}-ended_on": world["today"].isoformat()},
+        headers=HTMX,
+    )
+    assert ended.status_code == 200 and "Sertraline ends on" in ended.text
+    assert "Undo end" in ended.text
+    undone = client.post(meds_url(world, f"/{medication.id}/undo-end"), headers=HTMX)
+    assert undone.status_code == 200 and "Sertraline continues" in undone.text
+    db.session.expire_all()
+    assert db.session.get(Medication, medication.id).ended_on is None
+    actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "medication"))
+    assert list(actions)[-2:] == ["medication.end", "medication.undo_end"]
+
+
+def test_an_ended_medication_restarts_as_a_new_course(world, login):
+    today = world["today"]
+    medication = make_medication(
+        world["client"],
+        world["clinician"],
+        name="Sertraline",
+        started_on=today - timedelta(days=30),
+        ended_on=today - timedelta(days=10),
+    )
+    client = login(world["clinician"])
+    url = meds_url(world, f"/{medication.id}/restart")
+    refused = client.post(
+        url, data={f"restart-{medication.id}-started_on": (today - timedelta(days=10)).isoformat()}
+    )
+    assert refused.status_code == 422 and "A new course starts after the last one ended" in refused.text
+    assert (
+        client.post(url, data={f"restart-{medication.id}-started_on": today.isoformat()}).status_code == 303
+    )
+    courses = db.session.scalars(select(Medication).order_by(Medication.id)).all()
+    assert [(m.name, m.started_on, m.ended_on) for m in courses] == [
+        ("Sertraline", today - timedelta(days=30), today - timedelta(days=10)),
+        ("Sertraline", today, None),
+    ]
+
+
+def test_route_and_as_needed_are_recorded_and_prn_does_not_count_in_adherence(world, login):
+    client = login(world["clinician"])
+    response = client.post(
+        meds_url(world),
+        data={
+            "name": "Hydroxyzine",
+            "dose": "25 mg",
+            "doses_per_day": "3",
+            "route": "oral",
+            "as_needed": "y",
+            "started_on": (world["today"] - timedelta(days=20)).isoformat(),
+        },
+    )
+    assert response.status_code == 303
+    medication = db.session.scalar(select(Medication))
+    assert (medication.route, medication.as_needed) == ("oral", True)
+    page = client.get(meds_url(world)).text
+    assert "As needed" in page and "By mouth" in page
+    summary = adherence_summary(world["client"], world["today"] - timedelta(days=13), world["today"])
+    assert not summary.has_medications
+
+
+def test_an_unknown_route_is_refused_on_its_field(world, login):
+    response = login(world["clinician"]).post(
+        meds_url(world),
+        data={
+            "name": "X",
+            "dose": "1 mg",
+            "doses_per_day": "1",
+            "route": "ear",
+            "started_on": world["today"].isoformat(),
+        },
+    )
+    assert response.status_code == 422
+    assert "Not a valid choice" in response.text

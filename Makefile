@@ -42,13 +42,14 @@ chromium:
 test: chromium assets
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit -q -r iop -ll
 	$(BIN)/pytest -n $${PYTEST_WORKERS:-2} $(PYTEST_ARGS)
 
 bench: assets
 	$(BIN)/python -m tests.bench.run
 
 lint: install
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/bandit -q -r iop -ll
 
 format: install
 	$(BIN)/ruff format . && $(BIN)/ruff check --fix .

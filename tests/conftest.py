@@ -110,19 +110,31 @@ def _empty_database() -> None:
     """Remove every row; the audit table's append-only triggers are stepped around for SQLite."""
     db.session.remove()
     tables = [table.name for table in reversed(db.metadata.sorted_tables)]
-    with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as conn:
             # Fail loudly rather than hang if a connection was left inside a transaction.
             conn.execute(text("SET LOCAL lock_timeout = '10s'"))
             # The audit tables refuse TRUNCATE (migration 0008); a test database owner steps around it.
             conn.execute(text("SET LOCAL session_replication_role = replica"))
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-            return
-        with services.audit_triggers_disabled(conn):
-            for table in tables:
-                conn.execute(text(f'DELETE FROM "{table}"'))
-            if _has_sequence(conn):
-                conn.execute(text("DELETE FROM sqlite_sequence"))
+        return
+    with db.engine.connect() as conn:
+        # The reviews' revision cycle (weekly_reviews <-> review_revisions) has no delete order that
+        # satisfies foreign keys row by row: they are off while the tables empty (outside a transaction,
+        # where SQLite honours the pragma), and back on before the connection returns to the pool.
+        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        conn.commit()
+        try:
+            with services.audit_triggers_disabled(conn):
+                for table in tables:
+                    conn.execute(text(f'DELETE FROM "{table}"'))
+                if _has_sequence(conn):
+                    conn.execute(text("DELETE FROM sqlite_sequence"))
+            conn.commit()
+        finally:
+            conn.rollback()
+            conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+            conn.commit()
 
 
 def _has_sequence(conn) -> bool:

@@ -14,7 +14,12 @@ from iop.extensions import db
 from iop.models import User
 from iop.permissions import public, signed_in_required
 from iop.security import end_session, start_session
-from iop.services.accounts import check_credentials, check_second_factor
+from iop.services.accounts import (
+    check_credentials,
+    check_second_factor,
+    confirm_totp_enrolment,
+    pending_totp_secret,
+)
 from iop.services.audit import record_event
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -82,16 +87,13 @@ def mfa():
     if user is None or not user.active or clock.now().timestamp() - started > MFA_PENDING_SECONDS:
         session.clear()
         return redirect(url_for("auth.login"))
-    setup_secret = None
-    if not user.totp_secret:
-        setup_secret = session.setdefault("mfa_setup_secret", pyotp.random_base32())
+    setup_secret = None if user.totp_secret else pending_totp_secret(user)
     form = CodeForm()
     if form.validate_on_submit():
         result = check_second_factor(user, form.code.data, secret=setup_secret)
         if result.ok:
             if setup_secret:
-                user.totp_secret = setup_secret
-                record_event("auth.mfa_enrolled", "user", user.id, actor_id=user.id)
+                confirm_totp_enrolment(user)
             return _complete_sign_in(user, session.get("mfa_next"))
         db.session.commit()
         if result.throttled:
@@ -99,6 +101,7 @@ def mfa():
             flash(THROTTLED, "error")
             return redirect(url_for("auth.login"))
         form.code.errors.append("That code is not valid. Codes change every 30 seconds and work once.")
+    db.session.commit()  # a newly made enrolment key is kept server-side
     provisioning_uri = (
         pyotp.TOTP(setup_secret).provisioning_uri(name=user.email, issuer_name="Stepwise")
         if setup_secret

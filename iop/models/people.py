@@ -36,6 +36,8 @@ class User(UserMixin, db.Model):
     # Set by an admin's password reset: the next sign-in goes to the change-password page first.
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # The key shown during enrolment, kept here until the first code confirms it (never in the cookie).
+    totp_pending_secret: Mapped[str | None] = mapped_column(String(64))
     # The last TOTP time step accepted, so a code is accepted once.
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

@@ -80,6 +80,19 @@ def check_second_factor(user: User, code: str, secret: str | None = None) -> Sec
     return SecondFactorResult(False)
 
 
+def pending_totp_secret(user: User) -> str:
+    """The key to enrol with, made once and kept on the account until a first code confirms it."""
+    if not user.totp_pending_secret:
+        user.totp_pending_secret = pyotp.random_base32()
+    return user.totp_pending_secret
+
+
+def confirm_totp_enrolment(user: User) -> None:
+    """A first valid code: the pending key becomes the account's second factor."""
+    user.totp_secret, user.totp_pending_secret = user.totp_pending_secret, None
+    record_event("auth.mfa_enrolled", "user", user.id, actor_id=user.id)
+
+
 def verify_totp(user: User, code: str, secret: str | None = None) -> bool:
     """Accept a TOTP code once: a replayed code (same or earlier time step) is refused."""
     secret = secret or user.totp_secret

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from iop import clock
 from iop.extensions import db
-from iop.models import AuditEvent, UserSession
+from iop.models import AuditEvent, User, UserSession
 from tests.factories import PASSWORD, make_program, make_user, sign_in
 
 
@@ -187,3 +187,20 @@ def test_mfa_guards_staff_but_not_family_accounts(make_app):
     client = app.test_client()
     response = client.post("/auth/login", data={"email": "relative@example.test", "password": PASSWORD})
     assert response.headers["Location"] == "/"
+
+
+def test_the_enrolment_key_waits_on_the_account_and_never_in_the_cookie(make_app, clinician):
+    app = make_app(IOP_REQUIRE_MFA=True)
+    client = app.test_client()
+    totp_login(client)
+    page = client.get("/auth/mfa").text
+    secret = re.search(r'<code class="secret">([A-Z2-7]+)</code>', page).group(1)
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+    readable = app.session_interface.get_signing_serializer(app).loads(cookie)
+    assert secret not in str(readable)
+    # The same key is shown again on a reload, so an app set up from the first page still works.
+    assert secret in client.get("/auth/mfa").text
+    assert client.post("/auth/mfa", data={"code": pyotp.TOTP(secret).now()}).headers["Location"] == "/"
+    with app.app_context():
+        user = db.session.get(User, clinician.id)
+        assert (user.totp_secret, user.totp_pending_secret) == (secret, None)

@@ -22,11 +22,13 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
     _check_secret_key(app)
+    _trust_proxies(app)
     Path(app.instance_path).mkdir(exist_ok=True)
 
-    from iop import assets, cli, security, templating
+    from iop import assets, cli, ids, security, templating
     from iop.extensions import csrf, db, htmx, login_manager, migrate
 
+    ids.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True)
     csrf.init_app(app)
@@ -51,6 +53,19 @@ def _check_secret_key(app: Flask) -> None:
     raise RuntimeError("SECRET_KEY is not set; see the README's configuration section")
 
 
+def _trust_proxies(app: Flask) -> None:
+    """Behind N trusted proxies, the client's address is the Nth from the right in X-Forwarded-For.
+
+    Without this every sign-in looks as if it came from the proxy, and per-address throttling would
+    treat the whole clinic as one visitor. Headers from anyone else are ignored.
+    """
+    proxies = app.config["IOP_TRUSTED_PROXIES"]
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+
+
 def _register_blueprints(app: Flask) -> None:
     from iop.admin.routes import bp as admin_bp
     from iop.alerts.routes import bp as alerts_bp
@@ -58,6 +73,8 @@ def _register_blueprints(app: Flask) -> None:
     from iop.auth.routes import bp as auth_bp
     from iop.clients.routes import bp as clients_bp
     from iop.cohorts.routes import bp as cohorts_bp
+    from iop.consents.routes import bp as consents_bp
+    from iop.family.routes import bp as family_bp
     from iop.goals.routes import bp as goals_bp
     from iop.home.routes import bp as home_bp
     from iop.medications.routes import bp as medications_bp
@@ -71,3 +88,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(goals_bp)
     app.register_blueprint(medications_bp)
     app.register_blueprint(reviews_bp)
+    app.register_blueprint(consents_bp)
+    app.register_blueprint(family_bp)
+    from iop.account.routes import bp as account_bp
+
+    app.register_blueprint(account_bp)

@@ -14,11 +14,17 @@ reviews_cli = AppGroup("reviews", help="Weekly progress reviews.")
 
 
 @audit_cli.command("verify")
-def audit_verify():
-    """Walk the hash chain and report every event that was changed or removed."""
+@click.option(
+    "--checkpoint",
+    "expected_checkpoint",
+    default=None,
+    help="A checkpoint signature kept outside the database (from the log); it must still be there.",
+)
+def audit_verify(expected_checkpoint: str | None):
+    """Walk the hash chain and its signed checkpoints; report every event changed, added or removed."""
     from iop.services.audit import verify_chain
 
-    problems = list(verify_chain())
+    problems = list(verify_chain(expected_checkpoint=expected_checkpoint))
     for problem in problems:
         click.echo(f"event {problem.event_id}: {problem.reason}", err=True)
     if problems:
@@ -47,6 +53,19 @@ def reviews_run(week):
             total += run_reviews(cohort_id, monday.isoformat())
         click.echo(f"{program.name}: week of {monday.isoformat()} reviewed")
     click.echo(f"{total} reviews computed")
+
+
+@audit_cli.command("checkpoint")
+def audit_checkpoint():
+    """Sign the chain's head now (the scheduler does this every five minutes)."""
+    from iop.services.audit import write_checkpoint
+
+    checkpoint = write_checkpoint()
+    db.session.commit()
+    if checkpoint is None:
+        click.echo("no new events since the last checkpoint")
+    else:
+        click.echo(f"checkpoint at event {checkpoint.event_id}: {checkpoint.signature}")
 
 
 @click.command("seed-demo")
@@ -129,13 +148,14 @@ def scheduler():
     """Run the clock: RQ's cron fires the hourly tick. Run exactly one (a duplicate does no harm)."""
     from rq.cron import CronScheduler
 
-    from iop.jobs import QUEUE_NAME, escalation_tick, hourly_tick, redis_connection
+    from iop.jobs import QUEUE_NAME, audit_checkpoint_tick, escalation_tick, hourly_tick, redis_connection
 
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("REDIS_URL is not set; without Redis the tick runs in-process.")
     cron = CronScheduler(connection=redis_connection())
     cron.register(hourly_tick, QUEUE_NAME, cron="5 * * * *", name="hourly-tick")
     cron.register(escalation_tick, QUEUE_NAME, cron="*/5 * * * *", name="escalation-tick")
+    cron.register(audit_checkpoint_tick, QUEUE_NAME, cron="*/5 * * * *", name="audit-checkpoint")
     db.engine.dispose()
     cron.start()
 

@@ -15,6 +15,12 @@ def env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_int(name: str, default: int) -> int:
+    """Read a whole-number environment variable."""
+    value = (os.environ.get(name) or "").strip()
+    return int(value) if value else default
+
+
 def normalise_database_url(url: str) -> str:
     """Point plain postgres URLs at psycopg 3, the driver we install."""
     for prefix in ("postgres://", "postgresql://"):
@@ -35,6 +41,10 @@ def from_environment() -> dict:
         "IOP_SMTP_URL": os.environ.get("IOP_SMTP_URL") or None,
         "IOP_MAIL_FROM": os.environ.get("IOP_MAIL_FROM") or "Stepwise <no-reply@localhost>",
         "IOP_SMS_BACKEND": os.environ.get("IOP_SMS_BACKEND") or None,
+        # Signs the audit chain and hashes identifiers; unset, a key is derived from SECRET_KEY.
+        "IOP_AUDIT_KEY": os.environ.get("IOP_AUDIT_KEY") or None,
+        # How many reverse proxies in front of the app set X-Forwarded-For/-Proto (0: trust none).
+        "IOP_TRUSTED_PROXIES": env_int("IOP_TRUSTED_PROXIES", 0),
         "IOP_DEMO": demo,
         # MFA protects staff sign-in everywhere except the local demo.
         "IOP_REQUIRE_MFA": env_bool("IOP_REQUIRE_MFA", not demo),
@@ -58,9 +68,14 @@ DEFAULTS = {
     "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
     "ASSETS_AUTO_BUILD": True,
     "ASSETS_DEBUG": False,
+    # Attempts per 15-minute window: one account from one address; one address, and one account
+    # from everywhere, both only for accounts not signed in from that address lately (iop.services.throttle).
     "IOP_LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
     "IOP_LOGIN_MAX_FAILURES_PER_IP": 30,
+    "IOP_LOGIN_MAX_FAILURES_ACCOUNT_WIDE": 50,
     "IOP_LOGIN_FAILURE_WINDOW": timedelta(minutes=15),
+    "IOP_LOGIN_KNOWN_ADDRESS_DAYS": 30,
+    "IOP_MFA_MAX_FAILURES": 5,
     "IOP_SESSION_HORIZON_WEEKS": 4,
     # How often open pages ask for new safety alerts (the badge poll does not extend the idle timeout).
     "IOP_ALERT_POLL_SECONDS": 60,

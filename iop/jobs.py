@@ -46,8 +46,10 @@ def hourly_tick() -> int:
     """The clock's hourly work: keep every cohort's sessions generated ahead. Idempotent."""
     from iop.extensions import db
     from iop.services.programs import extend_session_horizon
+    from iop.services.throttle import prune
 
     added = extend_session_horizon(current_app.config["IOP_SESSION_HORIZON_WEEKS"])
+    prune()
     db.session.commit()
     escalation_tick()
     reviews_tick()
@@ -105,6 +107,17 @@ def escalation_tick() -> int:
 
 
 @with_app_context
+def audit_checkpoint_tick() -> bool:
+    """Sign the audit chain's head, so events cut off after it are detected; every five minutes."""
+    from iop.extensions import db
+    from iop.services.audit import write_checkpoint
+
+    written = write_checkpoint() is not None
+    db.session.commit()
+    return written
+
+
+@with_app_context
 def escalate_alert(alert_id: int) -> int:
     """Escalate one alert if it is still open past the window; a no-op before then (the tick catches it)."""
     from iop.extensions import db
@@ -117,7 +130,7 @@ def escalate_alert(alert_id: int) -> int:
 
 # Without Redis there is no scheduler: requests run the clock's work, each at most this often (seconds
 # of the app's clock, so a travelled clock runs the ticks as the real one would).
-IN_PROCESS_INTERVALS = {"hourly_tick": 3600, "escalation_tick": 60}
+IN_PROCESS_INTERVALS = {"hourly_tick": 3600, "escalation_tick": 60, "audit_checkpoint_tick": 300}
 _last_run: dict[str, datetime] = {}
 
 
@@ -125,7 +138,7 @@ def maybe_tick_in_process() -> None:
     """Run the hourly tick and the alert escalation check on a request when they are due."""
     if current_app.config.get("REDIS_URL") or current_app.config.get("TESTING"):
         return
-    for job in (hourly_tick, escalation_tick):
+    for job in (hourly_tick, escalation_tick, audit_checkpoint_tick):
         name = job.__name__
         now = clock.now()
         if name in _last_run and (now - _last_run[name]).total_seconds() < IN_PROCESS_INTERVALS[name]:

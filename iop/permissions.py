@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import abort, current_app, request
+from flask import abort, current_app, g, request
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
@@ -18,6 +18,7 @@ from iop.models import (
     Alert,
     Client,
     Cohort,
+    Consent,
     CustomInstrument,
     Enrollment,
     Goal,
@@ -41,10 +42,14 @@ class Policy:
     roles: frozenset[str] = frozenset()
     # Any signed-in account, staff or family (signing out, for one).
     any_account: bool = False
+    # A family account holding at least one active consent (the family portal).
+    family: bool = False
 
     def describe(self) -> str:
         if self.public or self.any_account:
             return "public" if self.public else "any signed-in account"
+        if self.family:
+            return "family member with an active consent"
         return "roles: " + ", ".join(sorted(self.roles))
 
 
@@ -64,6 +69,11 @@ def public(view: Callable) -> Callable:
 def signed_in_required(view: Callable) -> Callable:
     """Any signed-in account may use this route, whatever its roles."""
     return _declare(Policy(any_account=True))(view)
+
+
+def family_required(view: Callable) -> Callable:
+    """Only a family account with an active consent; without one, the access-ended page."""
+    return _declare(Policy(family=True))(view)
 
 
 def roles_required(*roles: str) -> Callable:
@@ -100,9 +110,26 @@ def enforce_policy():
         return None
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
+    if policy.family:
+        return _family_gate()
     if not policy.any_account and not current_user.has_role(*policy.roles):
         abort(403)
     return None
+
+
+def _family_gate():
+    """Staff are refused; a family member whose consents all ended loses every session, here and now."""
+    if current_user.kind != "family":
+        abort(403)
+    from iop.services.consents import active_consents_of
+
+    consents = active_consents_of(current_user)
+    if consents:
+        g.family_consents = consents
+        return None
+    from iop.security import end_access
+
+    return end_access()
 
 
 def _visible(program_id: int) -> bool:
@@ -191,3 +218,13 @@ def get_review_or_404(review_id: int) -> WeeklyReview:
 def get_review_run_or_404(run_id: int) -> ReviewRun:
     """A review run of one of the current admin's programs, or 404."""
     return _get_or_404(ReviewRun, run_id, lambda run: _visible(run.program_id))
+
+
+def get_family_consent_or_404(consent_id: int) -> Consent:
+    """One of the signed-in family member's active consents (the family gate already found them), or 404."""
+    return _get_or_404(Consent, consent_id, lambda consent: consent in g.get("family_consents", ()))
+
+
+def get_consent_or_404(client: Client, consent_id: int) -> Consent:
+    """A consent of this client (the client loader already checked the program)."""
+    return _get_or_404(Consent, consent_id, lambda consent: consent.client_id == client.id)

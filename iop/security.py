@@ -11,7 +11,7 @@ import re
 import secrets
 import uuid
 
-from flask import Flask, g, redirect, render_template, request, session, url_for
+from flask import Flask, abort, g, redirect, render_template, request, session, url_for
 from flask_htmx import make_response as htmx_response
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -75,13 +75,12 @@ def end_session(reason: str) -> None:
     session.clear()
 
 
-def end_all_sessions(user_id: int, reason: str) -> None:
-    """End every open session of a user (deactivation, password change)."""
-    db.session.execute(
-        update(UserSession)
-        .where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
-        .values(ended_at=clock.now(), end_reason=reason)
-    )
+def end_all_sessions(user_id: int, reason: str, keep: UserSession | None = None) -> int:
+    """End every open session of a user (deactivation, password change), but `keep`; how many ended."""
+    statement = update(UserSession).where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
+    if keep is not None:
+        statement = statement.where(UserSession.id != keep.id)
+    return db.session.execute(statement.values(ended_at=clock.now(), end_reason=reason)).rowcount
 
 
 @login_manager.request_loader
@@ -102,6 +101,8 @@ def load_user_from_session(_request) -> User | None:
         .scalar_one_or_none()
     )
     if record is None or record.ended_at is not None or not record.user.active:
+        # A family member whose consent ended lands on the page that says so, not on the sign-in form.
+        g.access_ended = record is not None and record.end_reason == "access_ended"
         session.clear()
         return None
     from flask import current_app
@@ -128,9 +129,33 @@ def _expire(record: UserSession, reason: str) -> None:
     return None
 
 
+def end_access():
+    """A family member has no active consent left: end all their sessions and show the access-ended page."""
+    from flask_login import logout_user
+
+    from iop.services.audit import record_event
+
+    user_id = current_user.id
+    end_all_sessions(user_id, "access_ended")
+    record_event("family.access_ended", "user", user_id, actor_id=user_id)
+    logout_user()
+    session.clear()
+    db.session.commit()
+    return _to_access_ended()
+
+
+def _to_access_ended():
+    target = url_for("family.ended")
+    if htmx:
+        return htmx_response("", 401, redirect=target)
+    return redirect(target)
+
+
 @login_manager.unauthorized_handler
 def unauthorized():
     """Send the visitor to sign in; htmx gets a 401 with HX-Redirect rather than a login fragment."""
+    if g.get("access_ended"):
+        return _to_access_ended()
     login_url = url_for(
         "auth.login",
         next=request.full_path if request.method == "GET" else None,
@@ -148,6 +173,35 @@ def unauthorized():
 def _assign_request_id():
     incoming = request.headers.get("X-Request-Id", "")
     g.request_id = incoming if _REQUEST_ID.match(incoming) else str(uuid.uuid4())
+
+
+# What someone whose password an admin reset may open before choosing their own.
+_OPEN_BEFORE_PASSWORD_CHANGE = frozenset({"account.password", "auth.logout", "static"})
+
+
+def _require_password_change():
+    """After an admin's reset, every page leads to the change-password form until it is done."""
+    if (
+        current_user.is_authenticated
+        and current_user.must_change_password
+        and request.endpoint not in _OPEN_BEFORE_PASSWORD_CHANGE
+    ):
+        target = url_for("account.password")
+        return htmx_response("", 200, redirect=target) if htmx else redirect(target)
+    return None
+
+
+def _refuse_nul_bytes():
+    """No form or query value ever needs a NUL byte, and PostgreSQL refuses them in text."""
+    sources = [request.args]
+    if request.method != "GET" and request.mimetype in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        sources.append(request.form)
+    for values in sources:
+        if any("\x00" in key or "\x00" in value for key, value in values.items(multi=True)):
+            abort(400)
 
 
 def _security_headers(response):
@@ -189,7 +243,9 @@ def init_app(app: Flask) -> None:
     from iop.jobs import maybe_tick_in_process
 
     app.before_request(_assign_request_id)
+    app.before_request(_refuse_nul_bytes)
     app.before_request(enforce_policy)
+    app.before_request(_require_password_change)
     app.before_request(maybe_tick_in_process)
     app.after_request(_security_headers)
 
@@ -208,6 +264,10 @@ def init_app(app: Flask) -> None:
             "Your sign-in changed since the page was loaded. Reload the page and try again; "
             "nothing was saved.",
         )
+
+    @app.errorhandler(400)
+    def bad_request(error):
+        return _error_page(400, "That request could not be read", "Check what was typed and try again.")
 
     @app.errorhandler(403)
     def forbidden(error):

@@ -114,6 +114,8 @@ def _empty_database() -> None:
         if conn.dialect.name == "postgresql":
             # Fail loudly rather than hang if a connection was left inside a transaction.
             conn.execute(text("SET LOCAL lock_timeout = '10s'"))
+            # The audit tables refuse TRUNCATE (migration 0008); a test database owner steps around it.
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
             return
         with services.audit_triggers_disabled(conn):

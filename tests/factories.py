@@ -223,3 +223,70 @@ def make_fill(medication, actor: User, filled_on: date, days_supply: int):
     db.session.add(fill)
     db.session.commit()
     return fill
+
+
+def make_family_user(email: str | None = None, name: str | None = None) -> User:
+    """A family account (no roles, no programs) with the shared test password."""
+    number = next(_counter)
+    user = User(
+        email=email or f"relative{number}@example.test",
+        full_name=name or f"Relative {number}",
+        password_hash=_password_hash(),
+        kind="family",
+    )
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def make_consent(client: Client, actor: User, *, family: User | None = None, **overrides):
+    """A consent recorded by the service (granted 10 days ago, for a year), linked to `family` if given."""
+    from iop.services.consents import ConsentInput, record_consent
+
+    today = client.program.today()
+    values = {
+        "recipient_name": family.full_name if family else "Robin Relative",
+        "relationship": "parent",
+        "recipient_email": family.email if family else f"relative{next(_counter)}@example.test",
+        "purpose": "Weekly observations at home.",
+        "scope_attendance_summary": False,
+        "granted_on": today - timedelta(days=10),
+        "expires_on": today + timedelta(days=355),
+        "signature_on_file": True,
+        "signed_on": today - timedelta(days=10),
+    } | overrides
+    consent = record_consent(client, ConsentInput(**values), actor)
+    if family is not None:
+        consent.family_user_id = family.id
+    db.session.commit()
+    return consent
+
+
+def make_invitation(consent, actor: User) -> str:
+    """Send an invitation for the consent; returns the token of its link."""
+    from iop.services.consents import invite
+
+    tokens: list[str] = []
+    invite(consent, actor, lambda token: tokens.append(token) or f"/family/invitations/{token}")
+    db.session.commit()
+    return tokens[0]
+
+
+def make_observation(consent, author: User | None = None, key: str | None = None, **fields):
+    """This week's observation under the consent (all ratings 3 unless given), through the service."""
+    from iop.services.family import ObservationInput, submit_observation
+
+    ratings = {
+        name: fields.pop(name, 3) for name in ("mood", "communication", "conflict", "sleep", "participation")
+    }
+    data = ObservationInput(ratings, frozenset(fields.pop("concerns", ())), fields.pop("note", ""))
+    observation, _ = submit_observation(
+        consent,
+        author or consent.family_user,
+        data,
+        key or f"test-key-{next(_counter):08d}",
+        fields.pop("corrects", None),
+        **fields,
+    )
+    db.session.commit()
+    return observation

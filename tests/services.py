@@ -115,9 +115,11 @@ def audit_triggers_disabled(conn):
     from sqlalchemy import text
 
     if conn.dialect.name == "postgresql":
-        conn.execute(text("ALTER TABLE audit_events DISABLE TRIGGER USER"))
+        for table in ("audit_events", "audit_checkpoints"):
+            conn.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
         yield
-        conn.execute(text("ALTER TABLE audit_events ENABLE TRIGGER USER"))
+        for table in ("audit_events", "audit_checkpoints"):
+            conn.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER USER"))
         return
     triggers = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")).all()
     for name, _ in triggers:

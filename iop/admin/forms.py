@@ -8,8 +8,6 @@ import zoneinfo
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    FloatField,
-    IntegerField,
     PasswordField,
     RadioField,
     SelectField,
@@ -31,6 +29,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from iop.fields import FloatField, IntegerField
 from iop.models import DEFAULT_MIN_WEEKLY_HOURS, POPULATIONS, ROLE_LABELS, ROLES, WEEKDAYS
 from iop.services.passwords import password_problem
 
@@ -290,3 +289,22 @@ class StaffEditForm(StaffForm):
     def validate_active(self, field):
         if self.is_self and not field.data:
             raise ValidationError("You cannot deactivate your own account.")
+
+
+class TemporaryPasswordForm(FlaskForm):
+    """An admin's reset: a temporary password, changed by its owner at the next sign-in."""
+
+    password = PasswordField(
+        "Temporary password",
+        validators=[DataRequired(message="Enter a temporary password.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def validate_password(self, field):
+        problem = password_problem(field.data, email=self.user.email, full_name=self.user.full_name)
+        if problem:
+            raise ValidationError(problem)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, StringField, TextAreaField, ValidationError
+from wtforms import BooleanField, StringField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from iop.clinical.instruments import STANDARD_INSTRUMENTS
+from iop.fields import IntegerField
 from iop.services.custom_instruments import InstrumentDefinition
 
 KEY_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,39}")

@@ -6,7 +6,7 @@ Every view is admin-only, and objects load through loaders that 404 outside the 
 
 from flask import Blueprint
 
-from iop.admin import cohorts, instruments, programs, review_runs, staff
+from iop.admin import cohorts, instruments, outbox, programs, review_runs, staff
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -21,6 +21,12 @@ bp.add_url_rule("/cohorts/<int:cohort_id>/edit", "edit_cohort", cohorts.edit_coh
 bp.add_url_rule("/staff/", "staff", staff.staff)
 bp.add_url_rule("/staff/new", "new_staff", staff.new_staff, methods=GET_POST)
 bp.add_url_rule("/staff/<int:user_id>/edit", "edit_staff", staff.edit_staff, methods=GET_POST)
+bp.add_url_rule(
+    "/staff/<int:user_id>/password", "reset_staff_password", staff.reset_staff_password, methods=GET_POST
+)
+bp.add_url_rule(
+    "/staff/<int:user_id>/end-sessions", "end_staff_sessions", staff.end_staff_sessions, methods=["POST"]
+)
 bp.add_url_rule("/programs/<int:program_id>/instruments/", "instruments", instruments.instruments)
 bp.add_url_rule(
     "/programs/<int:program_id>/instruments/new",
@@ -35,3 +41,4 @@ bp.add_url_rule("/review-runs/", "review_runs", review_runs.review_runs)
 bp.add_url_rule(
     "/review-runs/<int:run_id>/retry", "retry_review_run", review_runs.retry_review_run, methods=["POST"]
 )
+bp.add_url_rule("/outbox/", "outbox", outbox.outbox)

@@ -1,14 +1,21 @@
 """Admin views: staff accounts of the admin's programs, their roles and programs."""
 
-from flask import render_template
+from flask import render_template, url_for
 from flask_login import current_user
 
-from iop.admin.forms import StaffCreateForm, StaffEditForm
+from iop.admin.forms import StaffCreateForm, StaffEditForm, TemporaryPasswordForm
 from iop.admin.queries import staff_of_programs
 from iop.admin.respond import done, form_page
 from iop.extensions import db
+from iop.htmx import changed, invalid
 from iop.permissions import admin_required, get_staff_member_or_404
-from iop.services.accounts import AccountError, create_staff_user, update_staff_user
+from iop.services.accounts import (
+    AccountError,
+    create_staff_user,
+    end_other_sessions,
+    reset_password,
+    update_staff_user,
+)
 
 
 @admin_required
@@ -70,3 +77,33 @@ def edit_staff(user_id: int):
         else f"{member.full_name} is deactivated and signed out."
     )
     return done(message, "admin.staff")
+
+
+@admin_required
+def reset_staff_password(user_id: int):
+    """Set a temporary password: they are signed out and must choose their own at the next sign-in."""
+    member = get_staff_member_or_404(user_id)
+    form = TemporaryPasswordForm(user=member)
+    render = lambda: render_template("admin/staff_password.html", form=form, member=member)  # noqa: E731
+    if not form.validate_on_submit():
+        return invalid(render) if form.is_submitted() else render()
+    reset_password(member, form.password.data, actor_id=current_user.id)
+    db.session.commit()
+    return changed(
+        render,
+        message=f"{member.full_name} is signed out and will choose a new password at the next sign-in.",
+        location=url_for("admin.staff"),
+    )
+
+
+@admin_required
+def end_staff_sessions(user_id: int):
+    """Sign out every session of a staff member."""
+    member = get_staff_member_or_404(user_id)
+    ended = end_other_sessions(member, keep=None, actor_id=current_user.id)
+    db.session.commit()
+    return changed(
+        staff,
+        message=f"{ended} session{'' if ended == 1 else 's'} of {member.full_name} signed out.",
+        location=url_for("admin.edit_staff", user_id=member.id),
+    )

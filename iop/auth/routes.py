@@ -14,7 +14,7 @@ from iop.extensions import db
 from iop.models import User
 from iop.permissions import public, signed_in_required
 from iop.security import end_session, start_session
-from iop.services.accounts import check_credentials, verify_totp
+from iop.services.accounts import check_credentials, check_second_factor
 from iop.services.audit import record_event
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -26,7 +26,13 @@ MFA_PENDING_SECONDS = 300
 
 def _safe_next(target: str | None) -> str:
     """Only follow same-site relative paths after sign-in."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    if (
+        target
+        and target.isprintable()  # no CR/LF (header splitting) or other control characters
+        and target.startswith("/")
+        and not target.startswith(("//", "/\\"))
+        and not urlsplit(target).netloc
+    ):
         return target
     return url_for("home.index")
 
@@ -81,13 +87,17 @@ def mfa():
         setup_secret = session.setdefault("mfa_setup_secret", pyotp.random_base32())
     form = CodeForm()
     if form.validate_on_submit():
-        if verify_totp(user, form.code.data, secret=setup_secret):
+        result = check_second_factor(user, form.code.data, secret=setup_secret)
+        if result.ok:
             if setup_secret:
                 user.totp_secret = setup_secret
                 record_event("auth.mfa_enrolled", "user", user.id, actor_id=user.id)
             return _complete_sign_in(user, session.get("mfa_next"))
-        record_event("auth.mfa_failed", "user", user.id, actor_id=user.id)
         db.session.commit()
+        if result.throttled:
+            session.clear()  # the pending sign-in ends: the password step starts again
+            flash(THROTTLED, "error")
+            return redirect(url_for("auth.login"))
         form.code.errors.append("That code is not valid. Codes change every 30 seconds and work once.")
     provisioning_uri = (
         pyotp.TOTP(setup_secret).provisioning_uri(name=user.email, issuer_name="Stepwise")

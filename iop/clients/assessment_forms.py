@@ -1,11 +1,12 @@
 """The questionnaire form: date and source by WTForms, one radio group per item read from the post."""
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, RadioField
+from wtforms import HiddenField, RadioField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired
 
 from iop.clinical.instruments import Instrument
+from iop.fields import DateField
 from iop.models import ASSESSMENT_SOURCES
 
 
@@ -24,5 +25,6 @@ def item_answers(formdata, instrument: Instrument) -> list[int | None]:
     answers: list[int | None] = []
     for number in range(1, len(instrument.items) + 1):
         raw = (formdata.get(f"item-{number}") or "").strip()
-        answers.append(int(raw) if raw.lstrip("-").isdigit() else None)
+        # ASCII only: "²".isdigit() is true, but int("²") fails.
+        answers.append(int(raw) if raw.isascii() and raw.lstrip("-").isdigit() and len(raw) < 4 else None)
     return answers

@@ -9,10 +9,12 @@ from iop.clients.assessment_forms import AssessmentForm, item_answers
 from iop.clinical.instruments import AnswerError, Instrument, score
 from iop.extensions import db
 from iop.htmx import render_page
+from iop.ids import is_row_id
 from iop.jobs import enqueue, escalate_alert
 from iop.models import ESCALATION_MINUTES, Alert, AssessmentResponse, Client
 from iop.permissions import care_team_required, get_client_or_404
 from iop.services.assessments import AssessmentRefused, record_assessment
+from iop.services.audit import record_event
 from iop.services.custom_instruments import instruments_for_program
 from iop.templating import severity_label
 
@@ -21,7 +23,7 @@ def _superseded(client: Client, raw: str | None) -> AssessmentResponse | None:
     """The response being corrected; another client's id answers 404."""
     if not raw:
         return None
-    response = db.session.get(AssessmentResponse, int(raw)) if raw.isdigit() else None
+    response = db.session.get(AssessmentResponse, int(raw)) if is_row_id(raw) else None
     if response is None or response.client_id != client.id:
         abort(404)
     return response
@@ -51,6 +53,16 @@ def new_assessment(client_id: int):
     if request.method == "GET":
         form = AssessmentForm(formdata=None, administered_on=client.program.today(), source="self_report")
         answers = supersedes.answers if supersedes else [None] * len(instrument.items)
+        if supersedes is not None:
+            # Pre-filling the form shows the earlier answers: a read of client data like any other.
+            record_event(
+                "assessment.view",
+                "assessment_response",
+                supersedes.id,
+                client.id,
+                details={"for": "correction"},
+            )
+            db.session.commit()
         return _render_form(client, instrument, form, answers, supersedes=supersedes)
     form = AssessmentForm()
     answers = item_answers(request.form, instrument)

@@ -1,10 +1,11 @@
 """Moving a client between cohorts and ending an enrollment."""
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField
+from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired
 
+from iop.fields import DateField
 from iop.models import END_REASONS
 
 ENDING_REASONS = [SelectChoice(key, label) for key, label in END_REASONS.items() if key != "transferred"]

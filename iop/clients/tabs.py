@@ -23,6 +23,7 @@ CLIENT_TABS: list[tuple[str, str, str]] = [
     ("goals", "Goals", "goals.index"),
     ("medications", "Medications", "medications.index"),
     ("reviews", "Reviews", "reviews.client_tab"),
+    ("family", "Family", "consents.index"),
     ("enrollment", "Enrollment", "clients.enrollment"),
 ]
 

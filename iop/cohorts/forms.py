@@ -3,10 +3,11 @@
 from datetime import timedelta
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, EmailField, StringField, TelField, ValidationError
+from wtforms import BooleanField, EmailField, StringField, TelField, ValidationError
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from iop import clock
+from iop.fields import DateField
 
 MAX_BACKDATE_DAYS = 90
 EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Enter an email address, like name@example.org.")

@@ -10,13 +10,13 @@ from sqlalchemy import func, select
 from iop.demo.content import (
     ADMIN_EMAIL,
     CASE_MANAGER_EMAIL,
+    CLINICIAN_EMAIL,
     COHORTS,
-    FAMILY_EMAIL,
-    FAMILY_NAME,
     PASSWORD,
     PROGRAMS,
     STAFF,
 )
+from iop.demo.family import seed_family
 from iop.demo.plan import ClinicPlan, SessionPlan, plan_clinic
 from iop.demo.write_measures import write_measures
 from iop.extensions import db
@@ -27,10 +27,12 @@ from iop.models import (
     Attendance,
     Client,
     Cohort,
+    Consent,
     CustomInstrument,
     DoseLog,
     Enrollment,
     ExposureEvent,
+    FamilyObservation,
     Fill,
     Goal,
     GoalRating,
@@ -43,10 +45,8 @@ from iop.models import (
 )
 from iop.services.accounts import create_staff_user
 from iop.services.attendance import AttendanceInput, record_attendance
-from iop.services.audit import record_event
 from iop.services.enrollment import admit_client, end_enrollment, transfer_client
 from iop.services.notes import NoteInput, save_note, sign_note
-from iop.services.passwords import hash_password
 from iop.services.programs import cancel_session, create_cohort, create_program
 from iop.services.rosters import session_grid
 
@@ -60,7 +60,6 @@ def seed_demo_clinic(clients: int = 30, weeks: int = 6, seed: int = 2026) -> str
     staff = _create_admin()
     programs = _create_programs(staff[ADMIN_EMAIL])
     staff |= _create_staff(programs, staff[ADMIN_EMAIL])
-    _create_family_user(staff[ADMIN_EMAIL])
     plan = plan_clinic(seed, clients, weeks, {name: program.today() for name, program in programs.items()})
     cohorts = _create_cohorts(plan, programs, staff)
     enrollments = _enroll_clients(plan, cohorts, staff[CASE_MANAGER_EMAIL])
@@ -75,6 +74,7 @@ def seed_demo_clinic(clients: int = 30, weeks: int = 6, seed: int = 2026) -> str
         _write_note(group_session, session_plan, actor)
     clients_by_key = {key: rows[0].client for key, rows in enrollments.items()}
     write_measures(plan.measures, clients_by_key, programs, staff)
+    seed_family([e for rows in enrollments.values() for e in rows], staff[CLINICIAN_EMAIL])
     return summary(seed)
 
 
@@ -110,17 +110,6 @@ def _create_staff(programs: dict[str, Program], admin: User) -> dict[str, User]:
         )
         for spec in STAFF[1:]
     }
-
-
-def _create_family_user(admin: User) -> User:
-    """The family sign-in: no roles, no programs (the family portal comes later)."""
-    user = User(
-        email=FAMILY_EMAIL, full_name=FAMILY_NAME, password_hash=hash_password(PASSWORD), kind="family"
-    )
-    db.session.add(user)
-    db.session.flush()
-    record_event("user.create", "user", user.id, actor_id=admin.id, details={"kind": "family"})
-    return user
 
 
 def _create_cohorts(
@@ -250,6 +239,7 @@ def summary(seed: int) -> str:
         f"  medication  {_count(Medication)} medications, {_count(DoseLog)} dose logs, {_count(Fill)} fills, "
         f"{_count(SideEffect)} side effects",
         f"  symptoms    {_count(SymptomEvent)} symptom counts, {_count(ExposureEvent)} exposure exercises",
+        f"  family      {_count(Consent)} consent, {_count(FamilyObservation)} observations",
         f"Demo sign-ins (password {PASSWORD}):",
     ]
     for user in db.session.scalars(select(User).order_by(User.id)):

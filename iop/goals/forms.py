@@ -1,10 +1,11 @@
 """Forms of the goals tab: a new goal, a GAS rating, a state change."""
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, RadioField, SelectField, StringField, ValidationError
+from wtforms import RadioField, SelectField, StringField, ValidationError
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from iop.fields import DateField
 from iop.models import GAS_LEVELS, GOAL_DOMAINS, GOAL_STATES
 
 

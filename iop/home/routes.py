@@ -14,8 +14,8 @@ bp = Blueprint("home", __name__)
 @signed_in_required
 def index():
     """Today's groups across the user's programs, in each program's time, and the to-do list."""
-    if not current_user.roles:  # a family account: the family portal is not open yet
-        return render_template("home/family.html")
+    if current_user.kind == "family":
+        return redirect(url_for("family.index"))
     if not current_user.has_role("clinician", "case_manager"):
         return redirect(url_for("admin.index"))
     return render_template(

@@ -1,10 +1,11 @@
 """Forms of the medications tab: a medication, its end, one dose cell, a fill, a side effect."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, ValidationError
+from wtforms import BooleanField, SelectField, StringField, ValidationError
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from iop.fields import DateField, IntegerField
 from iop.models import DOSE_CYCLE, MEDICATION_ROUTES
 
 

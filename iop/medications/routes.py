@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from iop.clients.tabs import render_client_tab
 from iop.extensions import db, htmx
+from iop.fields import EARLIEST, LATEST
 from iop.medications.forms import (
     DoseForm,
     EndMedicationForm,
@@ -43,9 +44,11 @@ ADHERENCE_UPDATED = "adherence-updated"
 def _week_asked(today: date) -> date:
     """The Monday of ?week=YYYY-MM-DD, or of this week when it is missing or malformed."""
     try:
-        return week_start_of(date.fromisoformat(request.args.get("week", "")))
+        asked = date.fromisoformat(request.args.get("week", ""))
     except ValueError:
         return week_start_of(today)
+    # Weeks far from today overflow date arithmetic at year 1 or 9999; nothing is recorded there.
+    return week_start_of(asked if EARLIEST <= asked <= LATEST else today)
 
 
 def _render(

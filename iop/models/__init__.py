@@ -9,9 +9,21 @@ from iop.models.attendance import (
     Amendment,
     Attendance,
 )
-from iop.models.audit import AuditEvent
+from iop.models.audit import AuditCheckpoint, AuditEvent
 from iop.models.clients import END_REASONS, Client, Enrollment
 from iop.models.events import CustomInstrument, ExposureEvent, SymptomEvent
+from iop.models.family import (
+    CONCERN_LABELS,
+    CONSENT_STATES,
+    EXPIRING_WITHIN_DAYS,
+    INVITATION_HOURS,
+    OBSERVATION_RATINGS,
+    RATING_FIELDS,
+    RELATIONSHIPS,
+    Consent,
+    FamilyObservation,
+    Invitation,
+)
 from iop.models.goals import GAS_LEVELS, GOAL_DOMAINS, GOAL_STATES, Goal, GoalRating
 from iop.models.measures import ASSESSMENT_SOURCES, AssessmentResponse
 from iop.models.medication import (
@@ -25,7 +37,16 @@ from iop.models.medication import (
     SideEffect,
 )
 from iop.models.notifications import CHANNELS, OUTBOX_STATUSES, Notification, OutboxMessage
-from iop.models.people import ROLE_LABELS, ROLES, LoginAttempt, StaffRole, User, UserSession, program_staff
+from iop.models.people import (
+    ROLE_LABELS,
+    ROLES,
+    LoginAttempt,
+    StaffRole,
+    ThrottleCounter,
+    User,
+    UserSession,
+    program_staff,
+)
 from iop.models.programs import (
     DEFAULT_MIN_WEEKLY_HOURS,
     POPULATIONS,
@@ -62,6 +83,18 @@ __all__ = [
     "ReviewRun",
     "WeeklyReview",
     "review_job_id",
+    "CONCERN_LABELS",
+    "CONSENT_STATES",
+    "EXPIRING_WITHIN_DAYS",
+    "INVITATION_HOURS",
+    "OBSERVATION_RATINGS",
+    "RATING_FIELDS",
+    "RELATIONSHIPS",
+    "Consent",
+    "FamilyObservation",
+    "Invitation",
+    "AuditCheckpoint",
+    "ThrottleCounter",
     "CHANNELS",
     "OUTBOX_STATUSES",
     "Notification",

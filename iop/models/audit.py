@@ -30,3 +30,20 @@ class AuditEvent(db.Model):
     details: Mapped[str] = mapped_column(Text, default="{}")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditCheckpoint(db.Model):
+    """A signed statement of the chain's head at one moment; never updated or deleted.
+
+    Each checkpoint is signed with the audit key (which the database does not hold) and covers the
+    one before it, so removing the newest events, or re-hashing the chain, no longer matches them.
+    """
+
+    __tablename__ = "audit_checkpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    event_id: Mapped[int] = mapped_column(Integer)
+    event_hash: Mapped[str] = mapped_column(String(64))
+    prev_signature: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(64), unique=True)

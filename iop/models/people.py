@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from iop import clock
@@ -32,6 +33,8 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     kind: Mapped[str] = mapped_column(String(16), default="staff")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Set by an admin's password reset: the next sign-in goes to the change-password page first.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     # The last TOTP time step accepted, so a code is accepted once.
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
@@ -93,7 +96,20 @@ class LoginAttempt(db.Model):
     __tablename__ = "login_attempts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), index=True)
+    # A keyed hash of the normalised email: what was typed (perhaps a password) is never stored.
+    account_key: Mapped[str] = mapped_column(String(64), index=True)
     ip: Mapped[str | None] = mapped_column(String(64), index=True)
     attempted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)
     succeeded: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ThrottleCounter(db.Model):
+    """Attempts taken in one fixed window for one throttled subject (a hashed key, never an email)."""
+
+    __tablename__ = "throttle_counters"
+    __table_args__ = (UniqueConstraint("key", "window_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(80))
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField, ValidationError
+from wtforms import RadioField, SelectField, StringField, TextAreaField, ValidationError
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from iop.fields import DateField
 from iop.models import DECISIONS, DESTINATIONS
 from iop.services.decisions import DecisionInput
 

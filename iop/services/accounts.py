@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 
 import pyotp
-from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from iop import clock
 from iop.extensions import db
-from iop.models import LoginAttempt, Program, StaffRole, User
+from iop.keys import identifier_hash
+from iop.models import LoginAttempt, Program, StaffRole, User, UserSession
 from iop.services.audit import record_event
 from iop.services.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
 
@@ -30,27 +31,22 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def _recent_failures(column, value) -> int:
-    since = clock.now() - current_app.config["IOP_LOGIN_FAILURE_WINDOW"]
-    return db.session.scalar(
-        select(func.count(LoginAttempt.id)).where(
-            column == value, LoginAttempt.succeeded.is_(False), LoginAttempt.attempted_at >= since
-        )
-    )
-
-
 def check_credentials(email: str, password: str, ip: str | None) -> SignInResult:
-    """Check a password sign-in. Unknown accounts and wrong passwords look the same to the caller."""
-    email = normalise_email(email)
-    config = current_app.config
-    throttled = (
-        _recent_failures(LoginAttempt.email, email) >= config["IOP_LOGIN_MAX_FAILURES_PER_ACCOUNT"]
-        or _recent_failures(LoginAttempt.ip, ip) >= config["IOP_LOGIN_MAX_FAILURES_PER_IP"]
-    )
-    user = db.session.scalar(select(User).where(User.email == email))
-    password_ok = verify_password(user.password_hash if user else DUMMY_HASH, password)
-    succeeded = bool(user and user.active and password_ok and not throttled)
-    db.session.add(LoginAttempt(email=email, ip=ip, succeeded=succeeded))
+    """Check a password sign-in. Unknown accounts and wrong passwords look the same to the caller.
+
+    What was typed as the email is kept only as a keyed hash (it is sometimes a password); a
+    throttled attempt is refused before the password is checked.
+    """
+    from iop.services import throttle
+
+    account_key = identifier_hash(normalise_email(email))
+    throttled = not throttle.reserve_sign_in(account_key, ip)
+    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    password_ok = not throttled and verify_password(user.password_hash if user else DUMMY_HASH, password)
+    succeeded = bool(user and user.active and password_ok)
+    if succeeded:
+        throttle.sign_in_succeeded(account_key, ip)
+    db.session.add(LoginAttempt(account_key=account_key, ip=ip, succeeded=succeeded))
     if succeeded and needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     if not succeeded:
@@ -58,22 +54,42 @@ def check_credentials(email: str, password: str, ip: str | None) -> SignInResult
             "auth.sign_in_failed",
             "user",
             user.id if user else None,
-            details={"email": email, "throttled": throttled},
+            details={"account": account_key, "throttled": throttled},
         )
         return SignInResult(None, throttled=throttled)
     return SignInResult(user)
 
 
+@dataclass(frozen=True)
+class SecondFactorResult:
+    ok: bool
+    throttled: bool = False
+
+
+def check_second_factor(user: User, code: str, secret: str | None = None) -> SecondFactorResult:
+    """Check a TOTP code, throttled like the password step; failures and lockouts are audited."""
+    from iop.services import throttle
+
+    if not throttle.reserve_second_factor(user.id):
+        record_event("auth.mfa_throttled", "user", user.id, actor_id=user.id)
+        return SecondFactorResult(False, throttled=True)
+    if verify_totp(user, code, secret=secret):
+        throttle.second_factor_succeeded(user.id)
+        return SecondFactorResult(True)
+    record_event("auth.mfa_failed", "user", user.id, actor_id=user.id)
+    return SecondFactorResult(False)
+
+
 def verify_totp(user: User, code: str, secret: str | None = None) -> bool:
     """Accept a TOTP code once: a replayed code (same or earlier time step) is refused."""
     secret = secret or user.totp_secret
-    if not secret or not code.isdigit():
+    if not secret or not code.isascii() or not code.isdigit():
         return False
     totp = pyotp.TOTP(secret)
     now = clock.now()
     for offset in (0, -1, 1):  # one step of clock drift either way
         step = totp.timecode(now) + offset
-        if totp.generate_otp(step) == code:
+        if hmac.compare_digest(totp.generate_otp(step), code):
             if user.totp_last_step is not None and step <= user.totp_last_step:
                 return False
             user.totp_last_step = step
@@ -128,3 +144,46 @@ def update_staff_user(
     record_event(
         "user.update", "user", user.id, actor_id=actor_id, details={"before": before, "after": after}
     )
+
+
+def change_password(user: User, current: str, new: str, *, keep: UserSession | None) -> None:
+    """Change one's own password (the current one is required); every other session ends at once."""
+    from iop.security import end_all_sessions
+
+    if not verify_password(user.password_hash, current):
+        record_event("auth.password_change_refused", "user", user.id, actor_id=user.id)
+        raise AccountError("That is not your current password.")
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    end_all_sessions(user.id, "password_changed", keep=keep)
+    record_event("auth.password_changed", "user", user.id, actor_id=user.id)
+
+
+def reset_password(member: User, temporary: str, *, actor_id: int) -> None:
+    """An admin sets a temporary password: the member is signed out and must choose their own next time."""
+    from iop.security import end_all_sessions
+
+    member.password_hash = hash_password(temporary)
+    member.must_change_password = True
+    end_all_sessions(member.id, "password_reset")
+    record_event("auth.password_reset", "user", member.id, actor_id=actor_id)
+
+
+def open_sessions(user: User) -> list[UserSession]:
+    """The user's sessions that have not ended, newest first."""
+    return db.session.scalars(
+        select(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+        .order_by(UserSession.created_at.desc())
+    ).all()
+
+
+def end_other_sessions(user: User, *, keep: UserSession | None, actor_id: int | None = None) -> int:
+    """End every open session of the user but `keep`; how many ended."""
+    from iop.security import end_all_sessions
+
+    ended = end_all_sessions(user.id, "ended_by_user" if actor_id is None else "ended_by_admin", keep=keep)
+    record_event(
+        "auth.sessions_ended", "user", user.id, actor_id=actor_id or user.id, details={"count": ended}
+    )
+    return ended

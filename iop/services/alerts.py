@@ -14,10 +14,12 @@ from iop.models import (
     Alert,
     AssessmentResponse,
     Client,
+    FamilyObservation,
     StaffRole,
     User,
     program_staff,
 )
+from iop.queue import defer
 from iop.services.audit import record_event
 
 NOTE_MIN_LENGTH = 5
@@ -44,6 +46,29 @@ def raise_alert(response: AssessmentResponse, kind: str, actor: User) -> Alert:
     return alert
 
 
+def raise_family_alert(observation: FamilyObservation, actor: User) -> Alert:
+    """Open a safety alert for a family member's safety concern, as for PHQ-9 item 9; escalation is
+    checked once the window has passed (deferred until the commit)."""
+    alert = Alert(client_id=observation.client_id, kind="family_safety", observation_id=observation.id)
+    db.session.add(alert)
+    db.session.flush()
+    record_event(
+        "alert.raise",
+        "alert",
+        alert.id,
+        observation.client_id,
+        actor_id=actor.id,
+        details={"kind": alert.kind, "observation_id": observation.id},
+    )
+    defer(
+        "iop.jobs.escalate_alert",
+        alert.id,
+        job_id=f"escalate-alert-{alert.id}",
+        delay=timedelta(minutes=ESCALATION_MINUTES, seconds=30),
+    )
+    return alert
+
+
 def acknowledge_alert(alert: Alert, note: str, actor: User) -> Alert:
     """Record who dealt with the alert and what they did; the note is required."""
     note = (note or "").strip()
@@ -62,7 +87,12 @@ def acknowledge_alert(alert: Alert, note: str, actor: User) -> Alert:
     alert.acknowledgement_note = note
     db.session.flush()
     record_event(
-        "alert.acknowledge", "alert", alert.id, alert.client_id, actor_id=actor.id, details={"note": note}
+        "alert.acknowledge",
+        "alert",
+        alert.id,
+        alert.client_id,
+        actor_id=actor.id,
+        details={"fields": ["acknowledgement_note"]},
     )
     return alert
 
@@ -104,7 +134,6 @@ def escalate_overdue_alerts(now=None, alert_ids: list[int] | None = None) -> int
                 "kind": alert.kind,
                 "minutes_open": int((now - alert.created_at).total_seconds() // 60),
                 "admin_ids": [user_id for user_id, _ in names],
-                "admins": [name for _, name in names],
             },
         )
     db.session.flush()

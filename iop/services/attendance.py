@@ -67,6 +67,18 @@ def may_record(user: User, group_session: GroupSession) -> bool:
     )
 
 
+def coded(row: Attendance | None) -> dict | None:
+    """A row as the audit trail keeps it: coded values, and only whether a note exists (never its text)."""
+    if row is None:
+        return None
+    return {
+        "status": row.status,
+        "minutes_attended": row.minutes_attended,
+        "participation": row.participation,
+        "has_note": bool(row.note),
+    }
+
+
 def check_can_record(group_session: GroupSession, enrollment: Enrollment) -> None:
     """Refuse attendance for a cancelled session, one still to come, or a client not enrolled that day."""
     if group_session.is_cancelled:
@@ -116,6 +128,7 @@ def record_attendance(
     if row is not None and all(getattr(row, key) == value for key, value in values.items()):
         return row  # nothing changed: no new version, no audit noise
     before = describe(row)
+    coded_before = coded(row)
     if row is None:
         row = Attendance(session_id=group_session.id, enrollment_id=enrollment.id, **values)
         db.session.add(row)
@@ -157,7 +170,7 @@ def record_attendance(
         row.id,
         enrollment.client_id,
         actor_id=actor.id,
-        details={"session_id": group_session.id, "before": before, "after": describe(row)},
+        details={"session_id": group_session.id, "before": coded_before, "after": coded(row)},
     )
     return row
 

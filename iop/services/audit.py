@@ -1,13 +1,18 @@
-"""Append-only, hash-chained audit events.
+"""Append-only, hash-chained audit events, anchored by a key the database does not hold.
 
-Each event's hash covers its own fields and the previous event's hash, so changing or deleting a
-row breaks the chain from that row on; `verify_chain` finds the first broken link.
+Each event's hash is an HMAC (keyed by `iop.keys`) of its own fields and the previous event's hash,
+so changing or deleting a row breaks the chain from that row on, and nobody without the key can
+re-hash a rewritten chain. Signed checkpoints of the head (`write_checkpoint`, run by the clock)
+vouch for the newest events, so cutting them off is detected as well; `verify_chain` checks both.
+Appends are serialized: one writer extends the chain at a time, on PostgreSQL and SQLite alike.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -17,15 +22,18 @@ from sqlalchemy import insert, select, text
 
 from iop import clock
 from iop.extensions import db
-from iop.models import AuditEvent
+from iop.keys import purpose_key
+from iop.models import AuditCheckpoint, AuditEvent
+
+log = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
 # Any fixed number: PostgreSQL serialises appends to the chain with this transaction-scoped lock.
 _CHAIN_LOCK_KEY = 7_040_301
 
 
-def _digest(prev_hash: str, row: dict) -> str:
-    material = "|".join(
+def _material(prev_hash: str, row: dict) -> bytes:
+    return "|".join(
         [
             prev_hash,
             row["occurred_at"].isoformat(),
@@ -38,13 +46,31 @@ def _digest(prev_hash: str, row: dict) -> str:
             str(row["request_id"]),
             row["details"],
         ]
-    )
-    return hashlib.sha256(material.encode()).hexdigest()
+    ).encode()
+
+
+def _digest(prev_hash: str, row: dict) -> str:
+    return hmac.new(purpose_key("audit-chain"), _material(prev_hash, row), hashlib.sha256).hexdigest()
+
+
+def _unkeyed_digest(prev_hash: str, row: dict) -> str:
+    """The plain SHA-256 used before migration 0008: a row that matches it was hashed without the key."""
+    return hashlib.sha256(_material(prev_hash, row)).hexdigest()
+
+
+def _lock_chain() -> None:
+    """Make this transaction the chain's only writer until it ends, before the head is read."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
+        return
+    # SQLite runs a SELECT outside any transaction, so two requests could read the same head and
+    # fork the chain. A write that matches no row opens the transaction and takes SQLite's write
+    # lock first: a second writer waits here until this one commits.
+    db.session.execute(text("UPDATE audit_events SET id = id WHERE 0 = 1"))
 
 
 def _chain_head() -> str:
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
+    _lock_chain()
     last = db.session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
     return last or GENESIS
 
@@ -104,14 +130,51 @@ def record_event(
     record_events(action, object_type, object_id, [client_id], actor_id=actor_id, details=details)
 
 
+def _checkpoint_signature(event_id: int, event_hash: str, created_at, prev_signature: str) -> str:
+    material = f"{event_id}|{event_hash}|{created_at.isoformat()}|{prev_signature}".encode()
+    return hmac.new(purpose_key("audit-checkpoint"), material, hashlib.sha256).hexdigest()
+
+
+def write_checkpoint() -> AuditCheckpoint | None:
+    """Sign the chain's current head (None when nothing was appended since the last checkpoint).
+
+    The signature also goes to the application log, which lives outside the database: a checkpoint
+    held there can later be handed to `flask audit verify --checkpoint`.
+    """
+    _lock_chain()
+    head = db.session.execute(
+        select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+    ).first()
+    last = db.session.scalar(select(AuditCheckpoint).order_by(AuditCheckpoint.id.desc()).limit(1))
+    if head is None or (last is not None and last.event_id == head.id):
+        return None
+    created_at = clock.now()
+    prev_signature = last.signature if last else GENESIS
+    checkpoint = AuditCheckpoint(
+        created_at=created_at,
+        event_id=head.id,
+        event_hash=head.hash,
+        prev_signature=prev_signature,
+        signature=_checkpoint_signature(head.id, head.hash, created_at, prev_signature),
+    )
+    db.session.add(checkpoint)
+    db.session.flush()
+    log.info("audit checkpoint at event %s: %s", head.id, checkpoint.signature)
+    return checkpoint
+
+
 @dataclass(frozen=True)
 class ChainProblem:
     event_id: int
     reason: str
 
 
-def verify_chain(batch_size: int = 5000) -> Iterator[ChainProblem]:
-    """Walk the whole chain in id order and yield every event that does not fit it."""
+def verify_chain(batch_size: int = 5000, expected_checkpoint: str | None = None) -> Iterator[ChainProblem]:
+    """Walk the whole chain in id order and yield every event or checkpoint that does not fit it."""
+    checkpoints = db.session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id)).all()
+    yield from _verify_checkpoints(checkpoints, expected_checkpoint)
+    vouched = {checkpoint.event_id: checkpoint for checkpoint in checkpoints}
+    db.session.expunge_all()
     prev_hash = GENESIS
     last_id = 0
     while True:
@@ -119,16 +182,51 @@ def verify_chain(batch_size: int = 5000) -> Iterator[ChainProblem]:
             select(AuditEvent).where(AuditEvent.id > last_id).order_by(AuditEvent.id).limit(batch_size)
         ).all()
         if not events:
-            return
+            break
         for event in events:
-            row = {column: getattr(event, column) for column in _HASHED_COLUMNS}
-            if event.prev_hash != prev_hash:
-                yield ChainProblem(event.id, "does not link to the event before it (a row was removed?)")
-            elif _digest(prev_hash, row) != event.hash:
-                yield ChainProblem(event.id, "its contents do not match its hash (the row was changed)")
+            yield from _verify_event(event, prev_hash)
+            checkpoint = vouched.pop(event.id, None)
+            if checkpoint is not None and checkpoint.event_hash != event.hash:
+                yield ChainProblem(event.id, f"differs from what checkpoint {checkpoint.id} signed")
             prev_hash = event.hash
             last_id = event.id
         db.session.expunge_all()
+    for event_id, checkpoint in sorted(vouched.items()):
+        yield ChainProblem(
+            event_id, f"is gone, though checkpoint {checkpoint.id} signed it (the trail was cut short)"
+        )
+
+
+def _verify_event(event: AuditEvent, prev_hash: str) -> Iterator[ChainProblem]:
+    row = {column: getattr(event, column) for column in _HASHED_COLUMNS}
+    if event.prev_hash != prev_hash:
+        yield ChainProblem(event.id, "does not link to the event before it (a row was removed?)")
+    elif not hmac.compare_digest(_digest(prev_hash, row), event.hash):
+        if _unkeyed_digest(prev_hash, row) == event.hash:
+            yield ChainProblem(event.id, "was hashed without the audit key (re-chained, or older than 0008)")
+        else:
+            yield ChainProblem(event.id, "its contents do not match its hash (the row was changed)")
+
+
+def _verify_checkpoints(checkpoints, expected: str | None) -> Iterator[ChainProblem]:
+    prev_signature = GENESIS
+    last_event_id = 0
+    for checkpoint in checkpoints:
+        signature = _checkpoint_signature(
+            checkpoint.event_id, checkpoint.event_hash, checkpoint.created_at, checkpoint.prev_signature
+        )
+        if checkpoint.prev_signature != prev_signature or checkpoint.event_id < last_event_id:
+            yield ChainProblem(
+                checkpoint.event_id, f"checkpoint {checkpoint.id} does not follow the one before it"
+            )
+        elif not hmac.compare_digest(signature, checkpoint.signature):
+            yield ChainProblem(
+                checkpoint.event_id, f"checkpoint {checkpoint.id} is not signed with the audit key"
+            )
+        prev_signature = checkpoint.signature
+        last_event_id = checkpoint.event_id
+    if expected is not None and expected not in {checkpoint.signature for checkpoint in checkpoints}:
+        yield ChainProblem(0, "the checkpoint you hold is missing (the trail was cut short or replaced)")
 
 
 _HASHED_COLUMNS = (

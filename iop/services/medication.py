@@ -159,8 +159,7 @@ def add_medication(
         client.id,
         actor_id=actor.id,
         details={
-            "name": medication.name,
-            "dose": medication.dose,
+            "fields": ["name", "dose", "doses_per_day", "prescriber", "route", "as_needed"],
             "started_on": started_on,
             "route": route,
             "as_needed": as_needed,

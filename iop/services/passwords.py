@@ -40,13 +40,27 @@ COMMON_PASSWORDS = frozenset(
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 
 
-def password_problem(password: str) -> str | None:
+def password_problem(password: str, *, email: str | None = None, full_name: str | None = None) -> str | None:
     """Why a new password is not acceptable, or None when it is."""
     if len(password) < MIN_LENGTH:
         return f"Use at least {MIN_LENGTH} characters."
-    if password.lower() in COMMON_PASSWORDS:
+    lowered = password.lower()
+    if lowered in COMMON_PASSWORDS or _is_trivial(lowered):
         return "This password is too common; choose another."
+    own = [(email or "").lower(), (email or "").lower().split("@")[0], *(full_name or "").lower().split()]
+    if any(len(part) >= 3 and part in lowered for part in own):
+        return "Do not use your email or your name in the password."
     return None
+
+
+def _is_trivial(password: str) -> bool:
+    """A short pattern repeated (aaaaaaaaaaaa, abcabcabcabc, 121212121212) or a run (abcdefghijkl)."""
+    for size in range(1, 5):
+        unit = password[:size]
+        if (unit * (len(password) // size + 1)).startswith(password):
+            return True
+    steps = {ord(b) - ord(a) for a, b in zip(password, password[1:], strict=False)}
+    return steps in ({1}, {-1})
 
 
 def hash_password(password: str) -> str:

@@ -154,7 +154,9 @@ def cancel_session(group_session: GroupSession, reason: str) -> None:
     group_session.status = "cancelled"
     group_session.cancelled_reason = reason.strip() or "Cancelled"
     db.session.flush()
-    record_event("session.cancel", "group_session", group_session.id, details={"reason": reason})
+    record_event(
+        "session.cancel", "group_session", group_session.id, details={"fields": ["cancelled_reason"]}
+    )
 
 
 def extend_session_horizon(weeks: int, today: date | None = None) -> int:

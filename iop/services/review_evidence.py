@@ -32,6 +32,7 @@ from iop.models import (
     GroupSession,
 )
 from iop.services.adherence import AdherenceSummary, adherence_summaries
+from iop.services.family import family_concerns
 
 TREND_POINTS = 8  # the small trend beside each score: its last few totals
 
@@ -83,7 +84,7 @@ def cohort_evidence(cohort: Cohort, week_start: date, thresholds: Thresholds) ->
     week_over = _moment_after(cohort, week_end)
     goals = _goals(client_ids, week_end, week_over)
     alerts = _open_alerts(client_ids, week_over)
-    concerns = _family_concerns(client_ids, window_start, week_end)
+    concerns = family_concerns(client_ids, window_start, week_end)
 
     context = _Context(cohort, week_end, window_start, thresholds)
     return [
@@ -359,9 +360,3 @@ def _open_alerts(client_ids: list[int], week_over: datetime) -> set[int]:
         )
     )
     return set(rows)
-
-
-def _family_concerns(client_ids: list[int], start: date, end: date) -> dict[int, list[tuple[date, str]]]:
-    """Concerns family members reported, by client. The family portal (issue 9) provides them;
-    until it is merged there are none."""
-    return {}

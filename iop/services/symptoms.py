@@ -67,7 +67,13 @@ def log_symptom(
         event.id,
         client.id,
         actor_id=actor.id,
-        details={"symptom": event.symptom, "on": recorded_on, "count": occurrences, "severity": severity},
+        details={
+            # Common symptoms are a fixed list; a name typed in is free text and stays out of the trail.
+            "symptom": symptom_key(event.symptom) if symptom_key(event.symptom) in _CANONICAL else "other",
+            "on": recorded_on,
+            "count": occurrences,
+            "severity": severity,
+        },
     )
     return event
 

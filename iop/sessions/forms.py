@@ -1,10 +1,11 @@
 """Forms of the session page: one attendance row, the group note, cancelling a session."""
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, StringField, TextAreaField, ValidationError
+from wtforms import HiddenField, StringField, TextAreaField, ValidationError
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from iop.clinical.attendance import takes_participation
+from iop.fields import IntegerField
 from iop.models import ATTENDANCE_STATUSES
 
 
@@ -50,7 +51,8 @@ class NoteForm(FlaskForm):
     observations = TextAreaField("Group observations", validators=[Length(max=20000)], render_kw={"rows": 6})
 
     def validate_version(self, field):
-        if not (field.data or "").isdigit():
+        version = field.data or ""
+        if not (version.isascii() and version.isdigit() and len(version) <= 9):
             raise ValidationError("Reload the page: the note's version is missing.")
 
 

@@ -73,7 +73,11 @@ def _submitted_values() -> dict:
         "version": form.get("version", "0"),
         "status": form.get("status"),
         "minutes_attended": form.get("minutes_attended", ""),
-        "participation": int(participation) if (participation or "").isdigit() else participation,
+        "participation": (
+            int(participation)
+            if participation and participation.isascii() and participation.isdigit()
+            else participation
+        ),
         "note": form.get("note", ""),
     }
 

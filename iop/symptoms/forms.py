@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, StringField, ValidationError
+from wtforms import StringField, ValidationError
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from iop.fields import DateField, IntegerField
 
 
 def _strip(value):

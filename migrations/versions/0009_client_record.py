@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0009_client_record"
-down_revision = "0006_reviews"
+down_revision = "0008_audit_keys_throttle"
 branch_labels = None
 depends_on = None
 

@@ -10,6 +10,7 @@ from iop.extensions import db
 from iop.models import LevelOfCareDecision, ReviewRevision, WeeklyReview
 from iop.services.review_evidence import cohort_evidence
 from iop.services.reviews import compute_cohort_reviews, set_program_thresholds
+from tests.factories import make_consent, make_family_user, make_observation
 from tests.reviews.data import add_member, add_score, build_review_world
 from tests.web.test_query_counts import counting_statements
 
@@ -32,7 +33,7 @@ def test_cohort_evidence_takes_the_same_number_of_queries_for_5_and_60_members(a
     with counting_statements() as statements:
         members = cohort_evidence(cohort, world.week_start, program.review_thresholds)
     assert len(members) == size
-    assert len(statements) == 9, statements
+    assert len(statements) == 10, statements  # enrollments, sessions, attendance, scores, doses, ..., family
 
 
 def test_a_member_who_attended_and_improved_is_a_step_down_candidate_with_the_numbers(app):
@@ -165,3 +166,24 @@ def test_invalid_thresholds_are_refused_field_by_field_and_nothing_changes(app):
         )
     assert set(refused.value.field_errors) == {"window_days", "step_down_attendance"}
     assert world.program.review_thresholds_json is None
+
+
+def test_family_concerns_in_the_window_reach_the_review_and_later_ones_do_not(app):
+    world = build_review_world(0)
+    safe = add_member(world, phq9=(15, 4))
+    worried = add_member(world, phq9=(15, 4))
+    relative = make_family_user()
+    days = {safe: world.week_end + timedelta(days=1), worried: world.week_end - timedelta(days=2)}
+    for member, day in days.items():
+        consent = make_consent(member.client, world.clinician, family=relative)
+        make_observation(consent, concerns={"safety", "substance_use"}, observed_on=day)
+    compute_cohort_reviews(world.cohort, world.week_start)
+    after_the_week, in_the_week = (review.latest for review in reviews())
+    assert after_the_week.recommendation == "step_down_candidate"
+    assert after_the_week.metrics["family_concerns"] == []
+    assert in_the_week.recommendation == "urgent_review"
+    day = (world.week_end - timedelta(days=2)).isoformat()
+    assert in_the_week.metrics["family_concerns"] == [
+        {"date": day, "concern": "safety"},
+        {"date": day, "concern": "substance_use"},
+    ]

@@ -10,15 +10,19 @@ from sqlalchemy import select
 
 from iop import create_app
 from iop.extensions import db
-from iop.models import Alert, WeeklyReview
+from iop.models import Alert, Consent, WeeklyReview
 from iop.permissions import Policy, policy_for
 from iop.services.assessments import record_assessment
 from tests.factories import (
     make_cohort,
+    make_consent,
     make_custom_instrument,
     make_enrollment,
+    make_family_user,
     make_goal,
+    make_invitation,
     make_medication,
+    make_observation,
     make_program,
     make_session,
     make_user,
@@ -31,6 +35,7 @@ STAFF = frozenset({"clinician", "case_manager", "admin"})
 CARE_TEAM = frozenset({"clinician", "case_manager"})
 CASE_MANAGER = frozenset({"case_manager"})
 ADMIN = frozenset({"admin"})
+FAMILY = "family member with an active consent"
 
 # The specification: who may use each route. A new route fails here until it is added.
 EXPECTED = {
@@ -100,8 +105,36 @@ EXPECTED = {
     "reviews.evidence": CARE_TEAM,
     "reviews.decide_form": CASE_MANAGER,
     "reviews.decide": CASE_MANAGER,
+    "admin.outbox": ADMIN,
+    "consents.index": STAFF,
+    "consents.create": CARE_TEAM,
+    "consents.send_invitation": CARE_TEAM,
+    "consents.revoke": CARE_TEAM,
+    "family.index": FAMILY,
+    "family.observe": FAMILY,
+    "family.sent": FAMILY,
+    "family.submissions": FAMILY,
+    "family.ended": PUBLIC,
+    "family.accept": PUBLIC,
+    "account.password": ANY_ACCOUNT,
+    "account.sessions": ANY_ACCOUNT,
+    "account.end_others": ANY_ACCOUNT,
+    "admin.reset_staff_password": ADMIN,
+    "admin.end_staff_sessions": ADMIN,
 }
-PERSONAS = ("anonymous", "clinician", "case_manager", "admin", "outsider", "family")
+# family: an active consent for the world's client; family_elsewhere: an active consent for another
+# client (so the first family member's ids are "another client's"); family_expired: a consent that ended.
+PERSONAS = (
+    "anonymous",
+    "clinician",
+    "case_manager",
+    "admin",
+    "outsider",
+    "family",
+    "family_elsewhere",
+    "family_expired",
+)
+FAMILY_PERSONAS = ("family", "family_elsewhere", "family_expired")
 
 
 def _rules():
@@ -124,18 +157,25 @@ def test_every_route_declares_a_policy():
 
 def test_declared_policies_match_the_specification():
     declared = {
-        endpoint: PUBLIC if policy.public else ANY_ACCOUNT if policy.any_account else policy.roles
+        endpoint: PUBLIC
+        if policy.public
+        else ANY_ACCOUNT
+        if policy.any_account
+        else FAMILY
+        if policy.family
+        else policy.roles
         for endpoint, _, _, policy in RULES
         if policy
     }
     assert declared == EXPECTED
 
 
-def make_family_member():
-    """A family account: no staff roles, no programs (the family portal comes later)."""
-    family = make_user(email="family.member@example.test")
-    family.kind = "family"
-    db.session.commit()
+def make_family_member(client, actor, *, expired: bool = False):
+    """A family account: no staff roles, no programs, tied to `client` by a consent (ended if `expired`)."""
+    family = make_family_user()
+    today = client.program.today()
+    granted = today - timedelta(days=400) if expired else today - timedelta(days=10)
+    make_consent(client, actor, family=family, granted_on=granted, expires_on=granted + timedelta(days=365))
     return family
 
 
@@ -148,13 +188,23 @@ def world(app):
     make_cohort(program, name="Second cohort")
     enrollment = make_enrollment(cohort)
     group_session = make_session(cohort)
+    clinician = make_user("clinician", programs=[program])
+    client = enrollment.client
     people = {
-        "clinician": make_user("clinician", programs=[program]),
+        "clinician": clinician,
         "case_manager": make_user("case_manager", programs=[program]),
         "admin": make_user("admin", programs=[program]),
         "outsider": make_user("clinician", "case_manager", "admin", programs=[other_program]),
-        "family": make_family_member(),
+        "family": make_family_member(client, clinician),
+        "family_elsewhere": make_family_member(make_enrollment(cohort).client, clinician),
+        "family_expired": make_family_member(client, clinician, expired=True),
     }
+    consent = db.session.scalar(select(Consent).where(Consent.family_user_id == people["family"].id))
+    observation = make_observation(consent)
+    # A second consent with an invitation nobody accepts, so the invitation page has a live link.
+    token = make_invitation(
+        make_consent(client, clinician, recipient_email="invited@example.test"), clinician
+    )
     ids = {
         "program_id": program.id,
         "cohort_id": cohort.id,
@@ -170,6 +220,9 @@ def world(app):
         "day": program.today().isoformat(),
         "review_id": _review_for(cohort),
         "run_id": _run_for(cohort),
+        "consent_id": consent.id,
+        "observation_id": observation.id,
+        "token": token,
     }
     return {"people": people, "ids": ids}
 
@@ -232,6 +285,12 @@ def test_access_matrix(app, world, endpoint, rule, method, policy: Policy):
         where = f"{persona} {method} {url} -> {status}"
         if policy.public:
             assert status not in (401, 403, 404), where
+        elif persona == "anonymous" and policy.family:
+            assert status == 302 and response.headers["Location"].startswith("/auth/login"), where
+        elif policy.family:
+            _family_route(persona, status, response, has_object, where)
+        elif persona in FAMILY_PERSONAS and policy.any_account:
+            assert status not in (401, 403, 404), where
         elif persona == "anonymous" and url.startswith("/api/"):
             assert status == 401 and response.is_json, where
         elif persona == "anonymous":
@@ -245,3 +304,16 @@ def test_access_matrix(app, world, endpoint, rule, method, policy: Policy):
             assert status not in (401, 403, 404), where
         else:
             assert status == 403, where
+
+
+def _family_route(persona: str, status: int, response, has_object: bool, where: str) -> None:
+    """Family pages: staff are refused; a family member without an active consent sees only the
+    access-ended page; one whose consent is for another client gets 404 for these ids."""
+    if persona not in FAMILY_PERSONAS:
+        assert status == 403, where
+    elif persona == "family_expired":
+        assert status == 302 and response.headers["Location"] == "/family/ended", where
+    elif persona == "family_elsewhere" and has_object:
+        assert status == 404, where
+    else:
+        assert status not in (401, 403, 404), where

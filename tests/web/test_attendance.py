@@ -1,5 +1,6 @@
 """The attendance grid: each change saves by itself, conflicts and bad input never lose data."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -248,7 +249,9 @@ def test_each_save_is_audited_with_the_client(world, login):
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "attendance.record"))
     assert event.client_id == member.client_id
     assert event.actor_id == world["clinician"].id
-    assert "Present" in event.details
+    details = json.loads(event.details)
+    assert details["before"] is None
+    assert details["after"]["status"] == "present"
 
 
 def test_viewing_the_session_audits_a_view_per_client(world, login):

@@ -159,11 +159,23 @@ def test_a_family_account_sees_no_staff_pages_and_can_sign_out(app, client):
     db.session.commit()
     sign_in_form(client, "family@example.test", PASSWORD)
     assert client.get("/cohorts/").status_code == 403
-    page = client.get("/").text
-    assert "The family pages" in page and "988" in page
+    page = client.get("/family/ended").text
+    assert "Your access has ended" in page and "988" in page
     assert "Alerts" not in page and "Cohorts" not in page  # no staff navigation, no badge polling
     assert client.post("/auth/logout").status_code == 302
     assert db.session.scalar(select(UserSession.ended_at).where(UserSession.user_id == family.id)) is not None
+
+
+def test_a_family_account_without_a_consent_lands_on_access_ended_and_is_signed_out(app, client):
+    family = make_user(email="family@example.test")
+    family.kind = "family"
+    db.session.commit()
+    sign_in_form(client, "family@example.test", PASSWORD)
+    response = client.get("/", follow_redirects=True)
+    assert response.request.path == "/family/ended" and "Your access has ended" in response.text
+    assert db.session.scalar(select(UserSession.end_reason).where(UserSession.user_id == family.id)) == (
+        "access_ended"
+    )
 
 
 def test_mfa_guards_staff_but_not_family_accounts(make_app):

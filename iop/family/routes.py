@@ -1,0 +1,174 @@
+"""The family portal: this week's observation, own past submissions, and the invitation link.
+
+Nothing clinical is shown here. Every page needs an active consent naming the signed-in person
+(the family gate in iop.permissions); without one, the only page left is "access ended".
+"""
+
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from iop.extensions import db
+from iop.family.forms import ExistingAccountForm, NewAccountForm, ObservationForm
+from iop.htmx import invalid
+from iop.models import CONCERN_LABELS, OBSERVATION_RATINGS, FamilyObservation
+from iop.permissions import family_required, get_family_consent_or_404, public
+from iop.security import start_session
+from iop.services.audit import record_event
+from iop.services.consents import (
+    ConsentRefused,
+    InvitationProblem,
+    accept_invitation,
+    existing_account,
+    open_invitation,
+)
+from iop.services.family import (
+    ObservationInput,
+    ObservationRefused,
+    own_observations,
+    record_family_view,
+    submit_observation,
+    this_weeks_observation,
+)
+
+bp = Blueprint("family", __name__, url_prefix="/family")
+
+
+@bp.get("/")
+@family_required
+def index():
+    """The portal's front door: this week's form for the (usually one) person they support."""
+    consents = g.family_consents
+    if len(consents) == 1:
+        return redirect(url_for("family.observe", consent_id=consents[0].id))
+    return render_template("family/choose.html", consents=consents)
+
+
+def _render_form(consent, form, *, corrects=None, concerns=frozenset(), error=None):
+    return render_template(
+        "family/observe.html",
+        consent=consent,
+        form=form,
+        corrects=corrects,
+        concerns=concerns,
+        error=error,
+        sent=None if corrects else this_weeks_observation(consent, current_user),
+        CONCERN_LABELS=CONCERN_LABELS,
+    )
+
+
+def _correctable(consent, observation_id: int | None) -> FamilyObservation | None:
+    if observation_id is None:
+        return None
+    observation = db.session.get(FamilyObservation, observation_id)
+    mine = observation is not None and observation.author_id == current_user.id
+    if not mine or observation.consent_id != consent.id:
+        abort(404)
+    return observation
+
+
+@bp.route("/<int:consent_id>/observation", methods=["GET", "POST"])
+@family_required
+def observe(consent_id: int):
+    """This week's observation (or, with ?corrects=, a correction of an earlier one)."""
+    consent = get_family_consent_or_404(consent_id)
+    corrects = _correctable(consent, request.args.get("corrects", type=int))
+    if request.method == "GET":
+        record_family_view(consent, "correction" if corrects else "observation")
+        db.session.commit()
+        return _render_form(consent, ObservationForm.blank(), corrects=corrects)
+    form = ObservationForm()
+    concerns = form.concerns_from(request.form.getlist("concerns"))
+    if not form.validate():
+        return invalid(lambda: _render_form(consent, form, corrects=corrects, concerns=concerns))
+    data = ObservationInput(form.ratings(), concerns, form.note.data or "")
+    try:
+        observation, _ = submit_observation(consent, current_user, data, form.submission_key.data, corrects)
+    except ObservationRefused as refused:
+        message = str(refused)
+        return invalid(
+            lambda: _render_form(consent, form, corrects=corrects, concerns=concerns, error=message)
+        )
+    db.session.commit()
+    return redirect(url_for("family.sent", consent_id=consent.id, observation_id=observation.id), 303)
+
+
+@bp.get("/<int:consent_id>/observations/<int:observation_id>")
+@family_required
+def sent(consent_id: int, observation_id: int):
+    """The confirmation: what was sent, and what to do now when a safety concern was ticked."""
+    consent = get_family_consent_or_404(consent_id)
+    observation = _correctable(consent, observation_id)
+    record_family_view(consent, "confirmation")
+    db.session.commit()
+    return render_template(
+        "family/sent.html",
+        consent=consent,
+        observation=observation,
+        CONCERN_LABELS=CONCERN_LABELS,
+        OBSERVATION_RATINGS=OBSERVATION_RATINGS,
+    )
+
+
+@bp.get("/<int:consent_id>/submissions")
+@family_required
+def submissions(consent_id: int):
+    """Everything this person sent about the client, newest first; nobody else's."""
+    consent = get_family_consent_or_404(consent_id)
+    record_family_view(consent, "submissions")
+    db.session.commit()
+    return render_template(
+        "family/submissions.html",
+        consent=consent,
+        observations=own_observations(consent, current_user),
+        CONCERN_LABELS=CONCERN_LABELS,
+        OBSERVATION_RATINGS=OBSERVATION_RATINGS,
+    )
+
+
+@bp.get("/ended")
+@public
+def ended():
+    """The one page left when consent has expired or been revoked."""
+    return render_template("family/ended.html")
+
+
+INVITATION_PROBLEMS = {
+    "unknown": (
+        "This link does not work",
+        "It may have been copied incompletely. Ask the care team for a new one.",
+    ),
+    "used": ("This link was already used", "Each link works once. Sign in with the password you chose."),
+    "withdrawn": (
+        "This link was replaced",
+        "The care team sent a newer invitation; use the link in that email.",
+    ),
+    "expired": ("This link has expired", "Links work for 72 hours. Ask the care team to send a new one."),
+    "consent_ended": ("This invitation has ended", "The consent it was sent under is no longer active."),
+}
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+@public
+def accept(token: str):
+    """Set a password (or confirm an existing account) from an invitation link; one use, 72 hours."""
+    try:
+        invitation = open_invitation(token)
+    except InvitationProblem as problem:
+        title, message = INVITATION_PROBLEMS[problem.kind]
+        status = 404 if problem.kind == "unknown" else 410
+        return render_template("family/link_problem.html", title=title, message=message), status
+    account = existing_account(invitation)
+    form = ExistingAccountForm() if account else NewAccountForm(full_name=invitation.consent.recipient_name)
+    if request.method == "POST" and form.validate():
+        try:
+            full_name = form.full_name.data if account is None else None
+            user = accept_invitation(invitation, password=form.password.data, full_name=full_name)
+        except ConsentRefused as refused:
+            form.password.errors.append(str(refused))
+        else:
+            start_session(user)
+            record_event("auth.sign_in", "user", user.id, actor_id=user.id, details={"via": "invitation"})
+            db.session.commit()
+            return redirect(url_for("family.index"), 303)
+    status = 422 if request.method == "POST" else 200
+    return render_template("family/accept.html", form=form, invitation=invitation, account=account), status

@@ -1,0 +1,54 @@
+"""Form fields that refuse hostile input with a message instead of passing it to the database.
+
+WTForms' own fields accept 400-digit integers, `nan` and `inf`, and dates in year 1 or 9999: each
+of those reached the database or date arithmetic and answered 500. Every form imports its number
+and date fields from here.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+from wtforms import fields
+from wtforms.validators import ValidationError
+
+# Whole numbers fit a PostgreSQL integer with room to spare; nothing in a form needs more digits.
+MAX_DIGITS = 9
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2100, 12, 31)
+
+
+class IntegerField(fields.IntegerField):
+    """A whole number of at most nine ASCII digits ("²" and "١" are digits to Python, not to us)."""
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            raw = (valuelist[0] or "").strip()
+            digits = raw[1:] if raw.startswith("-") else raw
+            if raw and not (digits.isascii() and digits.isdigit() and len(digits) <= MAX_DIGITS):
+                self.data = None
+                raise ValueError(self.gettext("Enter a whole number."))
+        super().process_formdata(valuelist)
+
+
+class FloatField(fields.FloatField):
+    """A finite decimal number: `nan`, `inf` and 400-digit numbers are refused."""
+
+    def process_formdata(self, valuelist):
+        if valuelist and len((valuelist[0] or "").strip()) > 2 * MAX_DIGITS:
+            self.data = None
+            raise ValueError(self.gettext("Enter a number."))
+        super().process_formdata(valuelist)
+        if self.data is not None and not math.isfinite(self.data):
+            self.data = None
+            raise ValueError(self.gettext("Enter a number."))
+
+
+class DateField(fields.DateField):
+    """A date between 1900 and 2100: date arithmetic near year 1 or 9999 overflows."""
+
+    def pre_validate(self, form):
+        super().pre_validate(form)
+        if self.data is not None and not EARLIEST <= self.data <= LATEST:
+            raise ValidationError(f"Enter a date between {EARLIEST.year} and {LATEST.year}.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from flask import Flask
+from flask_login import current_user
 
 
 def clock(value: datetime) -> str:
@@ -65,6 +66,7 @@ def init_app(app: Flask) -> None:
     from iop import clock as the_clock
     from iop import models
     from iop.services.alerts import escalation_due_at, may_acknowledge
+    from iop.services.attendance import may_record
 
     for function in (clock, tzname, day, full_date, stamp, duration, percent, hours, iso_day):
         app.add_template_filter(function)
@@ -72,12 +74,15 @@ def init_app(app: Flask) -> None:
         ATTENDANCE_STATUSES=models.ATTENDANCE_STATUSES,
         PARTICIPATION_ANCHORS=models.PARTICIPATION_ANCHORS,
         ABSENT_STATUSES=models.ABSENT_STATUSES,
+        STATUS_SHORT_LABELS=models.STATUS_SHORT_LABELS,
         ROLE_LABELS=models.ROLE_LABELS,
         END_REASONS=models.END_REASONS,
         RECOMMENDATIONS=models.RECOMMENDATIONS,
         severity_label=severity_label,
         now=the_clock.now,
         may_acknowledge=may_acknowledge,
+        # Macros imported without context do not see current_user; this global looks it up itself.
+        can_record=lambda group_session: may_record(current_user, group_session),
         escalation_due_at=escalation_due_at,
     )
 

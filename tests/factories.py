@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import functools
 import itertools
-from datetime import date, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
+from iop import clock
 from iop.extensions import db
 from iop.models import Client, Cohort, Enrollment, GroupSession, Program, StaffRole, User
 from iop.security import _hash_token
@@ -78,10 +79,16 @@ def make_cohort(
 
 
 def make_session(cohort: Cohort, day: date | None = None, status: str = "scheduled", **kw) -> GroupSession:
-    day = day or cohort.program.today()
+    """A session on `day`; without a day, today's session, already started whatever the hour (sessions
+    still to come take no attendance), so tests pass at any time of day."""
+    starts_at = kw.pop("starts_at", None)
+    if day is None and starts_at is None:
+        day = cohort.program.today()
+        midnight = datetime.combine(day, time(0, 0), cohort.program.zone).astimezone(UTC)
+        starts_at = min(_local_start(cohort, day), max(midnight, clock.now() - timedelta(hours=1)))
     group_session = GroupSession(
         cohort=cohort,
-        starts_at=_local_start(cohort, day),
+        starts_at=starts_at or _local_start(cohort, day),
         session_date=day,
         duration_minutes=kw.pop("duration_minutes", cohort.duration_minutes),
         status=status,

@@ -5,6 +5,7 @@ from iop.models.attendance import (
     ABSENT_STATUSES,
     ATTENDANCE_STATUSES,
     PARTICIPATION_ANCHORS,
+    STATUS_SHORT_LABELS,
     Amendment,
     Attendance,
 )
@@ -124,6 +125,7 @@ __all__ = [
     "DEFAULT_MIN_WEEKLY_HOURS",
     "END_REASONS",
     "PARTICIPATION_ANCHORS",
+    "STATUS_SHORT_LABELS",
     "POPULATIONS",
     "ROLES",
     "ROLE_LABELS",

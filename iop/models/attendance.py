@@ -22,6 +22,15 @@ ATTENDANCE_STATUSES = {
     "absent_unexcused": "Absent (unexcused)",
     "technical_problem": "Technical problem",
 }
+# What the dense grid prints on each status button; the full label stays the accessible name.
+STATUS_SHORT_LABELS = {
+    "present": "In",
+    "late": "Late",
+    "left_early": "Left",
+    "absent_excused": "Exc",
+    "absent_unexcused": "Abs",
+    "technical_problem": "Tech",
+}
 ABSENT_STATUSES = frozenset({"absent_excused", "absent_unexcused"})
 PARTICIPATION_ANCHORS = {
     1: "Disengaged or disruptive",

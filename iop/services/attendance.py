@@ -49,6 +49,24 @@ def describe(row: Attendance | None) -> str:
     return ", ".join(parts)
 
 
+def not_started_message(group_session: GroupSession, what: str) -> str | None:
+    """Why nothing can be recorded yet for a session still to come (None once it has started)."""
+    if group_session.starts_at <= clock.now():
+        return None
+    local = group_session.starts_at.astimezone(group_session.cohort.program.zone)
+    when = f"{local:%a, %b} {local.day} at {local:%I:%M %p}".replace(" 0", " ")
+    return f"This group starts {when}: {what} once it has started."
+
+
+def may_record(user: User, group_session: GroupSession) -> bool:
+    """Whether the grid is editable for this user now: the care team, a session held or under way."""
+    return (
+        user.has_role("clinician", "case_manager")
+        and not group_session.is_cancelled
+        and group_session.starts_at <= clock.now()
+    )
+
+
 def coded(row: Attendance | None) -> dict | None:
     """A row as the audit trail keeps it: coded values, and only whether a note exists (never its text)."""
     if row is None:
@@ -62,9 +80,12 @@ def coded(row: Attendance | None) -> dict | None:
 
 
 def check_can_record(group_session: GroupSession, enrollment: Enrollment) -> None:
-    """Refuse attendance for a cancelled session or a client who was not enrolled that day."""
+    """Refuse attendance for a cancelled session, one still to come, or a client not enrolled that day."""
     if group_session.is_cancelled:
         raise AttendanceRefused("This session was cancelled; attendance cannot be taken.")
+    not_started = not_started_message(group_session, "attendance can be taken")
+    if not_started:
+        raise AttendanceRefused(not_started)
     if enrollment.cohort_id != group_session.cohort_id or not enrollment.is_active_on(
         group_session.session_date
     ):
@@ -158,6 +179,9 @@ def mark_all_present(group_session: GroupSession, enrollments: list[Enrollment],
     """Record 'present' for every member with no row yet; recorded rows are left alone."""
     if group_session.is_cancelled:
         raise AttendanceRefused("This session was cancelled; attendance cannot be taken.")
+    not_started = not_started_message(group_session, "attendance can be taken")
+    if not_started:
+        raise AttendanceRefused(not_started)
     recorded = set(
         db.session.scalars(select(Attendance.enrollment_id).where(Attendance.session_id == group_session.id))
     )

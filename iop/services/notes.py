@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from iop import clock
 from iop.extensions import db
 from iop.models import Amendment, GroupSession, User
+from iop.services.attendance import not_started_message
 from iop.services.audit import record_events
 
 NOTE_FIELDS = {"topic": "Topic", "interventions": "Interventions", "observations": "Observations"}
@@ -37,6 +38,9 @@ def save_note(
     """Save the note; after signing each changed field becomes an amendment. Returns True if changed."""
     if group_session.is_cancelled:
         raise ValueError("A cancelled session has no group note.")
+    not_started = not_started_message(group_session, "its note can be written")
+    if not_started:
+        raise ValueError(not_started)
     if group_session.note_version != expected_version:
         raise NoteConflict()
     changes = {
@@ -81,6 +85,9 @@ def sign_problems(group_session: GroupSession, unrecorded_names: list[str]) -> l
         problems.append("This note is already signed.")
     if group_session.is_cancelled:
         problems.append("A cancelled session cannot be signed.")
+    not_started = not_started_message(group_session, "its note can be signed")
+    if not_started:
+        problems.append(not_started)
     for field, label in NOTE_FIELDS.items():
         if not getattr(group_session, field).strip():
             problems.append(f"{label} is empty.")

@@ -98,7 +98,13 @@ def row_response(
         return _saved_response(group_session, member, row, submitted)
     errors = {name: field.errors[0] for name, field in (form._fields.items() if form else []) if field.errors}
     values = _submitted_values() if form is not None else values_of(row)
+    if form is not None and errors.keys() & {"status", "participation"}:
+        # A refused choice shows what is stored, not an empty control (a typed value stays for correcting).
+        stored = values_of(stored_row(group_session, member))
+        values.update({name: stored[name] for name in ("status", "participation") if name in errors})
+    mine = None
     if conflict:
+        mine = request.form.get("note")
         message = CONFLICT_MESSAGE.format(
             who=row.updated_by.full_name if row else "Someone",
             when=row.updated_at.astimezone(group_session.cohort.program.zone).strftime("%I:%M %p").lstrip("0")
@@ -115,8 +121,18 @@ def row_response(
         errors=errors,
         message=message,
         state="conflict" if conflict else "error",
+        mine=mine,
     )
     return make_response(html, status, retarget=f"#att-row-{member.id}", reswap="outerHTML")
+
+
+def stored_row(group_session: GroupSession, member: Enrollment) -> Attendance | None:
+    """The member's attendance row as stored now."""
+    return db.session.scalar(
+        select(Attendance).where(
+            Attendance.session_id == group_session.id, Attendance.enrollment_id == member.id
+        )
+    )
 
 
 def _saved_response(group_session: GroupSession, member: Enrollment, row: Attendance, sent: AttendanceInput):

@@ -21,7 +21,7 @@ from iop.services.attendance import (
 from iop.services.programs import cancel_session
 from iop.services.rosters import session_grid
 from iop.sessions.forms import AttendanceForm, CancelForm, NoteForm
-from iop.sessions.grid import render_session, row_response, save_note_from_form, sign_session
+from iop.sessions.grid import render_session, row_response, save_note_from_form, sign_session, stored_row
 
 bp = Blueprint("sessions", __name__, url_prefix="/sessions")
 
@@ -43,6 +43,10 @@ def record(session_id: int, enrollment_id: int):
     status_changed = htmx.trigger_name == "status" if htmx else not request.form.get("minutes_attended")
     form = AttendanceForm(duration_minutes=group_session.duration_minutes, status_changed=status_changed)
     if not form.validate():
+        # A page that is out of date hears about the conflict first, not about what it did not fill in.
+        current = stored_row(group_session, member)
+        if (current.version if current else 0) != form.version.data:
+            return row_response(group_session, member, row=current, conflict=True, status=409)
         return row_response(group_session, member, form=form, status=422)
     data = AttendanceInput(
         status=form.status.data,

@@ -81,3 +81,18 @@ document.addEventListener("click", function (event) {
     window.print();
   }
 });
+
+// After a conflict, "Use my note" puts the note this clinician typed back into the row's note box, over the
+// colleague's; leaving the box saves it with the fresh version, on purpose rather than silently.
+document.addEventListener("click", function (event) {
+  const button = event.target.closest ? event.target.closest("[data-reapply-note]") : null;
+  if (!button) {
+    return;
+  }
+  const input = document.getElementById(button.dataset.reapplyNote);
+  const kept = button.closest(".kept-note").querySelector(".kept-text");
+  if (input && kept) {
+    input.value = kept.textContent;
+    input.focus();
+  }
+});

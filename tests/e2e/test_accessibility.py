@@ -52,7 +52,7 @@ def test_sign_in_page(page):
 
 def test_home_lists_todays_groups(page, group):
     sign_in(page, group.clinician_email)
-    expect(page.get_by_role("link", name=group.cohort_name)).to_be_visible()
+    expect(page.get_by_role("link", name=group.cohort_name, exact=True)).to_be_visible()
     screenshot(page, "home")
     assert_accessible(page, "home")
 

@@ -268,3 +268,50 @@ def test_unchanged_save_does_not_bump_the_version(world, login):
     assert response.status_code == 200
     assert stored(world, member).version == 1
     assert db.session.scalar(select(func.count()).where(AuditEvent.action == "attendance.record")) == 1
+
+
+def test_a_refused_rating_shows_the_stored_rating(world, login):
+    member = world["members"][0]
+    client = login(world["clinician"])
+    save(client, world, member, participation="4")
+    response = save(client, world, member, trigger="participation", version="1", participation="7")
+    assert response.status_code == 422
+    assert "Participation is rated from 1 to 5." in response.text
+    assert f'id="att-{member.id}-rating-4" name="participation" value="4"\n         checked' in response.text
+    assert stored(world, member).participation == 4
+
+
+def test_a_stale_page_without_a_status_hears_of_the_conflict(world, login, app):
+    from tests.factories import sign_in
+
+    member = world["members"][0]
+    colleague = app.test_client()
+    sign_in(colleague, make_user("clinician", programs=[world["program"]], name="Sam Ortiz"))
+    assert save(colleague, world, member, status="present").status_code == 200
+    response = save(login(world["clinician"]), world, member, trigger="note", status="", note="Arrived upset")
+    assert response.status_code == 409
+    assert "Sam Ortiz changed this row" in response.text
+    assert "Choose a status first" not in response.text
+    # What this clinician typed is kept beside the colleague's row, to put back on purpose.
+    assert "Your note, not saved" in response.text and "Arrived upset" in response.text
+
+
+def test_a_session_still_to_come_takes_no_attendance_note_or_signature(world, login):
+    from iop import clock
+
+    world["session"].starts_at = clock.now() + timedelta(days=2)
+    db.session.commit()
+    client = login(world["clinician"])
+    member = world["members"][0]
+    refused = save(client, world, member)
+    assert refused.status_code == 422 and "attendance can be taken once it has started" in refused.text
+    url = f"/sessions/{world['session'].id}"
+    marked = client.post(f"{url}/mark-all-present", headers=HTMX)
+    assert "once it has started" in marked.text
+    note = client.post(f"{url}/note", data={"version": "0", "topic": "TIPP"}, headers=HTMX)
+    assert note.status_code == 422 and "its note can be written once it has started" in note.text
+    client.post(f"{url}/sign", headers=HTMX)
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(Attendance.id))) == 0
+    session = db.session.get(GroupSession, world["session"].id)
+    assert (session.topic, session.signed_at, session.status) == ("", None, "scheduled")

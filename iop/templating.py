@@ -85,6 +85,8 @@ def init_app(app: Flask) -> None:
         can_record=lambda group_session: may_record(current_user, group_session),
         escalation_due_at=escalation_due_at,
     )
+    # A block rendered alone for htmx does not see its page's imports; the table box is needed in many.
+    app.jinja_env.globals["scroll_box"] = app.jinja_env.get_template("macros/tables.html").module.scroll_box
 
 
 def severity_label(instrument, key: str | None) -> str:

@@ -5,12 +5,12 @@ from dataclasses import fields
 from flask import render_template
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import FloatField, IntegerField
 from wtforms.validators import InputRequired
 
 from iop.admin.respond import done
 from iop.clinical.thresholds import LABELS, Thresholds, ThresholdsError
 from iop.extensions import db
+from iop.fields import FloatField, IntegerField
 from iop.permissions import admin_required, get_program_or_404
 from iop.services.reviews import set_program_thresholds
 

@@ -337,6 +337,10 @@ OVERRIDE_RATIONALE = (
     "Meets the step-down criteria, but the client starts a new job next week and asked to stay."
 )
 OVERRIDE_REASON = "Client asked for two more weeks of IOP through the job change; relapse risk discussed."
+STEP_DOWN_RATIONALE = (
+    "Goals met and a weekly outpatient therapist is in place; steps down to standard outpatient."
+)
+STEP_DOWN_OVERRIDE_REASON = "Client's new work schedule ends daytime IOP; stable scores and a safety plan."
 URGENT_RATIONALE = (
     "Safety plan reviewed with the client and the clinician; stays in IOP with a check-in call midweek."
 )

@@ -520,13 +520,16 @@ def _symptoms_and_exposures(
         situation = EXPOSURE_SITUATIONS.get(course.focus, "Speaking up in a team meeting")
         weeks = course.weeks[1:]
         before_start, before_end = rng.randint(78, 85), rng.randint(42, 48)
-        for week, monday in enumerate(weeks):
-            for offset in sorted(rng.sample(range(1, 6), 2)):
-                day = monday + timedelta(days=offset)
-                if day > course.last:
-                    continue
-                progress = min(1.0, (week + offset / 7) / max(len(weeks) - 1, 1))
-                before = round(before_start + (before_end - before_start) * progress) + rng.randint(-2, 2)
-                after = max(10, before - rng.randint(15, 30))
-                exposures.append(ExposurePlan(course.client.key, situation, day, min(100, before), after, ""))
+        days = [
+            day
+            for monday in weeks
+            for offset in sorted(rng.sample(range(1, 6), 2))
+            if (day := monday + timedelta(days=offset)) <= course.last
+        ]
+        # Progress runs from the first exercise to the last one done so far, whatever day the demo is seeded.
+        for number, day in enumerate(days):
+            progress = number / max(len(days) - 1, 1)
+            before = round(before_start + (before_end - before_start) * progress) + rng.randint(-2, 2)
+            after = max(10, before - rng.randint(15, 30))
+            exposures.append(ExposurePlan(course.client.key, situation, day, min(100, before), after, ""))
     return symptoms, exposures

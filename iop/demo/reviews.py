@@ -11,6 +11,8 @@ from iop.demo.content import (
     CONTINUE_RATIONALE,
     OVERRIDE_RATIONALE,
     OVERRIDE_REASON,
+    STEP_DOWN_OVERRIDE_REASON,
+    STEP_DOWN_RATIONALE,
     URGENT_RATIONALE,
 )
 from iop.extensions import db
@@ -74,8 +76,21 @@ def _decide_some(program: Program, case_manager: User) -> None:
 
     for review in _reviews(program, last, "continue")[:2]:
         decide(review)
-    # Last week's step-down candidates are left for the visitor; the override is on the week before.
-    for review in _reviews(program, before, "step_down_candidate")[:1]:
-        decide(review, rationale=OVERRIDE_RATIONALE, override_reason=OVERRIDE_REASON)
+    # Last week's step-down candidates are left for the visitor; the override is on the latest earlier week
+    # that has one (which week that is depends on the day the demo is seeded).
+    earlier = completed_week_starts(program, 8)[1:]
+    candidate = next(
+        (found[0] for week in earlier if (found := _reviews(program, week, "step_down_candidate"))), None
+    )
+    if candidate is not None:
+        decide(candidate, rationale=OVERRIDE_RATIONALE, override_reason=OVERRIDE_REASON)
+    elif continuing := _reviews(program, before, "continue")[2:3]:
+        # No earlier candidate on the day the demo is seeded: the override goes the other way, a step down
+        # the recommendation did not make.
+        effective = max(today, continuing[0].week_start + timedelta(days=7))
+        data = DecisionInput(
+            "step_down", "standard_outpatient", "", STEP_DOWN_RATIONALE, effective, STEP_DOWN_OVERRIDE_REASON
+        )
+        decide_level_of_care(continuing[0], data, case_manager, today=today)
     for review in _reviews(program, before, "urgent_review")[:1]:
         decide(review, rationale=URGENT_RATIONALE)

@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from iop import clock
 from iop.fields import DateField
+from iop.services.enrollment import RECORD_FIELDS
 
 MAX_BACKDATE_DAYS = 90
 EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Enter an email address, like name@example.org.")
@@ -43,19 +44,6 @@ class AdmitForm(FlaskForm):
     # Ticked after the case manager has seen a possible duplicate and knows this is someone else.
     confirm_new_person = BooleanField("This is a different person: admit anyway")
 
-    RECORD_FIELDS = (
-        "preferred_name",
-        "mrn",
-        "phone",
-        "email",
-        "emergency_contact_name",
-        "emergency_contact_phone",
-        "payer",
-        "authorization_number",
-        "authorization_start",
-        "authorization_end",
-    )
-
     def __init__(self, *args, today=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.today = today or clock.now().date()
@@ -63,7 +51,7 @@ class AdmitForm(FlaskForm):
 
     def record(self) -> dict:
         """The optional parts of the client record, as typed (text stripped)."""
-        values = {name: getattr(self, name).data for name in self.RECORD_FIELDS}
+        values = {name: getattr(self, name).data for name in sorted(RECORD_FIELDS)}
         return {k: v.strip() if isinstance(v, str) else v for k, v in values.items()}
 
     def validate_started_on(self, field):

@@ -13,9 +13,9 @@ from iop.clinical.symptoms import (
     SymptomCount,
     SymptomWeeks,
     symptom_key,
-    week_starts,
     weekly_counts,
 )
+from iop.clinical.weeks import week_starts
 from iop.extensions import db
 from iop.models import Client, ExposureEvent, SymptomEvent, User
 from iop.services.audit import record_event

@@ -50,6 +50,11 @@ class MedicationForm(FlaskForm):
         if field.data and self.started_on.data and field.data < self.started_on.data:
             raise ValidationError("The end date cannot come before the start date.")
 
+    def medication_fields(self) -> dict:
+        """The keyword arguments of services.medication.add_medication, as entered."""
+        fields = ("name", "dose", "doses_per_day", "route", "as_needed", "started_on", "ended_on")
+        return {name: self[name].data for name in fields} | {"prescriber": self.prescriber.data or ""}
+
 
 class EndMedicationForm(FlaskForm):
     ended_on = DateField("Last day", validators=[DataRequired(message="Enter the last day it was taken.")])

@@ -2,13 +2,14 @@
 
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_htmx import make_response
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user
 
 from iop.clients.tabs import render_client_tab
+from iop.clinical.weeks import week_start
 from iop.extensions import db, htmx
 from iop.fields import EARLIEST, LATEST
+from iop.htmx import changed, invalid
 from iop.medications.forms import (
     DoseForm,
     EndMedicationForm,
@@ -22,18 +23,17 @@ from iop.permissions import care_team_required, get_client_or_404, get_medicatio
 from iop.services.adherence import adherence_summary, adherence_window
 from iop.services.audit import record_event
 from iop.services.medication import (
+    DoseCell,
     MedicationRefused,
     add_fill,
     add_medication,
     add_side_effect,
-    dose_cell,
-    dose_status,
     end_medication,
     medication_tab,
     restart_medication,
     set_dose,
+    stored_dose_cell,
     undo_end,
-    week_start_of,
 )
 from iop.templating import day as day_label
 
@@ -46,18 +46,16 @@ def _week_asked(today: date) -> date:
     try:
         asked = date.fromisoformat(request.args.get("week", ""))
     except ValueError:
-        return week_start_of(today)
+        return week_start(today)
     # Weeks far from today overflow date arithmetic at year 1 or 9999; nothing is recorded there.
-    return week_start_of(asked if EARLIEST <= asked <= LATEST else today)
+    return week_start(asked if EARLIEST <= asked <= LATEST else today)
 
 
-def _render(
-    client: Client, *, week_start=None, forms=None, dose_error=None, status=200, trigger=None, notice=None
-):
+def _render(client: Client, *, week=None, forms=None, dose_error=None, notice=None, audit_view=True):
     """The tab; `forms` maps a form's key ("new", "fill-3", ...) to a refused form to show again."""
     today = client.program.today()
-    week_start = week_start or _week_asked(today)
-    tab = medication_tab(client, week_start, today)
+    week = week or _week_asked(today)
+    tab = medication_tab(client, week, today)
     forms = forms or {}
     per_medication = {}
     for medication in tab.medications:
@@ -76,12 +74,11 @@ def _render(
         client,
         "medications",
         "medications/index.html",
-        status=status,
-        trigger=trigger,
+        audit_view=audit_view,
         page=tab,
         today=today,
-        week_start=week_start,
-        this_week=week_start_of(today),
+        week_start=week,
+        this_week=week_start(today),
         medication_form=forms.get("new") or MedicationForm(formdata=None, started_on=today),
         medication_forms=per_medication,
         dose_error=dose_error,
@@ -92,13 +89,32 @@ def _render(
     )
 
 
-def _done(client: Client, message: str, week_start: date | None = None):
-    """After a change: the refreshed tab for htmx, a redirect (303) for a plain form post."""
-    if htmx:
-        return _render(client, week_start=week_start, trigger=ADHERENCE_UPDATED, notice=message)
-    flash(message, "success")
-    week = {"week": week_start.isoformat()} if week_start else {}
-    return redirect(url_for("medications.index", client_id=client.id, **week), 303)
+def _saved(client: Client, message: str):
+    """A change was committed: the tab with its notice (htmx) or a 303 back to it."""
+    return changed(
+        lambda: _render(client, notice=message, audit_view=False),
+        message=message,
+        location=url_for("medications.index", client_id=client.id),
+        trigger=ADHERENCE_UPDATED,
+    )
+
+
+def _refused(client: Client, key: str, form):
+    """The tab again with the refused form as typed (422)."""
+    return invalid(lambda: _render(client, forms={key: form}))
+
+
+def _dose_cell(client: Client, cell: DoseCell, error: str | None = None) -> str:
+    return render_template(
+        "medications/_dose_cell.html", client=client, cell=cell, error=error, DOSE_STATUSES=DOSE_STATUSES
+    )
+
+
+def _dose_day(day: str) -> date:
+    try:
+        return date.fromisoformat(day)
+    except ValueError:
+        abort(404)
 
 
 @bp.get("/<int:client_id>/medications")
@@ -127,24 +143,13 @@ def create(client_id: int):
     form = MedicationForm()
     if form.validate():
         try:
-            add_medication(
-                client,
-                name=form.name.data,
-                dose=form.dose.data,
-                doses_per_day=form.doses_per_day.data,
-                prescriber=form.prescriber.data or "",
-                started_on=form.started_on.data,
-                ended_on=form.ended_on.data,
-                actor=current_user,
-                route=form.route.data,
-                as_needed=form.as_needed.data,
-            )
+            add_medication(client, **form.medication_fields(), actor=current_user)
         except MedicationRefused as refused:
             form.form_errors.append(str(refused))
         else:
             db.session.commit()
-            return _done(client, f"Added {form.name.data.strip()}.")
-    return _render(client, forms={"new": form}, status=422)
+            return _saved(client, f"Added {form.name.data.strip()}.")
+    return _refused(client, "new", form)
 
 
 @bp.post("/<int:client_id>/medications/<int:medication_id>/end")
@@ -161,8 +166,8 @@ def end(client_id: int, medication_id: int):
             form.ended_on.errors.append(str(refused))
         else:
             db.session.commit()
-            return _done(client, f"{medication.name} ends on {day_label(form.ended_on.data)}.")
-    return _render(client, forms={f"end-{medication.id}": form}, status=422)
+            return _saved(client, f"{medication.name} ends on {day_label(form.ended_on.data)}.")
+    return _refused(client, f"end-{medication.id}", form)
 
 
 @bp.post("/<int:client_id>/medications/<int:medication_id>/undo-end", endpoint="undo_end")
@@ -174,9 +179,10 @@ def undo_end_view(client_id: int, medication_id: int):
     try:
         undo_end(medication, current_user)
     except MedicationRefused as refused:
-        return _render(client, dose_error=str(refused), status=422)
+        error = str(refused)
+        return invalid(lambda: _render(client, dose_error=error))
     db.session.commit()
-    return _done(client, f"{medication.name} continues: the end date was taken back.")
+    return _saved(client, f"{medication.name} continues: the end date was taken back.")
 
 
 @bp.post("/<int:client_id>/medications/<int:medication_id>/restart")
@@ -193,8 +199,8 @@ def restart(client_id: int, medication_id: int):
             form.started_on.errors.append(str(refused))
         else:
             db.session.commit()
-            return _done(client, f"{medication.name} starts again on {day_label(form.started_on.data)}.")
-    return _render(client, forms={f"restart-{medication.id}": form}, status=422)
+            return _saved(client, f"{medication.name} starts again on {day_label(form.started_on.data)}.")
+    return _refused(client, f"restart-{medication.id}", form)
 
 
 @bp.post("/<int:client_id>/medications/<int:medication_id>/doses/<day>")
@@ -203,42 +209,29 @@ def dose(client_id: int, medication_id: int, day: str):
     """One tap on a dose-grid cell: set the day's status (the next in the cycle) or clear it."""
     client = get_client_or_404(client_id)
     medication = get_medication_or_404(client, medication_id)
-    try:
-        dose_day = date.fromisoformat(day)
-    except ValueError:
-        abort(404)
-    today = client.program.today()
+    dose_day, today = _dose_day(day), client.program.today()
     form = DoseForm()
-    error = None
-    if form.validate():
-        try:
-            row = set_dose(medication, dose_day, form.status.data or None, current_user, today)
-        except MedicationRefused as refused:
-            error = str(refused)
-        else:
-            db.session.commit()
-            if not htmx:
-                return redirect(
-                    url_for(
-                        "medications.index", client_id=client.id, week=week_start_of(dose_day).isoformat()
-                    ),
-                    303,
-                )
-            cell = dose_cell(medication, dose_day, row.status if row else None, today)
-            html = render_template(
-                "medications/_dose_cell.html", client=client, cell=cell, DOSE_STATUSES=DOSE_STATUSES
-            )
-            return make_response(html, trigger=ADHERENCE_UPDATED)
-    else:
-        error = " ".join(form.status.errors)
-    if not htmx:
-        return _render(client, week_start=week_start_of(dose_day), dose_error=error, status=422)
-    # The cell comes back as it is stored, with the reason the tap was refused.
-    cell = dose_cell(medication, dose_day, dose_status(medication, dose_day), today)
-    html = render_template(
-        "medications/_dose_cell.html", client=client, cell=cell, error=error, DOSE_STATUSES=DOSE_STATUSES
+    try:
+        if not form.validate():
+            raise MedicationRefused(" ".join(form.status.errors))
+        cell = set_dose(medication, dose_day, form.status.data or None, current_user, today)
+    except MedicationRefused as refused:
+        error = str(refused)
+        return invalid(lambda: _refused_dose(client, stored_dose_cell(medication, dose_day, today), error))
+    db.session.commit()
+    week = week_start(dose_day).isoformat()
+    return changed(
+        lambda: _dose_cell(client, cell),
+        location=url_for("medications.index", client_id=client.id, week=week),
+        trigger=ADHERENCE_UPDATED,
     )
-    return make_response(html, 422)
+
+
+def _refused_dose(client: Client, cell: DoseCell, error: str):
+    """htmx: the cell as it is stored, with the reason the tap was refused; otherwise that week's tab."""
+    if htmx:
+        return _dose_cell(client, cell, error)
+    return _render(client, week=week_start(cell.day), dose_error=error)
 
 
 def _add_to_medication(client_id: int, medication_id: int, form_class, key: str, save):
@@ -253,8 +246,8 @@ def _add_to_medication(client_id: int, medication_id: int, form_class, key: str,
             form.form_errors.append(str(refused))
         else:
             db.session.commit()
-            return _done(client, message)
-    return _render(client, forms={f"{key}-{medication.id}": form}, status=422)
+            return _saved(client, message)
+    return _refused(client, f"{key}-{medication.id}", form)
 
 
 @bp.post("/<int:client_id>/medications/<int:medication_id>/fills", endpoint="add_fill")

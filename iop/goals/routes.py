@@ -12,6 +12,7 @@ from iop.permissions import care_team_required, get_client_or_404, get_goal_or_4
 from iop.services.goals import GoalRefused, add_goal, change_goal_state, client_goals, rate_goal
 
 bp = Blueprint("goals", __name__, url_prefix="/clients")
+GOALS_UPDATED = "goals-updated"
 
 
 def _rating_form(client: Client, goal: Goal, *, submitted: bool = False) -> RatingForm:
@@ -25,7 +26,7 @@ def _rating_form(client: Client, goal: Goal, *, submitted: bool = False) -> Rati
     return form
 
 
-def _render(client: Client, *, goal_form=None, rating_form=None, status=200, trigger=None):
+def _render(client: Client, *, goal_form=None, rating_form=None, audit_view=True):
     goals = client_goals(client)
     rating_forms = {goal.id: _rating_form(client, goal) for goal in goals}
     if rating_form is not None:  # the refused rating keeps what was typed
@@ -34,8 +35,7 @@ def _render(client: Client, *, goal_form=None, rating_form=None, status=200, tri
         client,
         "goals",
         "goals/index.html",
-        status=status,
-        trigger=trigger,
+        audit_view=audit_view,
         goals=goals,
         goal_form=goal_form or GoalForm(formdata=None),
         rating_forms=rating_forms,
@@ -46,14 +46,8 @@ def _render(client: Client, *, goal_form=None, rating_form=None, status=200, tri
     )
 
 
-def _done(client: Client, message: str):
-    """After a change: the refreshed tab for htmx, a redirect (303) for a plain form post."""
-    return changed(
-        lambda: _render(client),
-        message=message,
-        location=url_for("goals.index", client_id=client.id),
-        trigger="goals-updated",
-    )
+def _tab_url(client: Client) -> str:
+    return url_for("goals.index", client_id=client.id)
 
 
 @bp.get("/<int:client_id>/goals")
@@ -76,7 +70,12 @@ def create(client_id: int):
             form.form_errors.append(str(refused))
         else:
             db.session.commit()
-            return _done(client, "Goal added.")
+            return changed(
+                lambda: _render(client, audit_view=False),
+                message="Goal added.",
+                location=_tab_url(client),
+                trigger=GOALS_UPDATED,
+            )
     return invalid(lambda: _render(client, goal_form=form))
 
 
@@ -94,7 +93,12 @@ def rate(client_id: int, goal_id: int):
             form.form_errors.append(str(refused))
         else:
             db.session.commit()
-            return _done(client, f"Rated “{goal.title}”.")
+            return changed(
+                lambda: _render(client, audit_view=False),
+                message=f"Rated “{goal.title}”.",
+                location=_tab_url(client),
+                trigger=GOALS_UPDATED,
+            )
     return invalid(lambda: _render(client, rating_form=form))
 
 
@@ -109,4 +113,9 @@ def change_state(client_id: int, goal_id: int):
         abort(422 if form.state.errors else 400)
     change_goal_state(goal, form.state.data, current_user)
     db.session.commit()
-    return _done(client, f"“{goal.title}” is now {GOAL_STATES[goal.state].lower()}.")
+    return changed(
+        lambda: _render(client, audit_view=False),
+        message=f"“{goal.title}” is now {GOAL_STATES[goal.state].lower()}.",
+        location=_tab_url(client),
+        trigger=GOALS_UPDATED,
+    )

@@ -89,14 +89,8 @@ def _render(client: Client, *, week=None, forms=None, dose_error=None, notice=No
     )
 
 
-def _saved(client: Client, message: str):
-    """A change was committed: the tab with its notice (htmx) or a 303 back to it."""
-    return changed(
-        lambda: _render(client, notice=message, audit_view=False),
-        message=message,
-        location=url_for("medications.index", client_id=client.id),
-        trigger=ADHERENCE_UPDATED,
-    )
+def _tab_url(client: Client) -> str:
+    return url_for("medications.index", client_id=client.id)
 
 
 def _refused(client: Client, key: str, form):
@@ -148,7 +142,13 @@ def create(client_id: int):
             form.form_errors.append(str(refused))
         else:
             db.session.commit()
-            return _saved(client, f"Added {form.name.data.strip()}.")
+            message = f"Added {form.name.data.strip()}."
+            return changed(
+                lambda: _render(client, notice=message, audit_view=False),
+                message=message,
+                location=_tab_url(client),
+                trigger=ADHERENCE_UPDATED,
+            )
     return _refused(client, "new", form)
 
 
@@ -166,7 +166,13 @@ def end(client_id: int, medication_id: int):
             form.ended_on.errors.append(str(refused))
         else:
             db.session.commit()
-            return _saved(client, f"{medication.name} ends on {day_label(form.ended_on.data)}.")
+            message = f"{medication.name} ends on {day_label(form.ended_on.data)}."
+            return changed(
+                lambda: _render(client, notice=message, audit_view=False),
+                message=message,
+                location=_tab_url(client),
+                trigger=ADHERENCE_UPDATED,
+            )
     return _refused(client, f"end-{medication.id}", form)
 
 
@@ -182,7 +188,13 @@ def undo_end_view(client_id: int, medication_id: int):
         error = str(refused)
         return invalid(lambda: _render(client, dose_error=error))
     db.session.commit()
-    return _saved(client, f"{medication.name} continues: the end date was taken back.")
+    message = f"{medication.name} continues: the end date was taken back."
+    return changed(
+        lambda: _render(client, notice=message, audit_view=False),
+        message=message,
+        location=_tab_url(client),
+        trigger=ADHERENCE_UPDATED,
+    )
 
 
 @bp.post("/<int:client_id>/medications/<int:medication_id>/restart")
@@ -199,7 +211,13 @@ def restart(client_id: int, medication_id: int):
             form.started_on.errors.append(str(refused))
         else:
             db.session.commit()
-            return _saved(client, f"{medication.name} starts again on {day_label(form.started_on.data)}.")
+            message = f"{medication.name} starts again on {day_label(form.started_on.data)}."
+            return changed(
+                lambda: _render(client, notice=message, audit_view=False),
+                message=message,
+                location=_tab_url(client),
+                trigger=ADHERENCE_UPDATED,
+            )
     return _refused(client, f"restart-{medication.id}", form)
 
 
@@ -246,7 +264,12 @@ def _add_to_medication(client_id: int, medication_id: int, form_class, key: str,
             form.form_errors.append(str(refused))
         else:
             db.session.commit()
-            return _saved(client, message)
+            return changed(
+                lambda: _render(client, notice=message, audit_view=False),
+                message=message,
+                location=_tab_url(client),
+                trigger=ADHERENCE_UPDATED,
+            )
     return _refused(client, f"{key}-{medication.id}", form)
 
 

@@ -154,6 +154,13 @@ def get_cohort_or_404(cohort_id: int) -> Cohort:
     return _get_or_404(Cohort, cohort_id, lambda cohort: _visible(cohort.program_id))
 
 
+def get_cohort_of_program_or_404(program_id: int, cohort_id: int) -> Cohort:
+    """A cohort of this program, which must be one of the current user's, or 404."""
+    return _get_or_404(
+        Cohort, cohort_id, lambda cohort: cohort.program_id == program_id and _visible(program_id)
+    )
+
+
 def get_session_or_404(session_id: int) -> GroupSession:
     """A group session of one of the current user's programs, or 404."""
     return _get_or_404(

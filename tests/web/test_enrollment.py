@@ -314,3 +314,38 @@ def test_an_enrollment_cannot_end_on_or_before_signed_attendance(world, login):
 
     day_after = (held.session_date + timedelta(days=1)).isoformat()
     assert client.post(url, data={"reason": "discharged", "ended_on": day_after}).status_code == 303
+
+
+def test_a_transfer_to_a_cohort_of_another_program_is_refused(world, login):
+    # The case manager works in both programs, so the other program's cohort is visible to them,
+    # but a transfer stays within the client's program: the move is refused and nothing changes.
+    elsewhere = make_cohort(make_program(name="Other Program"), name="Elsewhere Group")
+    case_manager = world["case_manager"]
+    case_manager.programs.append(elsewhere.program)
+    db.session.commit()
+    enrollment = make_enrollment(world["cohort"])
+    response = login(case_manager).post(
+        f"/clients/enrollments/{enrollment.id}/transfer",
+        data={"cohort_id": elsewhere.id, "effective_on": world["program"].today().isoformat()},
+    )
+    assert response.status_code == 422
+    db.session.expire_all()
+    assert [(e.cohort_id, e.ended_on) for e in db.session.scalars(select(Enrollment))] == [
+        (world["cohort"].id, None)
+    ]
+
+
+def test_the_transfer_cohort_loader_refuses_a_cohort_of_another_program(app, world):
+    from flask_login import login_user
+    from werkzeug.exceptions import NotFound
+
+    from iop.permissions import get_cohort_of_program_or_404
+
+    elsewhere = make_cohort(make_program(name="Other Program"), name="Elsewhere Group")
+    world["case_manager"].programs.append(elsewhere.program)
+    db.session.commit()
+    with app.test_request_context():
+        login_user(world["case_manager"])
+        assert get_cohort_of_program_or_404(world["program"].id, world["other"].id) == world["other"]
+        with pytest.raises(NotFound):
+            get_cohort_of_program_or_404(world["program"].id, elsewhere.id)

@@ -14,8 +14,10 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from iop.extensions import db, login_manager
+from iop.ids import is_row_id
 from iop.models import (
     Alert,
+    AssessmentResponse,
     Client,
     Cohort,
     Consent,
@@ -200,6 +202,12 @@ def get_staff_member_or_404(user_id: int) -> User:
         user_id,
         lambda user: user.kind == "staff" and not user.program_ids.isdisjoint(current_user.program_ids),
     )
+
+
+def get_response_or_404(client: Client, response_id: str) -> AssessmentResponse:
+    """A questionnaire response of this client (the id comes from a form, so it is checked), or 404."""
+    row_id = int(response_id) if is_row_id(response_id) else 0
+    return _get_or_404(AssessmentResponse, row_id, lambda response: response.client_id == client.id)
 
 
 def get_goal_or_404(client: Client, goal_id: int) -> Goal:

@@ -8,6 +8,7 @@ from sqlalchemy import text
 
 from iop.extensions import db
 from iop.permissions import care_team_required, get_client_or_404, public, staff_required
+from iop.security import take_overview_visit
 from iop.services import progress as progress_service
 from iop.services.audit import record_event, record_events
 from iop.services.review_queue import client_decisions, decision_json, week_reviews
@@ -45,8 +46,11 @@ def client_progress(client_id: int):
     """Scores with severity and change, weekly attendance, participation and adherence, as JSON."""
     client = get_client_or_404(client_id)
     progress = progress_service.client_progress(client)
-    record_event("client.view", "client", client.id, client.id, details={"via": "api", "what": "progress"})
-    db.session.commit()
+    if not take_overview_visit(client.id):  # the overview page that fetched this was audited already
+        record_event(
+            "client.view", "client", client.id, client.id, details={"via": "api", "what": "progress"}
+        )
+        db.session.commit()
     return {
         "client": {"id": client.id, "name": client.full_name, "program_id": client.program_id},
         **progress.to_json(),

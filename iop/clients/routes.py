@@ -17,6 +17,7 @@ from iop.permissions import (
     get_enrollment_or_404,
     staff_required,
 )
+from iop.security import note_overview_visit
 from iop.services.assessments import client_responses
 from iop.services.audit import record_events
 from iop.services.clients import CLIENT_STATUSES, ClientFilters, client_search, client_status
@@ -90,6 +91,7 @@ def index():
 def detail(client_id: int):
     """Overview: PHQ-9 / GAD-7 over time with severity bands, weekly hours, participation, adherence."""
     client = get_client_or_404(client_id)
+    note_overview_visit(client.id)
     return render_client_tab(client, "overview", "clients/overview.html", progress=client_progress(client))
 
 

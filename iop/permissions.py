@@ -23,6 +23,7 @@ from iop.models import (
     Consent,
     CustomInstrument,
     Enrollment,
+    FamilyObservation,
     Goal,
     GroupSession,
     Medication,
@@ -238,6 +239,15 @@ def get_review_run_or_404(run_id: int) -> ReviewRun:
 def get_family_consent_or_404(consent_id: int) -> Consent:
     """One of the signed-in family member's active consents (the family gate already found them), or 404."""
     return _get_or_404(Consent, consent_id, lambda consent: consent in g.get("family_consents", ()))
+
+
+def get_own_observation_or_404(consent: Consent, observation_id: int) -> FamilyObservation:
+    """An observation the signed-in family member wrote under this consent, or 404."""
+    return _get_or_404(
+        FamilyObservation,
+        observation_id,
+        lambda row: row.author_id == current_user.id and row.consent_id == consent.id,
+    )
 
 
 def get_consent_or_404(client: Client, consent_id: int) -> Consent:

@@ -89,6 +89,13 @@ def roles_required(*roles: str) -> Callable:
 
 staff_required = roles_required(*STAFF_ROLES)
 care_team_required = roles_required(*CARE_TEAM)
+
+
+def in_care_team(user) -> bool:
+    """Clinicians and case managers: the roles that record and change client data (templates ask this)."""
+    return bool(user.is_authenticated) and user.has_role(*CARE_TEAM)
+
+
 case_manager_required = roles_required("case_manager")
 admin_required = roles_required("admin")
 

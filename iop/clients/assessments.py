@@ -6,6 +6,7 @@ from flask import abort, redirect, request, url_for
 from flask_login import current_user
 
 from iop.clients.assessment_forms import AssessmentForm, assessment_form
+from iop.clients.routes import bp
 from iop.clinical.instruments import Instrument
 from iop.extensions import db
 from iop.htmx import changed, invalid, render_page
@@ -49,6 +50,7 @@ def _blank_form(client: Client, instrument: Instrument, supersedes: AssessmentRe
     return _render_form(client, instrument, form, supersedes)
 
 
+@bp.route("/<int:client_id>/assessments/new", methods=["GET", "POST"])
 @care_team_required
 def new_assessment(client_id: int):
     """Enter a questionnaire; an incomplete one comes back with its answers and a message per item."""

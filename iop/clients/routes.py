@@ -4,7 +4,6 @@ from flask import Blueprint, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from iop.clients import assessments
 from iop.clients.forms import EndEnrollmentForm, TransferForm
 from iop.clients.tabs import render_client_tab
 from iop.extensions import db
@@ -32,9 +31,6 @@ from iop.services.programs import cohorts_of_programs
 from iop.services.progress import client_progress
 
 bp = Blueprint("clients", __name__, url_prefix="/clients")
-bp.add_url_rule(
-    "/<int:client_id>/assessments/new", "new_assessment", assessments.new_assessment, methods=["GET", "POST"]
-)
 
 
 def _transfer_form(client: Client, formdata=None) -> TransferForm:
@@ -160,3 +156,7 @@ def end(enrollment_id: int):
                 location=url_for("clients.enrollment", client_id=enrollment.client_id),
             )
     return invalid(lambda: _render_enrollment(enrollment.client, end_form=form))
+
+
+# Entering a questionnaire has a module of its own; importing it registers its route on bp.
+from iop.clients import assessments  # noqa: E402

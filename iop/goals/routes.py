@@ -11,7 +11,8 @@ from iop.models import GAS_LEVELS, GOAL_DOMAINS, GOAL_STATES, Client, Goal
 from iop.permissions import care_team_required, get_client_or_404, get_goal_or_404, staff_required
 from iop.services.goals import GoalRefused, add_goal, change_goal_state, client_goals, rate_goal
 
-bp = Blueprint("goals", __name__, url_prefix="/clients")
+# A tab of the client record: its URLs sit under the client, named like the blueprint and its templates.
+bp = Blueprint("goals", __name__, url_prefix="/clients/<int:client_id>/goals")
 GOALS_UPDATED = "goals-updated"
 
 
@@ -50,14 +51,14 @@ def _tab_url(client: Client) -> str:
     return url_for("goals.index", client_id=client.id)
 
 
-@bp.get("/<int:client_id>/goals")
+@bp.get("")
 @staff_required
 def index(client_id: int):
     """The client's goals with their latest and past ratings."""
     return _render(get_client_or_404(client_id))
 
 
-@bp.post("/<int:client_id>/goals")
+@bp.post("")
 @care_team_required
 def create(client_id: int):
     """Add a treatment goal."""
@@ -79,7 +80,7 @@ def create(client_id: int):
     return invalid(lambda: _render(client, goal_form=form))
 
 
-@bp.post("/<int:client_id>/goals/<int:goal_id>/ratings")
+@bp.post("/<int:goal_id>/ratings")
 @care_team_required
 def rate(client_id: int, goal_id: int):
     """Rate a goal on goal-attainment scaling; the new rating supersedes the earlier ones."""
@@ -102,7 +103,7 @@ def rate(client_id: int, goal_id: int):
     return invalid(lambda: _render(client, rating_form=form))
 
 
-@bp.post("/<int:client_id>/goals/<int:goal_id>/state")
+@bp.post("/<int:goal_id>/state")
 @care_team_required
 def change_state(client_id: int, goal_id: int):
     """Mark a goal achieved or dropped, or make it active again."""

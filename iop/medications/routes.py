@@ -37,7 +37,8 @@ from iop.services.medication import (
 )
 from iop.templating import day as day_label
 
-bp = Blueprint("medications", __name__, url_prefix="/clients")
+# A tab of the client record: its URLs sit under the client, named like the blueprint and its templates.
+bp = Blueprint("medications", __name__, url_prefix="/clients/<int:client_id>/medications")
 ADHERENCE_UPDATED = "adherence-updated"
 
 
@@ -111,14 +112,14 @@ def _dose_day(day: str) -> date:
         abort(404)
 
 
-@bp.get("/<int:client_id>/medications")
+@bp.get("")
 @staff_required
 def index(client_id: int):
     """Medications, this week's dose grid (or ?week=), fills, side effects and recent adherence."""
     return _render(get_client_or_404(client_id))
 
 
-@bp.get("/<int:client_id>/medications/adherence")
+@bp.get("/adherence")
 @staff_required
 def adherence(client_id: int):
     """The adherence panel alone, refreshed after each dose-grid tap."""
@@ -129,7 +130,7 @@ def adherence(client_id: int):
     return render_template("medications/_adherence.html", client=client, summary=summary)
 
 
-@bp.post("/<int:client_id>/medications")
+@bp.post("")
 @care_team_required
 def create(client_id: int):
     """Add a medication."""
@@ -152,7 +153,7 @@ def create(client_id: int):
     return _refused(client, "new", form)
 
 
-@bp.post("/<int:client_id>/medications/<int:medication_id>/end")
+@bp.post("/<int:medication_id>/end")
 @care_team_required
 def end(client_id: int, medication_id: int):
     """Stop a medication from a date on."""
@@ -176,7 +177,7 @@ def end(client_id: int, medication_id: int):
     return _refused(client, f"end-{medication.id}", form)
 
 
-@bp.post("/<int:client_id>/medications/<int:medication_id>/undo-end", endpoint="undo_end")
+@bp.post("/<int:medication_id>/undo-end", endpoint="undo_end")
 @care_team_required
 def undo_end_view(client_id: int, medication_id: int):
     """Take back an end date: the medication continues."""
@@ -197,7 +198,7 @@ def undo_end_view(client_id: int, medication_id: int):
     )
 
 
-@bp.post("/<int:client_id>/medications/<int:medication_id>/restart")
+@bp.post("/<int:medication_id>/restart")
 @care_team_required
 def restart(client_id: int, medication_id: int):
     """Start an ended medication again as a new course from a date."""
@@ -221,7 +222,7 @@ def restart(client_id: int, medication_id: int):
     return _refused(client, f"restart-{medication.id}", form)
 
 
-@bp.post("/<int:client_id>/medications/<int:medication_id>/doses/<day>")
+@bp.post("/<int:medication_id>/doses/<day>")
 @care_team_required
 def dose(client_id: int, medication_id: int, day: str):
     """One tap on a dose-grid cell: set the day's status (the next in the cycle) or clear it."""
@@ -273,7 +274,7 @@ def _add_to_medication(client_id: int, medication_id: int, form_class, key: str,
     return _refused(client, f"{key}-{medication.id}", form)
 
 
-@bp.post("/<int:client_id>/medications/<int:medication_id>/fills", endpoint="add_fill")
+@bp.post("/<int:medication_id>/fills", endpoint="add_fill")
 @care_team_required
 def add_fill_view(client_id: int, medication_id: int):
     """Record a pharmacy fill (date and days' supply)."""
@@ -285,7 +286,7 @@ def add_fill_view(client_id: int, medication_id: int):
     return _add_to_medication(client_id, medication_id, FillForm, "fill", save)
 
 
-@bp.post("/<int:client_id>/medications/<int:medication_id>/side-effects", endpoint="add_side_effect")
+@bp.post("/<int:medication_id>/side-effects", endpoint="add_side_effect")
 @care_team_required
 def add_side_effect_view(client_id: int, medication_id: int):
     """Record a side effect with its severity 0–10."""

@@ -18,7 +18,8 @@ from iop.permissions import care_team_required, get_client_or_404, staff_require
 from iop.services.symptoms import EventRefused, client_symptom_log, log_exposure, log_symptom
 from iop.symptoms.forms import ExposureForm, QuickLogForm, SymptomForm
 
-bp = Blueprint("symptoms", __name__, url_prefix="/clients")
+# A tab of the client record: its URLs sit under the client, named like the blueprint and its templates.
+bp = Blueprint("symptoms", __name__, url_prefix="/clients/<int:client_id>/symptoms")
 TEMPLATE = "symptoms/index.html"
 FRAGMENTS = ("record", "symptoms", "exposures")
 SYMPTOMS_UPDATED = "symptoms-updated"
@@ -101,21 +102,21 @@ def _log(client_id: int, quick: QuickLog):
     return invalid(lambda: _render(client, refused=form, audit_view=False))
 
 
-@bp.get("/<int:client_id>/symptoms")
+@bp.get("")
 @staff_required
 def index(client_id: int):
     """Counted symptoms by week and exposure exercises with their progress."""
     return _render(get_client_or_404(client_id))
 
 
-@bp.post("/<int:client_id>/symptoms/events")
+@bp.post("/events")
 @care_team_required
 def log_symptom_event(client_id: int):
     """Log how often a symptom happened, with its worst severity."""
     return _log(client_id, SYMPTOMS)
 
 
-@bp.post("/<int:client_id>/symptoms/exposures")
+@bp.post("/exposures")
 @care_team_required
 def log_exposure_event(client_id: int):
     """Log an exposure exercise with anxiety rated before and after."""

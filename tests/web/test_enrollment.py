@@ -70,6 +70,9 @@ def test_admitting_a_client_with_htmx_returns_a_fresh_form_and_refreshes_the_ros
 def test_admitting_without_htmx_redirects(world, login):
     response = admit(login(world["case_manager"]), world)
     assert response.status_code == 303
+    assert response.headers["Location"] == f"/cohorts/{world['cohort'].id}"
+    enrollment = db.session.scalar(select(Enrollment))
+    assert (enrollment.cohort_id, enrollment.client.full_name) == (world["cohort"].id, "Rosa Diaz")
 
 
 def test_bad_admission_comes_back_with_what_was_typed(world, login):
@@ -247,6 +250,8 @@ def test_same_name_with_another_birth_date_is_no_duplicate(world, login):
     existing.date_of_birth = date(1990, 4, 2)
     db.session.commit()
     assert admit(login(world["case_manager"]), world, date_of_birth="1990-04-03").status_code == 303
+    births = db.session.scalars(select(Client.date_of_birth).where(Client.last_name == "Diaz")).all()
+    assert sorted(births) == [date(1990, 4, 2), date(1990, 4, 3)]
 
 
 def test_an_mrn_already_in_the_program_is_refused_on_its_field(world, login):

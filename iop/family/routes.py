@@ -143,6 +143,14 @@ INVITATION_PROBLEMS = {
 }
 
 
+def _link_problem(kind: str):
+    """Why an invitation link does not work: 404 for a link that never existed, 410 for a spent one."""
+    title, message = INVITATION_PROBLEMS[kind]
+    return render_template(
+        "family/link_problem.html", title=title, message=message
+    ), 404 if kind == "unknown" else 410
+
+
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
 @public
 def accept(token: str):
@@ -150,9 +158,7 @@ def accept(token: str):
     try:
         invitation = open_invitation(token)
     except InvitationProblem as problem:
-        title, message = INVITATION_PROBLEMS[problem.kind]
-        status = 404 if problem.kind == "unknown" else 410
-        return render_template("family/link_problem.html", title=title, message=message), status
+        return _link_problem(problem.kind)
     account = existing_account(invitation)
     form = ExistingAccountForm() if account else NewAccountForm(full_name=invitation.consent.recipient_name)
     render = lambda: render_template("family/accept.html", form=form, invitation=invitation, account=account)  # noqa: E731

@@ -33,7 +33,6 @@ def _render(
         client,
         "family",
         "consents/index.html",
-        status=422 if consent_form or revoke_forms or invite_errors else 200,
         audit_view=audit_view,
         today=client.program.today(),
         consents=consents,

@@ -41,7 +41,7 @@ def audit_verify(expected_checkpoint: str | None):
 )
 def reviews_run(week):
     """Compute (or recompute) every cohort's reviews of one week, now, in this process."""
-    from iop.clinical.attendance import week_start
+    from iop.clinical.weeks import week_start
     from iop.jobs import run_reviews
     from iop.models import Program
     from iop.services.review_runs import cohort_ids_with_members, completed_week_starts

@@ -58,7 +58,7 @@ DEFAULTS = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_NAME": "stepwise_session",
-    # The signed cookie only carries the id of a server-side session record (see iop.auth.sessions).
+    # The signed cookie only carries the id of a server-side session record (see iop.security: start_session).
     "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
     "IOP_IDLE_TIMEOUT": timedelta(minutes=30),
     "IOP_ABSOLUTE_TIMEOUT": timedelta(hours=12),

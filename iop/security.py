@@ -45,6 +45,28 @@ _TOUCH_INTERVAL_SECONDS = 60
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{8,36}$")
 
 
+# The overview page fetches its chart data right after it renders: that fetch is part of the visit.
+OVERVIEW_VISIT_SECONDS = 120
+
+
+def note_overview_visit(client_id: int) -> None:
+    """The overview of this client was shown and audited in this session just now."""
+    session["overview_visit"] = [client_id, clock.now().timestamp()]
+
+
+def take_overview_visit(client_id: int) -> bool:
+    """True once after the overview of this client was shown in this session lately.
+
+    So one visit is one audit event: the page's own chart fetch is not a second view, while any
+    other read of the progress JSON (an integration, a second fetch) is audited as usual.
+    """
+    visit = session.get("overview_visit")
+    if not visit or visit[0] != client_id:
+        return False
+    del session["overview_visit"]
+    return clock.now().timestamp() - visit[1] <= OVERVIEW_VISIT_SECONDS
+
+
 def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

@@ -15,6 +15,7 @@ from iop.models import User
 from iop.permissions import public, signed_in_required
 from iop.security import end_session, start_session
 from iop.services.accounts import (
+    active_user,
     check_credentials,
     check_second_factor,
     confirm_totp_enrolment,
@@ -77,14 +78,28 @@ def login():
     return render_template("auth/login.html", form=form)
 
 
+def _pending_user() -> User | None:
+    """The account whose password was just checked, while its second step is still open (5 minutes)."""
+    started = session.get("mfa_started", 0)
+    user = active_user(session.get("mfa_user_id"))
+    return user if user and clock.now().timestamp() - started <= MFA_PENDING_SECONDS else None
+
+
+def _render_mfa(user: User, form: CodeForm, setup_secret: str | None):
+    uri = (
+        pyotp.TOTP(setup_secret).provisioning_uri(name=user.email, issuer_name="Stepwise")
+        if setup_secret
+        else None
+    )
+    return render_template("auth/mfa.html", form=form, setup_secret=setup_secret, provisioning_uri=uri)
+
+
 @bp.route("/mfa", methods=["GET", "POST"])
 @public
 def mfa():
     """Second factor: a TOTP code; first-time users set up their authenticator here."""
-    user_id = session.get("mfa_user_id")
-    started = session.get("mfa_started", 0)
-    user = db.session.get(User, user_id) if user_id else None
-    if user is None or not user.active or clock.now().timestamp() - started > MFA_PENDING_SECONDS:
+    user = _pending_user()
+    if user is None:
         session.clear()
         return redirect(url_for("auth.login"))
     setup_secret = None if user.totp_secret else pending_totp_secret(user)
@@ -95,21 +110,14 @@ def mfa():
             if setup_secret:
                 confirm_totp_enrolment(user)
             return _complete_sign_in(user, session.get("mfa_next"))
-        db.session.commit()
         if result.throttled:
+            db.session.commit()  # the throttled attempt is kept
             session.clear()  # the pending sign-in ends: the password step starts again
             flash(THROTTLED, "error")
             return redirect(url_for("auth.login"))
         form.code.errors.append("That code is not valid. Codes change every 30 seconds and work once.")
-    db.session.commit()  # a newly made enrolment key is kept server-side
-    provisioning_uri = (
-        pyotp.TOTP(setup_secret).provisioning_uri(name=user.email, issuer_name="Stepwise")
-        if setup_secret
-        else None
-    )
-    return render_template(
-        "auth/mfa.html", form=form, setup_secret=setup_secret, provisioning_uri=provisioning_uri
-    )
+    db.session.commit()  # the failed attempt, or a newly made enrolment key, is kept server-side
+    return _render_mfa(user, form, setup_secret)
 
 
 @bp.post("/logout")

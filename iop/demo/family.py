@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from iop.clinical.attendance import week_start
+from iop.clinical.weeks import week_start
 from iop.consents.forms import DEFAULT_PURPOSE
 from iop.demo.content import FAMILY_EMAIL, FAMILY_NAME, PASSWORD
 from iop.models import RATING_FIELDS, Enrollment, User

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from iop import clock
-from iop.demo.content import (
+from iop.demo.measure_content import (
     CONTINUE_RATIONALE,
     OVERRIDE_RATIONALE,
     OVERRIDE_REASON,

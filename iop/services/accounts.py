@@ -31,6 +31,12 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
+def active_user(user_id: int | None) -> User | None:
+    """The account with this id while it may sign in, else None."""
+    user = db.session.get(User, user_id) if user_id else None
+    return user if user is not None and user.active else None
+
+
 def check_credentials(email: str, password: str, ip: str | None) -> SignInResult:
     """Check a password sign-in. Unknown accounts and wrong passwords look the same to the caller.
 

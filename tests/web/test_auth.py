@@ -55,11 +55,13 @@ def test_sign_out_ends_the_session_even_for_a_copied_cookie(client, app, clinici
     sign_in_form(client, "dana@example.test", PASSWORD)
     with client.session_transaction() as flask_session:
         copied = dict(flask_session)
-    assert client.post("/auth/logout").status_code == 302
+    assert client.post("/auth/logout").headers["Location"] == "/auth/login"
     thief = app.test_client()
     with thief.session_transaction() as flask_session:
         flask_session.update(copied)
-    assert thief.get("/").status_code == 302
+    response = thief.get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/auth/login")
 
 
 def test_throttling_after_repeated_failures_even_with_the_right_password(client, clinician):
@@ -87,7 +89,11 @@ def test_absolute_timeout_ends_an_active_session(client, clinician):
     record = db.session.scalar(select(UserSession).where(UserSession.user_id == clinician.id))
     record.created_at = clock.now() - timedelta(hours=12, minutes=1)
     db.session.commit()
-    assert client.get("/").status_code == 302
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/auth/login")
+    db.session.expire_all()
+    assert db.session.get(UserSession, record.id).ended_at is not None
 
 
 def test_background_polling_does_not_extend_the_idle_timeout(client, clinician):
@@ -108,7 +114,9 @@ def test_deactivated_staff_lose_access_at_once(client, clinician):
     sign_in(client, clinician)
     clinician.active = False
     db.session.commit()
-    assert client.get("/").status_code == 302
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/auth/login")
 
 
 def test_htmx_request_without_a_session_gets_401_and_hx_redirect(client, app):
@@ -150,7 +158,10 @@ def test_mfa_enrolment_then_a_code_is_accepted_once(make_app, clinician):
 def test_mfa_pending_state_is_not_a_session(make_app, clinician):
     client = make_app(IOP_REQUIRE_MFA=True).test_client()
     totp_login(client)
-    assert client.get("/").status_code == 302
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/auth/login")
+    assert db.session.scalar(select(UserSession.id)) is None
 
 
 def test_a_family_account_sees_no_staff_pages_and_can_sign_out(app, client):

@@ -110,7 +110,7 @@ def create_user(
     from iop.services.accounts import AccountError, create_staff_user
     from iop.services.passwords import password_problem
 
-    problem = password_problem(password)
+    problem = password_problem(password, email=email, full_name=full_name)
     if problem:
         raise click.BadParameter(problem, param_hint="password")
     programs = db.session.scalars(select(Program).where(Program.name.in_(program_names))).all()

@@ -158,7 +158,13 @@ def accept(token: str):
         status = 404 if problem.kind == "unknown" else 410
         return render_template("family/link_problem.html", title=title, message=message), status
     account = existing_account(invitation)
-    form = ExistingAccountForm() if account else NewAccountForm(full_name=invitation.consent.recipient_name)
+    form = (
+        ExistingAccountForm()
+        if account
+        else NewAccountForm(
+            full_name=invitation.consent.recipient_name, email=invitation.consent.recipient_email
+        )
+    )
     if request.method == "POST" and form.validate():
         try:
             full_name = form.full_name.data if account is None else None

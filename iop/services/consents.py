@@ -244,7 +244,9 @@ def accept_invitation(invitation: Invitation, *, password: str, full_name: str |
     consent = invitation.consent
     user = existing_account(invitation)
     if user is None:
-        problem = password_problem(password)
+        problem = password_problem(
+            password, email=consent.recipient_email, full_name=full_name or consent.recipient_name
+        )
         if problem:
             raise ConsentRefused(problem)
         user = User(

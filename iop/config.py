@@ -76,6 +76,9 @@ DEFAULTS = {
     "IOP_LOGIN_FAILURE_WINDOW": timedelta(minutes=15),
     "IOP_LOGIN_KNOWN_ADDRESS_DAYS": 30,
     "IOP_MFA_MAX_FAILURES": 5,
+    # Password reset links asked for per window: for one account, and from one address.
+    "IOP_RESET_MAX_PER_ACCOUNT": 3,
+    "IOP_RESET_MAX_PER_IP": 20,
     "IOP_SESSION_HORIZON_WEEKS": 4,
     # How often open pages ask for new safety alerts (the badge poll does not extend the idle timeout).
     "IOP_ALERT_POLL_SECONDS": 60,

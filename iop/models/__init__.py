@@ -20,6 +20,7 @@ from iop.models.family import (
     OBSERVATION_RATINGS,
     RATING_FIELDS,
     RELATIONSHIPS,
+    AttendanceSummary,
     Consent,
     FamilyObservation,
     Invitation,
@@ -41,6 +42,8 @@ from iop.models.people import (
     ROLE_LABELS,
     ROLES,
     LoginAttempt,
+    PasswordResetToken,
+    RecoveryCode,
     StaffRole,
     ThrottleCounter,
     User,
@@ -72,6 +75,9 @@ from iop.models.reviews import (
 )
 
 __all__ = [
+    "AttendanceSummary",
+    "PasswordResetToken",
+    "RecoveryCode",
     "DECISIONS",
     "DESTINATIONS",
     "ENDS_ENROLLMENT",

@@ -43,6 +43,8 @@ EXPECTED = {
     "api.healthz": PUBLIC,
     "auth.login": PUBLIC,
     "auth.mfa": PUBLIC,
+    "auth.forgot": PUBLIC,
+    "auth.reset": PUBLIC,
     "auth.logout": ANY_ACCOUNT,
     "home.index": ANY_ACCOUNT,
     "cohorts.index": STAFF,
@@ -122,6 +124,7 @@ EXPECTED = {
     "account.password": ANY_ACCOUNT,
     "account.sessions": ANY_ACCOUNT,
     "account.end_others": ANY_ACCOUNT,
+    "account.recovery_codes": ANY_ACCOUNT,
     "admin.reset_staff_password": ADMIN,
     "admin.end_staff_sessions": ADMIN,
 }

@@ -9,9 +9,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from iop import clock
 from iop.extensions import db
 from iop.models import Client, Cohort, Enrollment, GroupSession, Program, StaffRole, User
-from iop.session_store import hash_token as _hash_token
 from iop.services.passwords import hash_password
 from iop.services.programs import _local_start
+from iop.session_store import hash_token as _hash_token
 
 PASSWORD = "correct horse battery"
 _counter = itertools.count(1)

@@ -149,7 +149,9 @@ def forgot():
         status = 422 if form.is_submitted() else 200
         return render_template("auth/forgot.html", form=form, sent=False), status
     request_reset(
-        form.email.data, request.remote_addr, lambda token: url_for("auth.reset", token=token, _external=True)
+        form.email.data,
+        request.remote_addr,
+        lambda token: url_for("auth.reset", reset_token=token, _external=True),
     )
     db.session.commit()
     return render_template("auth/forgot.html", form=form, sent=True)
@@ -170,12 +172,12 @@ def _reset_problem(kind: str):
     )
 
 
-@bp.route("/reset/<token>", methods=["GET", "POST"])
+@bp.route("/reset/<reset_token>", methods=["GET", "POST"])
 @public
-def reset(token: str):
+def reset(reset_token: str):
     """Choose a new password from an emailed link (once, within 30 minutes); every session ends."""
     try:
-        link = open_reset(token)
+        link = open_reset(reset_token)
     except ResetProblem as problem:
         return _reset_problem(problem.kind)
     form = ResetPasswordForm(user=link.user)

@@ -20,8 +20,8 @@ from iop.models.family import (
     OBSERVATION_RATINGS,
     RATING_FIELDS,
     RELATIONSHIPS,
-    AttendanceSummary,
     Consent,
+    FamilyAttendanceSummary,
     FamilyObservation,
     Invitation,
 )
@@ -75,7 +75,7 @@ from iop.models.reviews import (
 )
 
 __all__ = [
-    "AttendanceSummary",
+    "FamilyAttendanceSummary",
     "PasswordResetToken",
     "RecoveryCode",
     "DECISIONS",

@@ -225,7 +225,7 @@ def _refuse_changes(mapper, connection, target: FamilyObservation) -> None:
             raise ValueError("family observations are immutable; send a correction instead")
 
 
-class AttendanceSummary(db.Model):
+class FamilyAttendanceSummary(db.Model):
     """A weekly attendance summary mailed under a consent whose scope includes it: one per consent and
     week. The mail holds no PHI; the count is shown on a portal page behind sign-in and the consent."""
 

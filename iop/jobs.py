@@ -48,8 +48,11 @@ def hourly_tick() -> int:
     from iop.services.programs import extend_session_horizon
     from iop.services.throttle import prune
 
+    from iop.session_store import prune_visitor_sessions
+
     added = extend_session_horizon(current_app.config["IOP_SESSION_HORIZON_WEEKS"])
     prune()
+    prune_visitor_sessions(current_app.config["IOP_IDLE_TIMEOUT"])
     db.session.commit()
     escalation_tick()
     reviews_tick()

@@ -81,6 +81,17 @@ def new_record(user: User | None) -> tuple[UserSession, str]:
     return record, token
 
 
+def prune_visitor_sessions(idle) -> int:
+    """Delete sessions of visitors who never signed in and have been idle longer than `idle`."""
+    from sqlalchemy import delete
+
+    return db.session.execute(
+        delete(UserSession).where(
+            UserSession.user_id.is_(None), UserSession.last_seen_at < clock.now() - idle
+        )
+    ).rowcount
+
+
 class ServerSessionInterface(SessionInterface):
     """Sessions stored in user_sessions.data; the cookie is the bare token."""
 

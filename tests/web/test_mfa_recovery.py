@@ -231,3 +231,18 @@ def test_a_signed_in_cookie_is_the_bare_token_too(app, client, login):
     db.session.commit()
     sign_in(client, user)
     assert client.get("/").status_code == 200
+
+
+def test_visitor_sessions_are_pruned_once_idle(app, client):
+    from datetime import timedelta
+
+    from iop import clock
+    from iop.session_store import prune_visitor_sessions
+
+    client.get("/auth/login")  # the CSRF token makes a visitor's session
+    assert db.session.scalar(select(db.func.count(UserSession.id))) == 1
+    assert prune_visitor_sessions(timedelta(minutes=30)) == 0
+    record = db.session.scalar(select(UserSession))
+    record.last_seen_at = clock.now() - timedelta(minutes=31)
+    db.session.commit()
+    assert prune_visitor_sessions(timedelta(minutes=30)) == 1

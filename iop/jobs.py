@@ -47,7 +47,6 @@ def hourly_tick() -> int:
     from iop.extensions import db
     from iop.services.programs import extend_session_horizon
     from iop.services.throttle import prune
-
     from iop.session_store import prune_visitor_sessions
 
     added = extend_session_horizon(current_app.config["IOP_SESSION_HORIZON_WEEKS"])

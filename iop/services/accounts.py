@@ -100,9 +100,23 @@ def check_recovery_code(user: User, code: str) -> SecondFactorResult:
 
 def pending_totp_secret(user: User) -> str:
     """The key to enrol with, made once and kept (encrypted) on the account until a first code confirms it."""
-    if not user.totp_pending_secret:
-        user.totp_pending_secret = encrypt_secret(pyotp.random_base32())
-    return decrypt_secret(user.totp_pending_secret)
+    secret = _readable_secret(user.totp_pending_secret)
+    if secret is None:  # none yet, or unreadable (the key changed): a new one to scan
+        secret = pyotp.random_base32()
+        user.totp_pending_secret = encrypt_secret(secret)
+    return secret
+
+
+def _readable_secret(stored: str | None) -> str | None:
+    """A stored TOTP key decrypted; None when there is none or it cannot be read (tampered, key changed)."""
+    from cryptography.fernet import InvalidToken
+
+    if not stored:
+        return None
+    try:
+        return decrypt_secret(stored)
+    except InvalidToken:
+        return None
 
 
 def confirm_totp_enrolment(user: User) -> list[str]:
@@ -114,7 +128,7 @@ def confirm_totp_enrolment(user: User) -> list[str]:
 
 def verify_totp(user: User, code: str, secret: str | None = None) -> bool:
     """Accept a TOTP code once: a replayed code (same or earlier time step) is refused."""
-    secret = secret or (decrypt_secret(user.totp_secret) if user.totp_secret else None)
+    secret = secret or _readable_secret(user.totp_secret)
     if not secret or not code.isascii() or not code.isdigit():
         return False
     totp = pyotp.TOTP(secret)

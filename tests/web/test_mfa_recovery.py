@@ -166,6 +166,18 @@ def test_a_tampered_encrypted_secret_refuses_codes_rather_than_erroring(mfa_app,
     assert "That code is not valid" in client.post("/auth/mfa", data={"code": pyotp.TOTP(secret).now()}).text
 
 
+def test_a_corrupted_encrypted_secret_is_refused_not_an_error(mfa_app, dana_id):
+    client = mfa_app.test_client()
+    secret, _ = enrol(client)
+    with mfa_app.app_context():
+        user = db.session.get(User, dana_id)
+        user.totp_secret = user.totp_secret[:-4] + "AAAA"  # a byte flipped in the database
+        db.session.commit()
+    password_step(client)
+    response = client.post("/auth/mfa", data={"code": pyotp.TOTP(secret).now()})
+    assert response.status_code == 200 and "That code is not valid" in response.text
+
+
 def _cookie_bytes(client) -> bytes:
     value = client.get_cookie(COOKIE).value
     padded = value + "=" * (-len(value) % 4)

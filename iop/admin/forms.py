@@ -249,7 +249,7 @@ class StaffCreateForm(StaffForm):
         self.programs.required_message = "Choose at least one program."
 
     def validate_password(self, field):
-        problem = password_problem(field.data)
+        problem = password_problem(field.data, email=self.email.data, full_name=self.full_name.data)
         if problem:
             raise ValidationError(problem)
 

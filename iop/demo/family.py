@@ -35,7 +35,7 @@ def seed_family(enrollments: list[Enrollment], clinician: User) -> User:
             relationship="parent",
             recipient_email=FAMILY_EMAIL,
             purpose=DEFAULT_PURPOSE,
-            scope_attendance_summary=False,
+            scope_attendance_summary=True,  # the weekly summary page has something to show
             granted_on=granted,
             expires_on=granted + timedelta(days=365),
             signature_on_file=True,

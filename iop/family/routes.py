@@ -4,9 +4,12 @@ Nothing clinical is shown here. Every page needs an active consent naming the si
 (the family gate in iop.permissions); without one, the only page left is "access ended".
 """
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from datetime import date, timedelta
+
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from iop.clinical.weeks import week_start
 from iop.extensions import db
 from iop.family.forms import ExistingAccountForm, NewAccountForm, ObservationForm
 from iop.htmx import changed, invalid
@@ -29,6 +32,7 @@ from iop.services.family import (
     submit_observation,
     this_weeks_observation,
 )
+from iop.services.family_summaries import last_completed_week, week_count
 
 bp = Blueprint("family", __name__, url_prefix="/family")
 
@@ -121,6 +125,40 @@ def submissions(consent_id: int):
     )
 
 
+@bp.get("/<int:consent_id>/summary")
+@family_required
+def summary(consent_id: int):
+    """The week's attendance count for a consent that includes the summary; nothing clinical."""
+    consent = get_family_consent_or_404(consent_id)
+    if not consent.scope_attendance_summary:
+        abort(404)
+    latest = last_completed_week(consent)
+    first = week_start(max(consent.granted_on, consent.client.program.today() - timedelta(weeks=52)))
+    monday = _week_arg(request.args.get("week"), default=latest)
+    if monday is None or not first <= monday <= latest:
+        abort(404)
+    record_family_view(consent, "attendance_summary")
+    db.session.commit()
+    return render_template(
+        "family/summary.html",
+        consent=consent,
+        count=week_count(consent, monday),
+        previous=monday - timedelta(days=7) if monday > first else None,
+        following=monday + timedelta(days=7) if monday < latest else None,
+    )
+
+
+def _week_arg(value: str | None, *, default: date) -> date | None:
+    """A Monday from ?week=YYYY-MM-DD; None for anything else (a bad or hostile value)."""
+    if value is None:
+        return default
+    try:
+        day = date.fromisoformat(value) if value.isascii() and len(value) == 10 else None
+    except ValueError:
+        return None
+    return day if day is not None and day.weekday() == 0 else None
+
+
 @bp.get("/ended")
 @public
 def ended():
@@ -160,16 +198,25 @@ def accept(token: str):
     except InvitationProblem as problem:
         return _link_problem(problem.kind)
     account = existing_account(invitation)
-    form = ExistingAccountForm() if account else NewAccountForm(full_name=invitation.consent.recipient_name)
+    form = (
+        ExistingAccountForm()
+        if account
+        else NewAccountForm(
+            full_name=invitation.consent.recipient_name, email=invitation.consent.recipient_email
+        )
+    )
     render = lambda: render_template("family/accept.html", form=form, invitation=invitation, account=account)  # noqa: E731
     if request.method == "GET":
         return render()
     if form.validate():
         try:
             full_name = form.full_name.data if account is None else None
-            user = accept_invitation(invitation, password=form.password.data, full_name=full_name)
+            user = accept_invitation(
+                invitation, password=form.password.data, full_name=full_name, ip=request.remote_addr
+            )
         except ConsentRefused as refused:
             form.password.errors.append(str(refused))
+            db.session.commit()  # a wrong password is counted for throttling and audited
         else:
             start_session(user)
             record_event("auth.sign_in", "user", user.id, actor_id=user.id, details={"via": "invitation"})

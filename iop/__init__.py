@@ -71,6 +71,7 @@ def _register_blueprints(app: Flask) -> None:
     from iop.alerts.routes import bp as alerts_bp
     from iop.api.routes import bp as api_bp
     from iop.auth.routes import bp as auth_bp
+    from iop.breakglass.routes import bp as breakglass_bp
     from iop.clients.routes import bp as clients_bp
     from iop.cohorts.routes import bp as cohorts_bp
     from iop.consents.routes import bp as consents_bp
@@ -90,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(reviews_bp)
     app.register_blueprint(consents_bp)
     app.register_blueprint(family_bp)
+    app.register_blueprint(breakglass_bp)
     from iop.account.routes import bp as account_bp
 
     app.register_blueprint(account_bp)

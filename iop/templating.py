@@ -76,6 +76,7 @@ def init_app(app: Flask) -> None:
         ABSENT_STATUSES=models.ABSENT_STATUSES,
         STATUS_SHORT_LABELS=models.STATUS_SHORT_LABELS,
         ROLE_LABELS=models.ROLE_LABELS,
+        BREAK_GLASS_MINUTES=models.BREAK_GLASS_MINUTES,
         END_REASONS=models.END_REASONS,
         RECOMMENDATIONS=models.RECOMMENDATIONS,
         severity_label=severity_label,

@@ -7,20 +7,20 @@ from iop.admin.forms import ProgramForm
 from iop.admin.queries import program_name_taken, program_summaries
 from iop.admin.respond import done, form_page
 from iop.extensions import db
-from iop.permissions import admin_required, get_program_or_404
+from iop.permissions import admin_required, get_program_or_404, permitted_programs
 from iop.services.programs import create_program, update_program
 
 
 @admin_required
 def index():
     """The admin's programs with their cohorts, current members and upcoming sessions."""
-    return render_template("admin/index.html", summaries=program_summaries(current_user.programs))
+    return render_template("admin/index.html", summaries=program_summaries(permitted_programs()))
 
 
 @admin_required
 def programs():
     """The admin's programs and their settings."""
-    return render_template("admin/programs.html", summaries=program_summaries(current_user.programs))
+    return render_template("admin/programs.html", summaries=program_summaries(permitted_programs()))
 
 
 @admin_required

@@ -3,11 +3,16 @@
 from datetime import date
 
 from flask import Blueprint, current_app, request
-from flask_login import current_user
 from sqlalchemy import text
 
 from iop.extensions import db
-from iop.permissions import care_team_required, get_client_or_404, public, staff_required
+from iop.permissions import (
+    care_team_required,
+    get_client_or_404,
+    permitted_program_ids,
+    public,
+    staff_required,
+)
 from iop.services import progress as progress_service
 from iop.services.audit import record_event, record_events
 from iop.services.review_queue import client_decisions, decision_json, week_reviews
@@ -65,7 +70,7 @@ def reviews():
         return {"error": f"week must be a date as YYYY-MM-DD (the Monday of the week), got {value!r}"}, 400
     if week.weekday() != 0:
         return {"error": f"week must be the Monday of the reviewed week; {week} is a {week:%A}"}, 400
-    rows = week_reviews(sorted(current_user.program_ids), week)
+    rows = week_reviews(sorted(permitted_program_ids()), week)
     if rows:
         record_events(
             "review.list",

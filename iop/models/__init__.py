@@ -1,5 +1,6 @@
 """The database models, one module per aggregate; import them from here."""
 
+from iop.models.access import BREAK_GLASS_MINUTES, REASON_MIN_LENGTH, BreakGlassGrant
 from iop.models.alerts import ALERT_KINDS, ESCALATION_MINUTES, Alert
 from iop.models.attendance import (
     ABSENT_STATUSES,
@@ -41,7 +42,7 @@ from iop.models.people import (
     ROLE_LABELS,
     ROLES,
     LoginAttempt,
-    StaffRole,
+    ProgramRole,
     ThrottleCounter,
     User,
     UserSession,
@@ -72,6 +73,9 @@ from iop.models.reviews import (
 )
 
 __all__ = [
+    "BREAK_GLASS_MINUTES",
+    "REASON_MIN_LENGTH",
+    "BreakGlassGrant",
     "DECISIONS",
     "DESTINATIONS",
     "ENDS_ENROLLMENT",
@@ -140,7 +144,7 @@ __all__ = [
     "GroupSession",
     "LoginAttempt",
     "Program",
-    "StaffRole",
+    "ProgramRole",
     "User",
     "UserSession",
     "cohort_facilitators",

@@ -61,7 +61,7 @@ def not_started_message(group_session: GroupSession, what: str) -> str | None:
 def may_record(user: User, group_session: GroupSession) -> bool:
     """Whether the grid is editable for this user now: the care team, a session held or under way."""
     return (
-        user.has_role("clinician", "case_manager")
+        user.has_role("clinician", "case_manager", program=group_session.cohort.program_id)
         and not group_session.is_cancelled
         and group_session.starts_at <= clock.now()
     )

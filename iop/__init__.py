@@ -72,6 +72,7 @@ def _register_blueprints(app: Flask) -> None:
     from iop.alerts.routes import bp as alerts_bp
     from iop.api.routes import bp as api_bp
     from iop.auth.routes import bp as auth_bp
+    from iop.breakglass.routes import bp as breakglass_bp
     from iop.clients.routes import bp as clients_bp
     from iop.cohorts.routes import bp as cohorts_bp
     from iop.consents.routes import bp as consents_bp
@@ -99,5 +100,6 @@ def _register_blueprints(app: Flask) -> None:
         api_bp,
         alerts_bp,
         account_bp,
+        breakglass_bp,
     ):
         app.register_blueprint(blueprint)

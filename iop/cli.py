@@ -100,12 +100,18 @@ def seed_demo(clients: int, weeks: int, seed: int, if_empty: bool):
 @click.option(
     "--role", "roles", multiple=True, required=True, type=click.Choice(["clinician", "case_manager", "admin"])
 )
-@click.option("--program", "program_names", multiple=True, help="Program name; repeat for several.")
+@click.option(
+    "--program",
+    "program_names",
+    multiple=True,
+    required=True,
+    help="Program name, where the roles are held; repeat for several.",
+)
 @click.password_option()
 def create_user(
     email: str, full_name: str, roles: tuple[str, ...], program_names: tuple[str, ...], password: str
 ):
-    """Create a staff account (the first admin of a new installation, for example)."""
+    """Create a staff account holding the roles in each program (a program's first admin, for example)."""
     from iop.models import Program
     from iop.services.accounts import AccountError, create_staff_user
     from iop.services.passwords import password_problem
@@ -118,11 +124,39 @@ def create_user(
     if missing:
         raise click.BadParameter(f"no program named {', '.join(sorted(missing))}", param_hint="--program")
     try:
-        user = create_staff_user(email, full_name, password, set(roles), list(programs))
+        user = create_staff_user(email, full_name, password, {program: roles for program in programs})
     except AccountError as error:
         raise click.ClickException(str(error)) from None
     db.session.commit()
     click.echo(f"created {user.email} ({', '.join(sorted(roles))})")
+
+
+@click.command("create-program")
+@click.option("--name", required=True)
+@click.option("--timezone", required=True, help="IANA time zone the program runs in, e.g. America/New_York.")
+@click.option("--population", type=click.Choice(["adult", "adolescent"]), default="adult", show_default=True)
+def create_program_command(name: str, timezone: str, population: str):
+    """Create a program (a new installation's first; then `create-user --role admin --program NAME`)."""
+    import zoneinfo
+
+    from iop.models import DEFAULT_MIN_WEEKLY_HOURS, Program
+    from iop.services.programs import create_program
+
+    try:
+        zoneinfo.ZoneInfo(timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise click.BadParameter(f"unknown time zone {timezone!r}", param_hint="--timezone") from None
+    if db.session.scalar(select(Program.id).where(Program.name == name.strip())) is not None:
+        raise click.ClickException(f"a program named {name.strip()} exists already")
+    program = create_program(
+        name=name,
+        timezone=timezone,
+        population=population,
+        min_weekly_hours=DEFAULT_MIN_WEEKLY_HOURS[population],
+        actor=None,
+    )
+    db.session.commit()
+    click.echo(f"created program {program.name} ({program.timezone})")
 
 
 @click.command("worker")
@@ -179,5 +213,14 @@ def tick():
 
 def init_app(app: Flask) -> None:
     """Register the commands."""
-    for command in (audit_cli, reviews_cli, seed_demo, create_user, worker, scheduler, tick):
+    for command in (
+        audit_cli,
+        reviews_cli,
+        seed_demo,
+        create_program_command,
+        create_user,
+        worker,
+        scheduler,
+        tick,
+    ):
         app.cli.add_command(command)

@@ -91,9 +91,10 @@ staff_required = roles_required(*STAFF_ROLES)
 care_team_required = roles_required(*CARE_TEAM)
 
 
-def in_care_team(user) -> bool:
-    """Clinicians and case managers: the roles that record and change client data (templates ask this)."""
-    return bool(user.is_authenticated) and user.has_role(*CARE_TEAM)
+def in_care_team(user, program_id: int | None = None) -> bool:
+    """Clinicians and case managers, in this program (or, without one, in any of theirs): the roles that
+    record and change client data (templates ask this)."""
+    return bool(user.is_authenticated) and user.has_role(*CARE_TEAM, program=program_id)
 
 
 case_manager_required = roles_required("case_manager")
@@ -142,8 +143,36 @@ def _family_gate():
     return end_access()
 
 
+def _route_roles() -> frozenset[str]:
+    """The roles the current route's policy names (empty for routes open to any account)."""
+    policy = policy_for(request.endpoint)
+    return policy.roles if policy else frozenset()
+
+
 def _visible(program_id: int) -> bool:
-    return program_id in current_user.program_ids
+    """A program the user works in, holding one of the route's roles there.
+
+    Outside the user's programs the object does not exist for them (404); inside one where they hold
+    another role only, it exists but this route is not theirs there (403). The route's own gate looked
+    at every program; this looks at the object's, so a power held in one program never reaches another.
+    """
+    held = current_user.roles_in(program_id)
+    if not held:
+        return False
+    wanted = _route_roles()
+    if wanted and held.isdisjoint(wanted):
+        abort(403)
+    return True
+
+
+def permitted_program_ids() -> frozenset[int]:
+    """The programs where the user holds one of the current route's roles: what its lists may show."""
+    return current_user.program_ids_with(*(_route_roles() or STAFF_ROLES))
+
+
+def permitted_programs() -> list[Program]:
+    """The same programs as rows, by name."""
+    return current_user.programs_with(*(_route_roles() or STAFF_ROLES))
 
 
 def _get_or_404(model, object_id: int, allowed: Callable[[object], bool], **options):
@@ -179,8 +208,28 @@ def get_session_or_404(session_id: int) -> GroupSession:
 
 
 def get_client_or_404(client_id: int) -> Client:
-    """A client of one of the current user's programs, or 404."""
-    return _get_or_404(Client, client_id, lambda client: _visible(client.program_id))
+    """A client of one of the current user's programs (or opened under break-glass), or 404."""
+    return _get_or_404(
+        Client, client_id, lambda client: _visible(client.program_id) or _under_break_glass(client)
+    )
+
+
+def _under_break_glass(client: Client) -> bool:
+    """Reading a client of another program under the user's active break-glass grant.
+
+    Only GET routes a clinician may use: break-glass reads the record and changes nothing. The grant's
+    id goes on every audit event of the request (iop.services.audit).
+    """
+    if request.method != "GET" or "clinician" not in _route_roles():
+        return False
+    from iop.services.break_glass import active_grant
+
+    grant = active_grant(current_user, client)
+    if grant is None:
+        return False
+    g.break_glass_grant_id = grant.id
+    g.break_glass_grant = grant
+    return True
 
 
 def get_enrollment_or_404(enrollment_id: int) -> Enrollment:
@@ -204,11 +253,13 @@ def get_custom_instrument_or_404(instrument_id: int) -> CustomInstrument:
 
 
 def get_staff_member_or_404(user_id: int) -> User:
-    """A staff account sharing a program with the current admin, or 404."""
+    """A staff account working in a program the current user administers, or 404."""
     return _get_or_404(
         User,
         user_id,
-        lambda user: user.kind == "staff" and not user.program_ids.isdisjoint(current_user.program_ids),
+        lambda user: (
+            user.kind == "staff" and not user.program_ids.isdisjoint(current_user.program_ids_with("admin"))
+        ),
     )
 
 
@@ -216,6 +267,21 @@ def get_response_or_404(client: Client, response_id: str) -> AssessmentResponse:
     """A questionnaire response of this client (the id comes from a form, so it is checked), or 404."""
     row_id = int(response_id) if is_row_id(response_id) else 0
     return _get_or_404(AssessmentResponse, row_id, lambda response: response.client_id == client.id)
+
+
+def require_whole_account(member: User) -> None:
+    """403 unless the current admin administers every program the member works in.
+
+    Signing in, the password and the name belong to the whole account, which reaches every one of the
+    member's programs: an admin of some of them may change the member's roles there, not the account.
+    """
+    if not may_manage_account(member):
+        abort(403)
+
+
+def may_manage_account(member: User) -> bool:
+    """Whether the current user administers every program the member works in."""
+    return member.program_ids <= current_user.program_ids_with("admin")
 
 
 def get_goal_or_404(client: Client, goal_id: int) -> Goal:

@@ -77,6 +77,7 @@ def init_app(app: Flask) -> None:
         ABSENT_STATUSES=models.ABSENT_STATUSES,
         STATUS_SHORT_LABELS=models.STATUS_SHORT_LABELS,
         ROLE_LABELS=models.ROLE_LABELS,
+        BREAK_GLASS_MINUTES=models.BREAK_GLASS_MINUTES,
         END_REASONS=models.END_REASONS,
         RECOMMENDATIONS=models.RECOMMENDATIONS,
         severity_label=severity_label,
@@ -85,7 +86,7 @@ def init_app(app: Flask) -> None:
         # Macros imported without context do not see current_user; this global looks it up itself.
         can_record=lambda group_session: may_record(current_user, group_session),
         # The care team's controls (log, rate, add, correct): one question instead of a role list.
-        in_care_team=lambda: in_care_team(current_user),
+        in_care_team=lambda program_id=None: in_care_team(current_user, program_id),
         escalation_due_at=escalation_due_at,
     )
     # A block rendered alone for htmx does not see its page's imports; the table box is needed in many.

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from iop import clock
 from iop.extensions import db
-from iop.models import Client, Cohort, Enrollment, GroupSession, Program, StaffRole, User
+from iop.models import Client, Cohort, Enrollment, GroupSession, Program, ProgramRole, User
 from iop.services.passwords import hash_password
 from iop.services.programs import _local_start
 from iop.session_store import hash_token as _hash_token
@@ -39,7 +39,11 @@ def make_program(
 
 
 def make_user(
-    *roles: str, programs: list[Program] = (), email: str | None = None, name: str | None = None
+    *roles: str,
+    programs: list[Program] = (),
+    email: str | None = None,
+    name: str | None = None,
+    grants: dict[Program, tuple[str, ...]] | None = None,
 ) -> User:
     number = next(_counter)
     user = User(
@@ -48,8 +52,12 @@ def make_user(
         password_hash=_password_hash(),
         kind="staff",
     )
-    user.role_rows = [StaffRole(role=role) for role in roles]
-    user.programs = list(programs)
+    # The roles are held in every one of the programs (a mixed account gives `grants` instead).
+    grants = grants if grants is not None else {program: roles for program in programs}
+    user.role_rows = [
+        ProgramRole(program_id=program.id, role=role) for program, held in grants.items() for role in held
+    ]
+    user.programs = [program for program, held in grants.items() if held] or list(programs)
     db.session.add(user)
     db.session.commit()
     return user
@@ -106,12 +114,14 @@ def make_enrollment(
     last_name: str | None = None,
     ended_on: date | None = None,
     end_reason: str | None = None,
+    mrn: str | None = None,
 ) -> Enrollment:
     number = next(_counter)
     client = Client(
         program_id=cohort.program_id,
         first_name=first_name or f"Client{number}",
         last_name=last_name or f"Member{number:03d}",
+        mrn=mrn,
     )
     enrollment = Enrollment(
         client=client,

@@ -3,7 +3,7 @@
 from sqlalchemy import select
 
 from iop.extensions import db
-from iop.models import AuditEvent, User
+from iop.models import AuditEvent, Program, User
 from tests.factories import make_program
 
 
@@ -26,6 +26,8 @@ def test_create_user_checks_the_password_and_audits(app):
             "A",
             "--role",
             "admin",
+            "--program",
+            "Adult IOP",
             "--password",
             "short",
         ]
@@ -49,10 +51,39 @@ def test_create_user_checks_the_password_and_audits(app):
     assert result.exit_code == 0, result.output
     db.session.expire_all()
     user = db.session.scalar(select(User).where(User.email == "lead@example.test"))
-    assert user.roles == {"admin"} and [p.name for p in user.programs] == ["Adult IOP"]
+    assert user.grants() == {(user.programs[0].id, "admin")} and [p.name for p in user.programs] == [
+        "Adult IOP"
+    ]
     assert db.session.scalar(select(AuditEvent.object_id).where(AuditEvent.action == "user.create")) == str(
         user.id
     )
+
+
+def test_create_program_then_its_first_admin(app):
+    runner = app.test_cli_runner()
+    unknown = runner.invoke(args=["create-program", "--name", "Day IOP", "--timezone", "Mars/Olympus"])
+    assert unknown.exit_code != 0 and "unknown time zone" in unknown.output
+    made = runner.invoke(args=["create-program", "--name", "Day IOP", "--timezone", "America/Chicago"])
+    assert made.exit_code == 0, made.output
+    program = db.session.scalar(select(Program).where(Program.name == "Day IOP"))
+    assert (program.timezone, program.population, program.min_weekly_hours) == ("America/Chicago", "adult", 9)
+    assert not program.break_glass_enabled
+    again = runner.invoke(args=["create-program", "--name", "Day IOP", "--timezone", "America/Chicago"])
+    assert again.exit_code != 0 and "exists already" in again.output
+    without_program = runner.invoke(
+        args=[
+            "create-user",
+            "--email",
+            "b@example.test",
+            "--name",
+            "B",
+            "--role",
+            "admin",
+            "--password",
+            "x" * 20,
+        ]
+    )
+    assert without_program.exit_code != 0 and "--program" in without_program.output
 
 
 def test_tick_command_generates_sessions(app):

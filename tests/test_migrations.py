@@ -62,3 +62,58 @@ def test_0011_encrypts_existing_totp_secrets_and_the_downgrade_restores_them(scr
     downgrade(directory=MIGRATIONS, revision="0008_mfa_pending_secret")
     with db.engine.connect() as conn:
         assert conn.execute(text("SELECT totp_secret FROM users")).scalar_one() == "JBSWY3DPEHPK3PXP"
+
+
+def test_global_roles_are_carried_over_to_each_of_the_users_programs(scratch_app):
+    """0012: a role held globally before is held in every program its holder worked in, and no other."""
+    from sqlalchemy import text
+
+    upgrade(directory=MIGRATIONS, revision="0008_mfa_pending_secret")
+    with db.engine.begin() as conn:
+        for program_id, name in ((1, "North"), (2, "South"), (3, "West")):
+            conn.execute(
+                text(
+                    "INSERT INTO programs (id, name, timezone, population, min_weekly_hours, created_at) "
+                    "VALUES (:id, :name, 'America/New_York', 'adult', 9, '2026-01-01 00:00:00')"
+                ),
+                {"id": program_id, "name": name},
+            )
+        for user_id in (1, 2, 3):
+            conn.execute(
+                text(
+                    "INSERT INTO users (id, email, full_name, password_hash, kind, active, created_at) "
+                    "VALUES (:id, :email, 'Staff', 'x', 'staff', true, '2026-01-01 00:00:00')"
+                ),
+                {"id": user_id, "email": f"user{user_id}@example.test"},
+            )
+        # 1: admin and clinician in North and South; 2: case manager in South; 3: clinician of no program.
+        for user_id, role in ((1, "admin"), (1, "clinician"), (2, "case_manager"), (3, "clinician")):
+            conn.execute(
+                text("INSERT INTO staff_roles (user_id, role) VALUES (:u, :r)"), {"u": user_id, "r": role}
+            )
+        for user_id, program_id in ((1, 1), (1, 2), (2, 2)):
+            conn.execute(
+                text("INSERT INTO program_staff (user_id, program_id) VALUES (:u, :p)"),
+                {"u": user_id, "p": program_id},
+            )
+
+    upgrade(directory=MIGRATIONS)
+    with db.engine.connect() as conn:
+        carried = set(conn.execute(text("SELECT user_id, program_id, role FROM program_roles")).all())
+        assert carried == {
+            (1, 1, "admin"),
+            (1, 1, "clinician"),
+            (1, 2, "admin"),
+            (1, 2, "clinician"),
+            (2, 2, "case_manager"),
+        }
+        assert set(conn.execute(text("SELECT id, break_glass_enabled FROM programs")).all()) == {
+            (1, False),
+            (2, False),
+            (3, False),
+        }
+
+    downgrade(directory=MIGRATIONS, revision="0008_mfa_pending_secret")
+    with db.engine.connect() as conn:
+        back = set(conn.execute(text("SELECT user_id, role FROM staff_roles")).all())
+    assert back == {(1, "admin"), (1, "clinician"), (2, "case_manager")}

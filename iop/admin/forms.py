@@ -93,6 +93,8 @@ class ProgramForm(FlaskForm):
         render_kw={"step": "0.1", "inputmode": "decimal"},
     )
 
+    break_glass_enabled = BooleanField("Allow break-glass access")
+
     def __init__(self, *args, name_taken=lambda name: False, current_timezone: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.name_taken = name_taken
@@ -131,6 +133,7 @@ class ProgramForm(FlaskForm):
             "name": self.name.data,
             "population": self.population.data,
             "min_weekly_hours": self.weekly_hours,
+            "break_glass_enabled": bool(self.break_glass_enabled.data),
         }
         if "timezone" in self:
             values["timezone"] = self.timezone.data
@@ -207,28 +210,40 @@ EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Enter an email address li
 
 
 class StaffForm(FlaskForm):
-    """Fields shared by creating and editing a staff account."""
+    """Fields shared by creating and editing a staff account: the name and the roles held in each program.
+
+    A role is held in one program (DESIGN §3), so each checkbox is a (program, role) pair, offered only
+    for the programs the acting admin administers.
+    """
 
     full_name = StringField(
         "Full name",
         filters=[strip],
         validators=[DataRequired(message="Enter the full name."), Length(max=120)],
     )
-    roles = MultiCheckboxField(
-        "Roles",
-        choices=[SelectChoice(role, ROLE_LABELS[role]) for role in ROLES],
-        required_message="Choose at least one role.",
-    )
-    programs = MultiCheckboxField("Programs", coerce=int)
+    grants = MultiCheckboxField("Roles in each program")
 
     def __init__(self, *args, program_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.program_options = list(program_choices)
-        self.programs.choices = [SelectChoice(program.id, program.name) for program in self.program_options]
+        self.grants.choices = [
+            SelectChoice(grant_value(program.id, role), ROLE_LABELS[role])
+            for program in self.program_options
+            for role in ROLES
+        ]
 
-    @property
-    def chosen_programs(self) -> list:
-        return [program for program in self.program_options if program.id in self.programs.data]
+    def chosen_grants(self) -> dict:
+        """The roles chosen in each offered program (an empty set: no longer in that program)."""
+        chosen = set(self.grants.data or ())
+        return {
+            program: {role for role in ROLES if grant_value(program.id, role) in chosen}
+            for program in self.program_options
+        }
+
+
+def grant_value(program_id: int, role: str) -> str:
+    """The checkbox value of a role in a program: "3:clinician"."""
+    return f"{program_id}:{role}"
 
 
 class StaffCreateForm(StaffForm):
@@ -246,7 +261,7 @@ class StaffCreateForm(StaffForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.programs.required_message = "Choose at least one program."
+        self.grants.required_message = "Choose at least one role in a program."
 
     def validate_password(self, field):
         problem = password_problem(field.data, email=self.email.data, full_name=self.full_name.data)
@@ -263,24 +278,28 @@ class StaffEditForm(StaffForm):
         self.other_program_count = other_program_count
 
     @staticmethod
-    def initial(user, visible_program_ids) -> dict:
-        """A staff member's current values; only programs the admin manages are on the form."""
+    def initial(user, managed_program_ids) -> dict:
+        """A staff member's current values; only roles in programs the admin administers are on the form."""
         return {
             "full_name": user.full_name,
-            "roles": sorted(user.roles),
-            "programs": [program_id for program_id in user.program_ids if program_id in visible_program_ids],
+            "grants": [
+                grant_value(program_id, role)
+                for program_id, role in sorted(user.grants())
+                if program_id in managed_program_ids
+            ],
             "active": user.active,
         }
 
-    def validate_roles(self, field):
-        if self.is_self and "admin" not in field.data:
+    def validate_grants(self, field):
+        chosen = set(field.data or ())
+        if self.is_self and any(
+            grant_value(program.id, "admin") not in chosen for program in self.program_options
+        ):
             raise ValidationError("You cannot remove your own admin role; ask another admin to do it.")
-
-    def validate_programs(self, field):
-        if self.is_self and set(field.data) != {choice.value for choice in field.choices}:
-            raise ValidationError("You cannot remove yourself from a program; ask another admin to do it.")
-        if not field.data and not self.other_program_count:
-            raise ValidationError("Choose at least one program.")
+        if not chosen and not self.other_program_count:
+            raise ValidationError(
+                "Choose at least one role in a program; to stop them signing in, deactivate the account."
+            )
 
     def validate_active(self, field):
         if self.is_self and not field.data:

@@ -6,7 +6,7 @@ from flask_login import current_user
 from iop.admin.forms import ProgramForm
 from iop.extensions import db
 from iop.htmx import changed, invalid
-from iop.permissions import admin_required, get_program_or_404
+from iop.permissions import admin_required, get_program_or_404, permitted_programs
 from iop.services.administration import program_name_taken, program_summaries
 from iop.services.programs import create_program, update_program
 
@@ -14,13 +14,13 @@ from iop.services.programs import create_program, update_program
 @admin_required
 def index():
     """The admin's programs with their cohorts, current members and upcoming sessions."""
-    return render_template("admin/index.html", summaries=program_summaries(current_user.programs))
+    return render_template("admin/index.html", summaries=program_summaries(permitted_programs()))
 
 
 @admin_required
 def programs():
     """The admin's programs and their settings."""
-    return render_template("admin/programs.html", summaries=program_summaries(current_user.programs))
+    return render_template("admin/programs.html", summaries=program_summaries(permitted_programs()))
 
 
 @admin_required

@@ -6,14 +6,14 @@ from flask_login import current_user
 
 from iop.extensions import db
 from iop.htmx import changed, render_page
-from iop.permissions import admin_required, get_review_run_or_404
+from iop.permissions import admin_required, get_review_run_or_404, permitted_program_ids
 from iop.services.review_runs import retry_run, runs_by_week
 
 POLL_SECONDS = 2
 
 
 def _render():
-    weeks = runs_by_week(sorted(current_user.program_ids))
+    weeks = runs_by_week(sorted(permitted_program_ids()))
     return render_page(
         "admin/review_runs.html",
         ("runs",),

@@ -6,7 +6,17 @@ Every view is admin-only, and objects load through loaders that 404 outside the 
 
 from flask import Blueprint
 
-from iop.admin import cohorts, instruments, outbox, outcomes, programs, review_runs, staff, thresholds
+from iop.admin import (
+    break_glass,
+    cohorts,
+    instruments,
+    outbox,
+    outcomes,
+    programs,
+    review_runs,
+    staff,
+    thresholds,
+)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -42,6 +52,7 @@ bp.add_url_rule(
     "/review-runs/<int:run_id>/retry", "retry_review_run", review_runs.retry_review_run, methods=["POST"]
 )
 bp.add_url_rule("/outbox/", "outbox", outbox.outbox)
+bp.add_url_rule("/break-glass/", "break_glass", break_glass.break_glass)
 bp.add_url_rule(
     "/programs/<int:program_id>/thresholds",
     "program_thresholds",

@@ -1,4 +1,8 @@
-"""Admin views: staff accounts of the admin's programs, their roles and programs."""
+"""Admin views: staff of the programs the admin administers, and the roles they hold in each.
+
+An admin changes roles only in the programs they administer; the account itself (name, sign-in,
+password, sessions) reaches every program its owner works in, so only an admin of all of them changes it.
+"""
 
 from flask import render_template, url_for
 from flask_login import current_user
@@ -6,7 +10,14 @@ from flask_login import current_user
 from iop.admin.forms import StaffCreateForm, StaffEditForm, TemporaryPasswordForm
 from iop.extensions import db
 from iop.htmx import changed, invalid
-from iop.permissions import admin_required, get_staff_member_or_404
+from iop.permissions import (
+    admin_required,
+    get_staff_member_or_404,
+    may_manage_account,
+    permitted_program_ids,
+    permitted_programs,
+    require_whole_account,
+)
 from iop.services.accounts import (
     AccountError,
     create_staff_user,
@@ -19,24 +30,24 @@ from iop.services.administration import staff_of_programs
 
 @admin_required
 def staff():
-    """Staff of the admin's programs with their roles, programs and whether they may sign in."""
-    members = staff_of_programs(current_user.program_ids)
-    return render_template("admin/staff.html", members=members, my_program_ids=current_user.program_ids)
+    """Staff of the admin's programs with their roles there, their programs and whether they may sign in."""
+    program_ids = permitted_program_ids()
+    members = staff_of_programs(program_ids)
+    return render_template("admin/staff.html", members=members, my_program_ids=program_ids)
 
 
 @admin_required
 def new_staff():
-    """Create a staff account with its roles, programs and an initial password."""
-    form = StaffCreateForm(program_choices=current_user.programs)
-    render = lambda: render_template("admin/staff_form.html", form=form, member=None)  # noqa: E731
+    """Create a staff account with its roles in the admin's programs and an initial password."""
+    form = StaffCreateForm(program_choices=permitted_programs())
+    render = lambda: render_template("admin/staff_form.html", form=form, member=None, whole_account=True)  # noqa: E731
     if form.validate_on_submit():
         try:
             member = create_staff_user(
                 form.email.data,
                 form.full_name.data,
                 form.password.data,
-                set(form.roles.data),
-                form.chosen_programs,
+                form.chosen_grants(),
                 actor_id=current_user.id,
             )
         except AccountError as error:  # the email is taken
@@ -50,26 +61,34 @@ def new_staff():
 
 @admin_required
 def edit_staff(user_id: int):
-    """Change a staff member's name, roles, programs or active state (deactivating signs them out)."""
+    """Change a staff member's roles in the admin's programs; with every program theirs, the account too."""
     member = get_staff_member_or_404(user_id)
-    # Programs the admin does not manage are not on the form and stay as they are.
-    kept_programs = [program for program in member.programs if program.id not in current_user.program_ids]
+    managed = permitted_programs()
+    managed_ids = {program.id for program in managed}
+    # Roles in programs the admin does not administer are not on the form and stay as they are.
+    kept = {
+        program: member.roles_in(program.id) for program in member.programs if program.id not in managed_ids
+    }
+    whole_account = may_manage_account(member)
     form = StaffEditForm(
-        **StaffEditForm.initial(member, current_user.program_ids),
+        **StaffEditForm.initial(member, managed_ids),
         user=member,
         actor=current_user,
-        program_choices=current_user.programs,
-        other_program_count=len(kept_programs),
+        program_choices=managed,
+        other_program_count=len(kept),
     )
-    render = lambda: render_template("admin/staff_form.html", form=form, member=member)  # noqa: E731
+    if not whole_account:
+        del form.full_name, form.active
+    render = lambda: render_template(  # noqa: E731
+        "admin/staff_form.html", form=form, member=member, whole_account=whole_account
+    )
     if not form.validate_on_submit():
         return invalid(render) if form.is_submitted() else render()
     update_staff_user(
         member,
-        full_name=form.full_name.data,
-        roles=set(form.roles.data),
-        programs=kept_programs + form.chosen_programs,
-        active=form.active.data,
+        full_name=form.full_name.data if whole_account else member.full_name,
+        grants={**kept, **form.chosen_grants()},
+        active=form.active.data if whole_account else member.active,
         actor_id=current_user.id,
     )
     db.session.commit()
@@ -81,6 +100,7 @@ def edit_staff(user_id: int):
 def reset_staff_password(user_id: int):
     """Set a temporary password: they are signed out and must choose their own at the next sign-in."""
     member = get_staff_member_or_404(user_id)
+    require_whole_account(member)
     form = TemporaryPasswordForm(user=member)
     render = lambda: render_template("admin/staff_password.html", form=form, member=member)  # noqa: E731
     if not form.validate_on_submit():
@@ -98,6 +118,7 @@ def reset_staff_password(user_id: int):
 def end_staff_sessions(user_id: int):
     """Sign out every session of a staff member."""
     member = get_staff_member_or_404(user_id)
+    require_whole_account(member)
     ended = end_other_sessions(member, keep=None, actor_id=current_user.id)
     db.session.commit()
     return changed(

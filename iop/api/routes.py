@@ -3,11 +3,16 @@
 from datetime import date
 
 from flask import Blueprint, current_app, request
-from flask_login import current_user
 from sqlalchemy import text
 
 from iop.extensions import db
-from iop.permissions import care_team_required, get_client_or_404, public, staff_required
+from iop.permissions import (
+    care_team_required,
+    get_client_or_404,
+    permitted_program_ids,
+    public,
+    staff_required,
+)
 from iop.security import take_overview_visit
 from iop.services import progress as progress_service
 from iop.services.audit import record_event, record_events
@@ -93,7 +98,7 @@ def reviews():
     week, error = _asked_week()
     if error:
         return {"error": error}, 400
-    rows = week_reviews(sorted(current_user.program_ids), week)
+    rows = week_reviews(sorted(permitted_program_ids()), week)
     if rows:
         client_ids = sorted({row.review.client_id for row in rows})
         record_events("review.list", "weekly_review", None, client_ids, details={"via": "api", "week": week})

@@ -84,7 +84,8 @@ def seed_demo_clinic(clients: int = 30, weeks: int = 6, seed: int = 2026) -> str
 
 def _create_admin() -> dict[str, User]:
     spec = STAFF[0]
-    return {spec.email: create_staff_user(spec.email, spec.full_name, PASSWORD, set(spec.roles), [])}
+    # No program yet: creating both programs makes the admin the admin of each.
+    return {spec.email: create_staff_user(spec.email, spec.full_name, PASSWORD, {})}
 
 
 def _create_programs(admin: User) -> dict[str, Program]:
@@ -108,8 +109,7 @@ def _create_staff(programs: dict[str, Program], admin: User) -> dict[str, User]:
             spec.email,
             spec.full_name,
             PASSWORD,
-            set(spec.roles),
-            [programs[name] for name in spec.programs],
+            {programs[name]: spec.roles for name in spec.programs},
             actor_id=admin.id,
         )
         for spec in STAFF[1:]

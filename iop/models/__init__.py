@@ -1,5 +1,6 @@
 """The database models, one module per aggregate; import them from here."""
 
+from iop.models.access import BREAK_GLASS_MINUTES, REASON_MIN_LENGTH, BreakGlassGrant
 from iop.models.alerts import ALERT_KINDS, ESCALATION_MINUTES, Alert
 from iop.models.attendance import (
     ABSENT_STATUSES,
@@ -43,8 +44,8 @@ from iop.models.people import (
     ROLES,
     LoginAttempt,
     PasswordResetToken,
+    ProgramRole,
     RecoveryCode,
-    StaffRole,
     ThrottleCounter,
     User,
     UserSession,
@@ -78,6 +79,9 @@ __all__ = [
     "FamilyAttendanceSummary",
     "PasswordResetToken",
     "RecoveryCode",
+    "BREAK_GLASS_MINUTES",
+    "REASON_MIN_LENGTH",
+    "BreakGlassGrant",
     "DECISIONS",
     "DESTINATIONS",
     "ENDS_ENROLLMENT",
@@ -146,7 +150,7 @@ __all__ = [
     "GroupSession",
     "LoginAttempt",
     "Program",
-    "StaffRole",
+    "ProgramRole",
     "User",
     "UserSession",
     "cohort_facilitators",

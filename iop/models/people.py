@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -44,7 +54,7 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     # Loaded with the signed-in user in one query (iop.security); elsewhere only on demand.
-    role_rows: Mapped[list[StaffRole]] = relationship(back_populates="user", cascade="all, delete-orphan")
+    role_rows: Mapped[list[ProgramRole]] = relationship(back_populates="user", cascade="all, delete-orphan")
     programs: Mapped[list[Program]] = relationship(secondary=program_staff, order_by="Program.name")  # noqa: F821
 
     @property
@@ -53,24 +63,49 @@ class User(UserMixin, db.Model):
 
     @property
     def roles(self) -> frozenset[str]:
+        """Every role the user holds in some program (what the nav and the route gate look at)."""
         return frozenset(row.role for row in self.role_rows)
 
     @property
     def program_ids(self) -> frozenset[int]:
         return frozenset(program.id for program in self.programs)
 
-    def has_role(self, *roles: str) -> bool:
-        """True when the user holds any of the given roles."""
-        return not self.roles.isdisjoint(roles)
+    def roles_in(self, program_id: int) -> frozenset[str]:
+        """The roles the user holds in this one program."""
+        return frozenset(row.role for row in self.role_rows if row.program_id == program_id)
+
+    def program_ids_with(self, *roles: str) -> frozenset[int]:
+        """The programs in which the user holds any of these roles."""
+        return frozenset(row.program_id for row in self.role_rows if row.role in roles)
+
+    def programs_with(self, *roles: str) -> list[Program]:  # noqa: F821
+        """The user's programs, by name, in which they hold any of these roles."""
+        wanted = self.program_ids_with(*roles)
+        return [program for program in self.programs if program.id in wanted]
+
+    def has_role(self, *roles: str, program: int | None = None) -> bool:
+        """True when the user holds any of the given roles: in that program, or given none, in any."""
+        held = self.roles if program is None else self.roles_in(program)
+        return not held.isdisjoint(roles)
+
+    def grants(self) -> set[tuple[int, str]]:
+        """The user's (program id, role) pairs."""
+        return {(row.program_id, row.role) for row in self.role_rows}
 
     def __repr__(self) -> str:
         return f"<User {self.id}>"
 
 
-class StaffRole(db.Model):
-    __tablename__ = "staff_roles"
+class ProgramRole(db.Model):
+    """A role held in one program: a power held in one program never reaches another (DESIGN §3)."""
+
+    __tablename__ = "program_roles"
+    __table_args__ = (CheckConstraint("role IN ('clinician', 'case_manager', 'admin')", name="role"),)
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    program_id: Mapped[int] = mapped_column(
+        ForeignKey("programs.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
     role: Mapped[str] = mapped_column(String(32), primary_key=True)
     user: Mapped[User] = relationship(back_populates="role_rows")
 

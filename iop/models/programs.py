@@ -20,6 +20,7 @@ from sqlalchemy import (
     Time,
     UniqueConstraint,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from iop import clock
@@ -56,6 +57,9 @@ class Program(db.Model):
     min_weekly_hours: Mapped[float] = mapped_column(Numeric(4, 1, asdecimal=False))
     # The weekly review's thresholds (DESIGN §5.5) as JSON, only those changed from the defaults.
     review_thresholds_json: Mapped[str | None] = mapped_column("review_thresholds", Text)
+    # Break-glass access (a clinician of another program opens a client with a written reason): off unless
+    # one of the program's admins turns it on.
+    break_glass_enabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     cohorts: Mapped[list[Cohort]] = relationship(back_populates="program", order_by="Cohort.name")

@@ -16,6 +16,7 @@ from iop.permissions import (
     case_manager_required,
     get_client_or_404,
     get_review_or_404,
+    permitted_programs,
     staff_required,
 )
 from iop.reviews.forms import DecisionForm, blank_decision_form
@@ -39,7 +40,7 @@ REVIEWS_UPDATED = "reviews-updated"
 @case_manager_required
 def queue():
     """This week's reviews, most urgent first, with open safety alerts above them."""
-    page = review_queue(current_user, _filters())
+    page = review_queue(permitted_programs(), _filters())
     client_ids = sorted({row.review.client_id for row in page.rows})
     if client_ids:
         record_events("review.list", "weekly_review", None, client_ids)
@@ -59,7 +60,7 @@ def queue():
 def run_now():
     """Compute the last completed week's reviews of the user's programs now (or queue them with Redis)."""
     queued = sum(
-        queue_week(program, completed_week_starts(program, 1)[0]) for program in current_user.programs
+        queue_week(program, completed_week_starts(program, 1)[0]) for program in permitted_programs()
     )
     db.session.commit()  # without Redis the reviews are computed as this commits
     message = (
@@ -76,7 +77,7 @@ def detail(review_id: int):
     """One review: its reasons line by line, the evidence, the decision or the form to make it."""
     review = get_review_or_404(review_id)
     _audit_view(review)
-    show_form = current_user.has_role("case_manager") and review.status == "open"
+    show_form = current_user.has_role("case_manager", program=review.program_id) and review.status == "open"
     return _render_detail(review, _blank_form(review), show_form=show_form)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import pyotp
@@ -12,7 +13,7 @@ from sqlalchemy import delete, func, select, update
 from iop import clock
 from iop.extensions import db
 from iop.keys import decrypt_secret, encrypt_secret, identifier_hash, keyed_hash
-from iop.models import LoginAttempt, Program, RecoveryCode, StaffRole, User, UserSession
+from iop.models import LoginAttempt, Program, ProgramRole, RecoveryCode, User, UserSession
 from iop.services.audit import record_event
 from iop.services.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
 
@@ -214,22 +215,38 @@ def unused_recovery_codes(user: User) -> int:
     )
 
 
+Grants = Mapping[Program, Iterable[str]]
+
+
+def _apply_grants(user: User, grants: Grants) -> None:
+    """Set the user's roles program by program; a program with no role left is no longer theirs."""
+    current = {(row.program_id, row.role): row for row in user.role_rows}
+    wanted = {(program.id, role) for program, roles in grants.items() for role in roles}
+    user.role_rows = [
+        current.get((program_id, role)) or ProgramRole(program_id=program_id, role=role)
+        for program_id, role in sorted(wanted)
+    ]
+    user.programs = [program for program, roles in grants.items() if set(roles)]
+
+
+def _coded_grants(pairs) -> list[list]:
+    return [[program_id, role] for program_id, role in sorted(pairs)]
+
+
 def create_staff_user(
     email: str,
     full_name: str,
     password: str,
-    roles: set[str],
-    programs: list[Program],
+    grants: Grants,
     *,
     actor_id: int | None = None,
 ) -> User:
-    """Create a staff account; the caller has already checked the password rules."""
+    """Create a staff account holding these roles in these programs; the caller checked the password rules."""
     email = normalise_email(email)
     if db.session.scalar(select(User.id).where(User.email == email)) is not None:
         raise AccountError("An account with this email already exists.")
     user = User(email=email, full_name=full_name.strip(), password_hash=hash_password(password), kind="staff")
-    user.role_rows = [StaffRole(role=role) for role in sorted(roles)]
-    user.programs = list(programs)
+    _apply_grants(user, grants)
     db.session.add(user)
     db.session.flush()
     record_event(
@@ -237,24 +254,27 @@ def create_staff_user(
         "user",
         user.id,
         actor_id=actor_id,
-        details={"roles": sorted(roles), "programs": [p.id for p in programs]},
+        details={"roles": _coded_grants(user.grants()), "programs": sorted(user.program_ids)},
     )
     return user
 
 
-def update_staff_user(
-    user: User, *, full_name: str, roles: set[str], programs: list[Program], active: bool, actor_id: int
-) -> None:
-    """Change a staff member's roles, programs or active state; deactivation ends their sessions."""
+def update_staff_user(user: User, *, full_name: str, grants: Grants, active: bool, actor_id: int) -> None:
+    """Change a staff member's roles per program, name or active state; deactivation ends their sessions.
+
+    `grants` is the whole new set: the caller keeps what the acting admin may not change.
+    """
     from iop.security import end_all_sessions
 
-    before = {"roles": sorted(user.roles), "programs": sorted(user.program_ids), "active": user.active}
+    before = {
+        "roles": _coded_grants(user.grants()),
+        "programs": sorted(user.program_ids),
+        "active": user.active,
+    }
     user.full_name = full_name.strip()
-    current = {row.role: row for row in user.role_rows}
-    user.role_rows = [current.get(role) or StaffRole(role=role) for role in sorted(roles)]
-    user.programs = list(programs)
+    _apply_grants(user, grants)
     user.active = active
-    after = {"roles": sorted(roles), "programs": sorted(p.id for p in programs), "active": active}
+    after = {"roles": _coded_grants(user.grants()), "programs": sorted(user.program_ids), "active": active}
     if not active:
         end_all_sessions(user.id, "deactivated")
     db.session.flush()

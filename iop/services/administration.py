@@ -10,7 +10,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from iop.extensions import db
-from iop.models import Cohort, Enrollment, GroupSession, Program, StaffRole, User, program_staff
+from iop.models import Cohort, Enrollment, GroupSession, Program, ProgramRole, User, program_staff
 
 FACILITATOR_ROLES = ("clinician", "case_manager")
 
@@ -127,7 +127,11 @@ def eligible_facilitators(program: Program, current: Iterable[User] = ()) -> lis
             program_staff.c.program_id == program.id,
             User.kind == "staff",
             User.active.is_(True),
-            User.id.in_(select(StaffRole.user_id).where(StaffRole.role.in_(FACILITATOR_ROLES))),
+            User.id.in_(
+                select(ProgramRole.user_id).where(
+                    ProgramRole.program_id == program.id, ProgramRole.role.in_(FACILITATOR_ROLES)
+                )
+            ),
         )
     ).all()
     by_id = {user.id: user for user in [*users, *current]}
@@ -145,6 +149,7 @@ def staff_of_programs(program_ids: Iterable[int]) -> list[User]:
                     select(program_staff.c.user_id).where(program_staff.c.program_id.in_(list(program_ids)))
                 ),
             )
+            .options(selectinload(User.role_rows), selectinload(User.programs))
             .order_by(User.full_name, User.id)
         )
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from iop import clock
@@ -15,9 +15,8 @@ from iop.models import (
     AssessmentResponse,
     Client,
     FamilyObservation,
-    StaffRole,
+    ProgramRole,
     User,
-    program_staff,
 )
 from iop.queue import defer
 from iop.services.audit import record_event
@@ -99,8 +98,9 @@ def acknowledge_alert(alert: Alert, note: str, actor: User) -> Alert:
 
 def may_acknowledge(user: User, alert: Alert) -> bool:
     """The care team may acknowledge any open alert; a program admin one escalated to them."""
-    return user.has_role("clinician", "case_manager") or (
-        user.has_role("admin") and alert.escalated_at is not None
+    program_id = alert.client.program_id
+    return user.has_role("clinician", "case_manager", program=program_id) or (
+        user.has_role("admin", program=program_id) and alert.escalated_at is not None
     )
 
 
@@ -142,10 +142,9 @@ def escalate_overdue_alerts(now=None, alert_ids: list[int] | None = None) -> int
 
 def _program_admins(program_ids: set[int]) -> dict[int, list[tuple[int, str]]]:
     rows = db.session.execute(
-        select(program_staff.c.program_id, User.id, User.full_name)
-        .join(User, User.id == program_staff.c.user_id)
-        .join(StaffRole, StaffRole.user_id == User.id)
-        .where(program_staff.c.program_id.in_(program_ids), StaffRole.role == "admin", User.active.is_(True))
+        select(ProgramRole.program_id, User.id, User.full_name)
+        .join(User, User.id == ProgramRole.user_id)
+        .where(ProgramRole.program_id.in_(program_ids), ProgramRole.role == "admin", User.active.is_(True))
         .order_by(User.full_name)
     )
     admins: dict[int, list[tuple[int, str]]] = {}
@@ -155,15 +154,21 @@ def _program_admins(program_ids: set[int]) -> dict[int, list[tuple[int, str]]]:
 
 
 def visible_alerts_query(user: User):
-    """Open alerts the user should see: care team sees every open one; admins only escalated ones."""
-    query = (
+    """Open alerts the user should see: in programs where they are on the care team every open one,
+    in programs where they are only an admin the escalated ones."""
+    care_programs = user.program_ids_with("clinician", "case_manager")
+    admin_programs = user.program_ids_with("admin") - care_programs
+    return (
         select(Alert)
         .join(Client, Client.id == Alert.client_id)
-        .where(Alert.acknowledged_at.is_(None), Client.program_id.in_(user.program_ids))
+        .where(
+            Alert.acknowledged_at.is_(None),
+            or_(
+                Client.program_id.in_(care_programs),
+                and_(Client.program_id.in_(admin_programs), Alert.escalated_at.is_not(None)),
+            ),
+        )
     )
-    if not user.has_role("clinician", "case_manager"):
-        query = query.where(Alert.escalated_at.is_not(None))
-    return query
 
 
 def open_alerts_for(user: User) -> list[Alert]:

@@ -61,7 +61,7 @@ def not_started_message(group_session: GroupSession, what: str) -> str | None:
 def may_record(user: User, group_session: GroupSession) -> bool:
     """Whether the grid is editable for this user now: the care team, a session held or under way."""
     return (
-        user.has_role("clinician", "case_manager")
+        user.has_role("clinician", "case_manager", program=group_session.cohort.program_id)
         and not group_session.is_cancelled
         and group_session.starts_at <= clock.now()
     )
@@ -129,19 +129,21 @@ def record_attendance(
         return row  # nothing changed: no new version, no audit noise
     before = describe(row)
     coded_before = coded(row)
-    if row is None:
-        row = Attendance(session_id=group_session.id, enrollment_id=enrollment.id, **values)
-        db.session.add(row)
-    else:
-        for key, value in values.items():
-            setattr(row, key, value)
-    row.updated_by_id = actor.id
-    row.updated_at = clock.now()
-    if group_session.status == "scheduled":
-        group_session.status = "held"
     try:
-        # A savepoint, so losing a race undoes only this row, not the caller's other work.
+        # A savepoint, so losing a race undoes only this row, not the caller's other work. It opens before
+        # the row changes: begin_nested() first flushes what is pending, and a lost race flushed there
+        # would fail outside the savepoint and leave the whole transaction broken (a 500, not a 409).
         with db.session.begin_nested():
+            if row is None:
+                row = Attendance(session_id=group_session.id, enrollment_id=enrollment.id, **values)
+                db.session.add(row)
+            else:
+                for key, value in values.items():
+                    setattr(row, key, value)
+            row.updated_by_id = actor.id
+            row.updated_at = clock.now()
+            if group_session.status == "scheduled":
+                group_session.status = "held"
             db.session.flush()
     except (IntegrityError, StaleDataError):
         # Another editor inserted or updated the row between our read and our write.

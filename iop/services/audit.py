@@ -98,6 +98,10 @@ def record_events(
     context = _context(actor_id)
     prev_hash = _chain_head()
     occurred_at = clock.now()
+    grant_id = g.get("break_glass_grant_id") if has_request_context() else None
+    if grant_id is not None:
+        # Whatever is read or done under break-glass names the grant (its reason stays on the grant).
+        details = {**(details or {}), "break_glass_grant_id": grant_id}
     details_json = json.dumps(details or {}, sort_keys=True, default=str)
     rows = []
     for client_id in client_ids:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
+
 from iop import clock
 from iop.extensions import db
 from iop.models import Amendment, GroupSession, User
@@ -50,6 +53,18 @@ def save_note(
     }
     if not changes:
         return False
+    # Claim the next version in one statement: a concurrent save that read the same version now matches
+    # no row (on PostgreSQL it waits for ours, then finds the version moved), so it is a conflict, never a
+    # silent overwrite. The check above only read the version; two saves could both have passed it.
+    claimed = db.session.execute(
+        update(GroupSession)
+        .where(GroupSession.id == group_session.id, GroupSession.note_version == expected_version)
+        .values(note_version=expected_version + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        raise NoteConflict()
+    set_committed_value(group_session, "note_version", expected_version + 1)
     for field, (before, after) in changes.items():
         setattr(group_session, field, after)
         if group_session.is_signed:
@@ -62,7 +77,6 @@ def save_note(
                     amended_by_id=actor.id,
                 )
             )
-    group_session.note_version += 1
     group_session.note_updated_at = clock.now()
     group_session.note_updated_by_id = actor.id
     db.session.flush()

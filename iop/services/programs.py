@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import select
 
 from iop.extensions import db
-from iop.models import Attendance, Cohort, GroupSession, Program, User
+from iop.models import Attendance, Cohort, GroupSession, Program, ProgramRole, User
 from iop.services.audit import record_event
 
 PATTERN_CHANGED = "Meeting pattern changed"
@@ -26,16 +26,35 @@ def cohorts_of_programs(program_ids) -> list[Cohort]:
 
 
 def create_program(
-    *, name: str, timezone: str, population: str, min_weekly_hours: float, actor: User
+    *,
+    name: str,
+    timezone: str,
+    population: str,
+    min_weekly_hours: float,
+    actor: User | None,
+    break_glass_enabled: bool = False,
 ) -> Program:
-    """Create a program and assign its creator to it, so they can manage it."""
+    """Create a program; its creator (none from the command line) becomes its admin, so they can manage it."""
     program = Program(
-        name=name.strip(), timezone=timezone, population=population, min_weekly_hours=min_weekly_hours
+        name=name.strip(),
+        timezone=timezone,
+        population=population,
+        min_weekly_hours=min_weekly_hours,
+        break_glass_enabled=break_glass_enabled,
     )
     db.session.add(program)
-    actor.programs.append(program)
     db.session.flush()
-    record_event("program.create", "program", program.id, actor_id=actor.id, details={"name": program.name})
+    if actor is not None:
+        actor.programs.append(program)
+        actor.role_rows.append(ProgramRole(program_id=program.id, role="admin"))
+        db.session.flush()
+    record_event(
+        "program.create",
+        "program",
+        program.id,
+        actor_id=actor.id if actor else None,
+        details={"name": program.name},
+    )
     return program
 
 

@@ -17,7 +17,6 @@ from iop.models import (
     LevelOfCareDecision,
     Program,
     ReviewRevision,
-    User,
     WeeklyReview,
 )
 
@@ -77,9 +76,9 @@ class QueuePage:
         return max(1, math.ceil(self.total / PER_PAGE))
 
 
-def review_queue(user: User, filters: QueueFilters) -> QueuePage:
-    """One week's reviews of the user's programs, most urgent first, filtered and paged."""
-    program_ids = sorted(user.program_ids)
+def review_queue(programs: list[Program], filters: QueueFilters) -> QueuePage:
+    """One week's reviews of these programs (where the user is a case manager), most urgent first."""
+    program_ids = sorted(program.id for program in programs)
     if filters.program_id is not None and filters.program_id not in program_ids:
         filters = QueueFilters(week=filters.week)  # another program's id: as if no filter was given
     weeks = list(
@@ -95,7 +94,6 @@ def review_queue(user: User, filters: QueueFilters) -> QueuePage:
     filters = QueueFilters(
         week, filters.program_id, filters.cohort_id, filters.recommendation, filters.status, filters.page
     )
-    programs = [program for program in user.programs]
     cohorts = list(
         db.session.scalars(
             select(Cohort).where(Cohort.program_id.in_(program_ids)).order_by(Cohort.program_id, Cohort.name)

@@ -23,11 +23,10 @@ from iop.models import (
     Cohort,
     Enrollment,
     Program,
+    ProgramRole,
     ReviewRun,
-    StaffRole,
     User,
     WeeklyReview,
-    program_staff,
     review_job_id,
 )
 from iop.queue import defer
@@ -196,9 +195,10 @@ def _announce_week(program_id: int, monday: date) -> None:
     """An in-app notice to the program's case managers, and an email where mail is configured."""
     managers = db.session.execute(
         select(User.id, User.email)
-        .join(program_staff, program_staff.c.user_id == User.id)
-        .join(StaffRole, StaffRole.user_id == User.id)
-        .where(program_staff.c.program_id == program_id, StaffRole.role == "case_manager")
+        .join(ProgramRole, ProgramRole.user_id == User.id)
+        .where(
+            ProgramRole.program_id == program_id, ProgramRole.role == "case_manager", User.active.is_(True)
+        )
         .order_by(User.id)
     ).all()
     if not managers:

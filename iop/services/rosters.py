@@ -232,8 +232,8 @@ class TodaysSession:
 
 
 def todays_sessions(user: User) -> list[TodaysSession]:
-    """Today's groups (each program's own today) across the user's programs, the user's own first."""
-    programs = user.programs
+    """Today's groups (each program's own today) where the user is on the care team, their own first."""
+    programs = user.programs_with("clinician", "case_manager")
     if not programs:
         return []
     today_by_program = {program.id: program.today() for program in programs}

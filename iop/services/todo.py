@@ -45,7 +45,8 @@ def _my_cohorts(user: User):
         cohort_facilitators.c.cohort_id == Cohort.id, cohort_facilitators.c.user_id == user.id
     )
     facilitates_any = db.session.scalar(select(exists().where(cohort_facilitators.c.user_id == user.id)))
-    query = select(Cohort.id).where(Cohort.program_id.in_(user.program_ids), Cohort.active.is_(True))
+    care_programs = user.program_ids_with("clinician", "case_manager")
+    query = select(Cohort.id).where(Cohort.program_id.in_(care_programs), Cohort.active.is_(True))
     return query.where(mine) if facilitates_any else query
 
 
@@ -70,7 +71,9 @@ def unsigned_notes(user: User, now=None) -> list[GroupSession]:
 
 def overdue_questionnaires(user: User) -> list[OverdueQuestionnaire]:
     """PHQ-9 and GAD-7 past due for the members of the user's groups today, most overdue first."""
-    today_by_program = {program.id: program.today() for program in user.programs}
+    today_by_program = {
+        program.id: program.today() for program in user.programs_with("clinician", "case_manager")
+    }
     if not today_by_program:
         return []
     members = db.session.scalars(

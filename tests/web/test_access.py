@@ -1,6 +1,8 @@
 """Deny by default: every route declares who may use it, and the matrix of routes × people holds.
 
-Staff see only their own programs: another program's ids answer 404, so ids cannot be probed.
+Staff see only their own programs: another program's ids answer 404, so ids cannot be probed. Roles
+are held per program: a role held in program B gives nothing in program A, where every object of the
+matrix lives (an id there answers 403 to someone who works in A in another role).
 """
 
 from datetime import timedelta
@@ -128,7 +130,26 @@ EXPECTED = {
     "account.recovery_codes": ANY_ACCOUNT,
     "admin.reset_staff_password": ADMIN,
     "admin.end_staff_sessions": ADMIN,
+    "admin.break_glass": ADMIN,
+    "breakglass.open_record": frozenset({"clinician"}),
 }
+# What a clinician of another program may read of a client under an active break-glass grant.
+BREAK_GLASS_READS = frozenset(
+    {
+        "clients.detail",
+        "clients.assessments",
+        "clients.enrollment",
+        "clients.new_assessment",
+        "consents.index",
+        "goals.index",
+        "medications.index",
+        "medications.adherence",
+        "reviews.client_tab",
+        "reviews.summary",
+        "symptoms.index",
+        "api.client_progress",
+    }
+)
 # family: an active consent for the world's client; family_elsewhere: an active consent for another
 # client (so the first family member's ids are "another client's"); family_expired: a consent that ended.
 PERSONAS = (
@@ -137,10 +158,27 @@ PERSONAS = (
     "case_manager",
     "admin",
     "outsider",
+    "admin_of_b",
+    "mixed",
+    "break_glass",
     "family",
     "family_elsewhere",
     "family_expired",
 )
+ALL_ROLES = ("clinician", "case_manager", "admin")
+# Staff personas: the roles each holds in program A (where the matrix's objects are) and in program B.
+# outsider: everything in B, nothing in A. admin_of_b: the review's case, an admin of B who also works
+# in A as a clinician. mixed: a clinician in A who is only a case manager in B. break_glass: a clinician
+# of B with an active break-glass grant for A's client.
+STAFF_GRANTS = {
+    "clinician": {"A": ("clinician",)},
+    "case_manager": {"A": ("case_manager",)},
+    "admin": {"A": ("admin",)},
+    "outsider": {"B": ALL_ROLES},
+    "admin_of_b": {"A": ("clinician",), "B": ("admin",)},
+    "mixed": {"A": ("clinician",), "B": ("case_manager",)},
+    "break_glass": {"B": ("clinician",)},
+}
 FAMILY_PERSONAS = ("family", "family_elsewhere", "family_expired")
 
 
@@ -196,19 +234,22 @@ def make_family_member(client, actor, *, expired: bool = False):
 @pytest.fixture
 def world(app):
     """Program A with everything a route may need, program B with its own staff (the outsider)."""
-    program = make_program("Program A")
+    program = make_program("Program A", break_glass_enabled=True)
     other_program = make_program("Program B")
+    programs = {"A": program, "B": other_program}
     cohort = make_cohort(program)
     make_cohort(program, name="Second cohort")
-    enrollment = make_enrollment(cohort)
+    enrollment = make_enrollment(cohort, mrn="MRN-A-1")
     group_session = make_session(cohort)
-    clinician = make_user("clinician", programs=[program])
+    staff = {
+        persona: make_user(grants={programs[key]: roles for key, roles in held.items()})
+        for persona, held in STAFF_GRANTS.items()
+    }
+    clinician = staff["clinician"]
     client = enrollment.client
+    _break_glass_grant(staff["break_glass"], client)
     people = {
-        "clinician": clinician,
-        "case_manager": make_user("case_manager", programs=[program]),
-        "admin": make_user("admin", programs=[program]),
-        "outsider": make_user("clinician", "case_manager", "admin", programs=[other_program]),
+        **staff,
         "family": make_family_member(client, clinician),
         "family_elsewhere": make_family_member(make_enrollment(cohort).client, clinician),
         "family_expired": make_family_member(client, clinician, expired=True),
@@ -260,6 +301,15 @@ def _reset_link_for(user) -> str:
     )
     db.session.commit()
     return token
+
+
+def _break_glass_grant(user, client):
+    from iop.services.break_glass import open_break_glass
+
+    open_break_glass(
+        user, client.program, client.mrn, "The client called the crisis line; their team is away."
+    )
+    db.session.commit()
 
 
 def _review_for(cohort):
@@ -332,13 +382,35 @@ def test_access_matrix(app, world, endpoint, rule, method, policy: Policy):
             assert status == 302 and response.headers["Location"].startswith("/auth/login"), where
         elif policy.any_account:
             assert status not in (401, 403, 404), where
-        elif persona == "outsider":
-            assert status == (404 if has_object else status), where
-            assert status != 403, where
-        elif persona in policy.roles:
-            assert status not in (401, 403, 404), where
         else:
-            assert status == 403, where
+            _staff_route(persona, endpoint, rule, method, policy, status, where)
+
+
+def _staff_route(persona, endpoint, rule, method, policy: Policy, status: int, where: str) -> None:
+    """A role gives a route only in the program where it is held.
+
+    Nowhere holding the route's roles: 403. An object of program A: 404 to someone with no role in A
+    (unless break-glass opens the client for reading), 403 to someone in A with other roles only (a staff
+    account outside the programs they administer: 404), otherwise allowed. Lists: allowed, and they show
+    only the programs where the role is held (tests/web/test_program_roles.py).
+    """
+    grants = STAFF_GRANTS.get(persona, {})  # family accounts hold no staff role
+    anywhere = {role for roles in grants.values() for role in roles}
+    in_a = set(grants.get("A", ()))
+    if anywhere.isdisjoint(policy.roles):
+        assert status == 403, where
+    elif "<int:" not in rule or _reads_under_break_glass(persona, endpoint, method):
+        assert status not in (401, 403, 404), where
+    elif not in_a:
+        assert status == 404, where
+    elif in_a.isdisjoint(policy.roles):
+        assert status == (404 if "<int:user_id>" in rule else 403), where
+    else:
+        assert status not in (401, 403, 404), where
+
+
+def _reads_under_break_glass(persona: str, endpoint: str, method: str) -> bool:
+    return persona == "break_glass" and method == "GET" and endpoint in BREAK_GLASS_READS
 
 
 def _family_route(persona: str, status: int, response, has_object: bool, where: str) -> None:

@@ -315,3 +315,45 @@ def test_a_session_still_to_come_takes_no_attendance_note_or_signature(world, lo
     assert db.session.scalar(select(func.count(Attendance.id))) == 0
     session = db.session.get(GroupSession, world["session"].id)
     assert (session.topic, session.signed_at, session.status) == ("", None, "scheduled")
+
+
+@pytest.mark.parametrize("existing", [True, False], ids=["update", "insert"])
+def test_a_save_that_loses_the_race_after_its_check_is_a_conflict_not_an_error(world, existing):
+    """Another editor commits between this save's version check and its write (the load test answered
+    500 here): the save raises AttendanceConflict with the other's row, and the session stays usable."""
+    from iop.services.attendance import AttendanceConflict, AttendanceInput, record_attendance
+
+    member, clinician = world["members"][0], world["clinician"]
+    if existing:
+        save_row = AttendanceInput(status="present", minutes_attended=None, participation=3, note="")
+        record_attendance(world["session"], member, save_row, expected_version=0, actor=clinician)
+        db.session.commit()
+    row = stored(world, member)
+    seen = row.version if row else 0  # what this editor read ...
+    with db.engine.begin() as other_editor:  # ... before another editor wrote and committed
+        if existing:
+            other_editor.execute(
+                Attendance.__table__.update()
+                .where(Attendance.id == row.id)
+                .values(version=seen + 1, status="late", participation=2)
+            )
+        else:
+            other_editor.execute(
+                Attendance.__table__.insert().values(
+                    session_id=world["session"].id,
+                    enrollment_id=member.id,
+                    status="late",
+                    minutes_attended=150,
+                    participation=2,
+                    note="",
+                    version=1,
+                    updated_at=world["session"].starts_at,
+                    updated_by_id=clinician.id,
+                )
+            )
+    mine = AttendanceInput(status="absent_excused", minutes_attended=None, participation=None, note="")
+    with pytest.raises(AttendanceConflict) as conflict:
+        record_attendance(world["session"], member, mine, expected_version=seen, actor=clinician)
+    assert (conflict.value.current.status, conflict.value.current.participation) == ("late", 2)
+    db.session.commit()  # the session is still usable: nothing of the lost save is written
+    assert (stored(world, member).status, stored(world, member).version) == ("late", seen + 1)

@@ -122,3 +122,28 @@ def test_note_too_long_topic_comes_back_with_the_text(world, login):
     assert "Keep the topic under 200 characters." in response.text
     assert "Taught TIPP skills." in response.text
     assert fresh(world).note_version == 0
+
+
+def test_a_save_that_read_the_version_before_another_committed_is_a_conflict(world):
+    """Two saves that both read version 0: the second to write must not overwrite the first (the load
+    test found one such lost note under concurrency before the version was claimed atomically)."""
+    from iop.services.notes import NoteConflict, NoteInput, save_note
+
+    group_session = fresh(world)
+    assert group_session.note_version == 0  # this editor has read version 0 ...
+    with db.engine.begin() as other_editor:  # ... and another editor saves and commits version 1
+        other_editor.execute(
+            GroupSession.__table__.update()
+            .where(GroupSession.id == group_session.id)
+            .values(note_version=1, observations="The other editor's note.")
+        )
+    with pytest.raises(NoteConflict):
+        save_note(
+            group_session,
+            NoteInput("Topic", "", "Mine, written from version 0."),
+            expected_version=0,
+            actor=world["clinician"],
+            client_ids=[],
+        )
+    db.session.rollback()
+    assert (fresh(world).note_version, fresh(world).observations) == (1, "The other editor's note.")

@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 import uuid
 
-from flask import Flask, abort, g, redirect, render_template, request, session, url_for
+from flask import Flask, abort, current_app, g, redirect, render_template, request, session, url_for
 from flask_htmx import make_response as htmx_response
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import update
 
 from iop import clock
@@ -48,22 +49,30 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{8,36}$")
 OVERVIEW_VISIT_SECONDS = 120
 
 
-def note_overview_visit(client_id: int) -> None:
-    """The overview of this client was shown and audited in this session just now."""
-    session["overview_visit"] = [client_id, clock.now().timestamp()]
+def _visit_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="overview-visit")
 
 
-def take_overview_visit(client_id: int) -> bool:
-    """True once after the overview of this client was shown in this session lately.
+def overview_visit_token(client_id: int) -> str:
+    """A signed note, put on the charts' data URL, that this user's overview of this client was just audited.
 
-    So one visit is one audit event: the page's own chart fetch is not a second view, while any
-    other read of the progress JSON (an integration, a second fetch) is audited as usual.
+    Signed rather than kept in the session, so showing the overview writes nothing but its audit event."""
+    return _visit_serializer().dumps([current_user.id, client_id])
+
+
+def is_overview_visit(token: str | None, client_id: int) -> bool:
+    """Whether the progress JSON is the chart fetch of an overview this user was shown (and audited) lately.
+
+    So one visit is one audit event: the page's own fetch is not a second view, while any other read of
+    the progress JSON (an integration, a stale or another user's URL) is audited as usual.
     """
-    visit = session.get("overview_visit")
-    if not visit or visit[0] != client_id:
+    if not token:
         return False
-    del session["overview_visit"]
-    return clock.now().timestamp() - visit[1] <= OVERVIEW_VISIT_SECONDS
+    try:
+        user_id, visited = _visit_serializer().loads(token, max_age=OVERVIEW_VISIT_SECONDS)
+    except (BadData, ValueError, TypeError):
+        return False
+    return user_id == current_user.id and visited == client_id
 
 
 def start_session(user: User) -> UserSession:

@@ -13,7 +13,7 @@ from iop.permissions import (
     public,
     staff_required,
 )
-from iop.security import take_overview_visit
+from iop.security import is_overview_visit
 from iop.services import progress as progress_service
 from iop.services.audit import record_event, record_events
 from iop.services.review_queue import client_decisions, decision_json, week_reviews
@@ -51,7 +51,7 @@ def client_progress(client_id: int):
     """Scores with severity and change, weekly attendance, participation and adherence, as JSON."""
     client = get_client_or_404(client_id)
     progress = progress_service.client_progress(client)
-    if not take_overview_visit(client.id):  # the overview page that fetched this was audited already
+    if not is_overview_visit(request.args.get("visit"), client.id):  # else the page's visit was audited
         record_event(
             "client.view", "client", client.id, client.id, details={"via": "api", "what": "progress"}
         )

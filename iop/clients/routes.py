@@ -16,7 +16,7 @@ from iop.permissions import (
     get_enrollment_or_404,
     staff_required,
 )
-from iop.security import note_overview_visit
+from iop.security import overview_visit_token
 from iop.services.assessments import client_responses
 from iop.services.audit import record_events
 from iop.services.clients import CLIENT_STATUSES, ClientFilters, client_search, client_status
@@ -87,8 +87,13 @@ def index():
 def detail(client_id: int):
     """Overview: PHQ-9 / GAD-7 over time with severity bands, weekly hours, participation, adherence."""
     client = get_client_or_404(client_id)
-    note_overview_visit(client.id)
-    return render_client_tab(client, "overview", "clients/overview.html", progress=client_progress(client))
+    return render_client_tab(
+        client,
+        "overview",
+        "clients/overview.html",
+        progress=client_progress(client),
+        visit_token=overview_visit_token(client.id),
+    )
 
 
 @bp.get("/<int:client_id>/assessments", endpoint="assessments")

@@ -14,7 +14,9 @@ from tests.factories import make_cohort, make_enrollment, make_program, make_use
 
 REASON = "Client called the crisis line at night; their own team is not reachable."
 # What a clinician may read of a client under a grant (the tabs of the client's record and its JSON).
+# The progress JSON first: fetched after the overview it is part of that visit's one audit event.
 READ_URLS = (
+    "/api/v1/clients/{id}/progress",
     "/clients/{id}",
     "/clients/{id}/assessments",
     "/clients/{id}/enrollment",
@@ -25,7 +27,6 @@ READ_URLS = (
     "/clients/{id}/symptoms",
     "/reviews/clients/{id}",
     "/reviews/clients/{id}/summary",
-    "/api/v1/clients/{id}/progress",
 )
 
 

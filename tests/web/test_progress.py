@@ -93,31 +93,61 @@ def test_overview_page_has_charts_their_data_and_tables(world, login):
     page = login(world["clinician"]).get(f"/clients/{world['client_id']}").text
     assert 'data-chart="instrument" data-key="phq9"' in page
     assert 'data-chart="hours"' in page and 'data-chart="adherence"' in page
-    assert f'data-progress-url="/api/v1/clients/{world["client_id"]}/progress"' in page
+    assert f'data-progress-url="/api/v1/clients/{world["client_id"]}/progress?visit=' in page
     assert "Reliable improvement" in page
     assert "<td>18</td>" in page  # the chart's text alternative
     assert "gen/charts.js" in page
 
 
 def test_an_overview_visit_is_one_audit_event(world, login):
+    import re
+
     from sqlalchemy import select
 
     from iop.models import AuditEvent
 
     client = login(world["clinician"])
-    client.get(f"/clients/{world['client_id']}")
-    assert (
-        client.get(f"/api/v1/clients/{world['client_id']}/progress").status_code == 200
-    )  # the charts' fetch
+    page = client.get(f"/clients/{world['client_id']}").text
+    chart_url = re.search(r'data-progress-url="([^"]+)"', page).group(1).replace("&amp;", "&")
+    assert "visit=" in chart_url
+    assert client.get(chart_url).status_code == 200  # the charts' fetch
     views = lambda: db.session.scalars(  # noqa: E731
         select(AuditEvent.details).where(
             AuditEvent.action == "client.view", AuditEvent.client_id == world["client_id"]
         )
     ).all()
     assert views() == ['{"tab": "overview"}']
-    # Any further read of the JSON is a view of its own.
+    # Any other read of the JSON is a view of its own: without the page's note, or with a forged one.
     client.get(f"/api/v1/clients/{world['client_id']}/progress")
-    assert views() == ['{"tab": "overview"}', '{"via": "api", "what": "progress"}']
+    client.get(f"/api/v1/clients/{world['client_id']}/progress?visit=forged.token")
+    assert views() == ['{"tab": "overview"}'] + ['{"via": "api", "what": "progress"}'] * 2
+
+
+def test_the_overview_visit_note_covers_only_its_own_user_and_two_minutes(world, login):
+    import re
+
+    import time_machine
+    from sqlalchemy import func, select
+
+    from iop import clock
+    from iop.models import AuditEvent
+
+    browser = login(world["clinician"])
+    page = browser.get(f"/clients/{world['client_id']}").text
+    token = re.search(r"visit=([^\"&]+)", page).group(1)
+    api_views = lambda: db.session.scalar(  # noqa: E731
+        select(func.count(AuditEvent.id)).where(AuditEvent.details == '{"via": "api", "what": "progress"}')
+    )
+    # Within two minutes the same user's fetch is the visit's; another user with the same URL is audited.
+    browser.get(f"/api/v1/clients/{world['client_id']}/progress?visit={token}")
+    assert api_views() == 0
+    colleague = make_user("clinician", programs=[world["clinician"].programs[0]])
+    db.session.commit()
+    login(colleague).get(f"/api/v1/clients/{world['client_id']}/progress?visit={token}")
+    assert api_views() == 1
+    with time_machine.travel(clock.now() + timedelta(seconds=121), tick=False):
+        browser.get(f"/api/v1/clients/{world['client_id']}/progress?visit={token}")
+    assert api_views() == 2
 
 
 def test_overview_fragment_for_tab_navigation(world, login):

@@ -88,11 +88,12 @@ def test_signed_note_changes_become_amendments_that_keep_the_original(world, log
     assert '<p id="signed-notice" class="muted" hx-swap-oob="true">Signed:' in response.text
     assert fresh(world).signed_by_id == world["clinician"].id
 
-    amended = {**NOTE, "observations": "Engaged group; one member left early."}
+    amended = {**NOTE, "observations": "Engaged group; one member left early.", "reason": "Late entry"}
     response = client.post(note_url(world), data={"version": "1", **amended}, headers=HTMX)
     assert response.status_code == 200
     amendment = db.session.scalar(select(Amendment).where(Amendment.field == "observations"))
     assert (amendment.before, amendment.after) == ("Engaged group.", "Engaged group; one member left early.")
+    assert amendment.reason == "Late entry"
     assert amendment.amended_by_id == world["clinician"].id
     assert "Dana Reyes" in response.text and "Engaged group; one member left early." in response.text
 
@@ -104,7 +105,7 @@ def test_attendance_changes_after_signing_are_amendments(world, login):
     client.post(note_url(world, "sign"), headers=HTMX)
     response = client.post(
         f"/sessions/{world['session'].id}/attendance/{world['member'].id}",
-        data={"version": "1", "status": "left_early", "minutes_attended": ""},
+        data={"version": "1", "status": "left_early", "minutes_attended": "", "reason": "Left at the break"},
         headers={"HX-Request": "true", "HX-Trigger-Name": "status"},
     )
     assert response.status_code == 200
@@ -112,6 +113,7 @@ def test_attendance_changes_after_signing_are_amendments(world, login):
     amendment = db.session.scalar(select(Amendment).where(Amendment.field == "attendance"))
     assert amendment.before.startswith("Present, 180 min")
     assert amendment.after.startswith("Left early, 135 min")
+    assert amendment.reason == "Left at the break"
 
 
 def test_note_too_long_topic_comes_back_with_the_text(world, login):

@@ -27,14 +27,18 @@ class AttendanceConflict(Exception):
 class AttendanceRefused(ValueError):
     """The session cannot take attendance (cancelled, or the client was not a member that day)."""
 
+    # The row as stored, when the refusal came after reading it: the grid shows its choices again.
+    current: Attendance | None = None
+
 
 class ReasonRequired(AttendanceRefused):
     """A change to a signed record needs the clinician's reason, kept on the amendment."""
 
-    def __init__(self):
+    def __init__(self, current: Attendance | None = None):
         super().__init__(
             "The note is signed: say why you are changing it (the reason is kept with the change)."
         )
+        self.current = current
 
 
 @dataclass(frozen=True)
@@ -227,7 +231,7 @@ def record_attendance(
     # An unchanged row gets no new version and no audit noise.
     if row is None or any(getattr(row, key) != value for key, value in values.items()):
         if group_session.is_signed and not reason.strip():
-            raise ReasonRequired()
+            raise ReasonRequired(row)
         before, coded_before = describe(row), coded(row)
         row = _write(group_session, enrollment, row, values, actor)
         if group_session.is_signed:

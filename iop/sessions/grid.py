@@ -57,6 +57,7 @@ def render_session(
         stored_note=note_context.get("stored_note"),
         signed_just_now=note_context.get("signed_just_now", False),
         grid_message=note_context.get("grid_message"),
+        marked_all=note_context.get("marked_all", False),
     )
 
 
@@ -119,10 +120,12 @@ def render_row_refused(
     """The row as the user left it, each refused entry marked; a refused choice shows what is stored."""
     errors = {name: field.errors[0] for name, field in form._fields.items() if field.errors}
     values = _submitted_values()
-    if errors.keys() & {"status", "participation"}:
-        # A refused choice shows what is stored, not an empty control (a typed value stays for correcting).
+    # A refused choice shows what is stored, not an empty control or the refused one (a typed value stays
+    # for correcting); a row refused as a whole (a signed row without a reason) shows the stored choices.
+    refused_choices = ("status", "participation") if message and stored is not None else errors.keys()
+    if refused_choices:
         kept = values_of(stored)
-        values.update({name: kept[name] for name in ("status", "participation") if name in errors})
+        values.update({name: kept[name] for name in ("status", "participation") if name in refused_choices})
     return _row(group_session, member, values, errors, message, "error")
 
 
@@ -206,7 +209,9 @@ def render_note(
             form.version.data = str(group_session.note_version)
         if is_autosave():
             return render_template("sessions/_note_saved.html", s=group_session, saved=saved)
-        context.setdefault("note_message", "Note saved." if saved.changed else "No changes to save.")
+        # A draft may have saved itself just before the button was pressed: what is on screen is saved.
+        unchanged_amendment = group_session.is_signed and not saved.changed
+        context.setdefault("note_message", "No changes to save." if unchanged_amendment else "Note saved.")
     if context.get("note_problems") and form is not None:
         # The draft on screen was saved before signing was refused: the next save starts from it.
         form.version.data = str(group_session.note_version)

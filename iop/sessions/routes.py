@@ -69,7 +69,9 @@ def record(session_id: int, enrollment_id: int):
             partial(render_row_conflict, group_session, member, conflict.current, form.note.data), 409
         )
     except AttendanceRefused as refused:
-        return invalid(partial(render_row_refused, group_session, member, form, None, str(refused)))
+        return invalid(
+            partial(render_row_refused, group_session, member, form, refused.current, str(refused))
+        )
     db.session.commit()
     return changed(
         lambda: render_row_saved(group_session, member, saved),
@@ -92,7 +94,7 @@ def mark_present(session_id: int):
     db.session.commit()
     count = len(grid.unrecorded) - len(marked.unrecorded)
     return changed(
-        lambda: render_session(group_session, marked),
+        lambda: render_session(group_session, marked, marked_all=True),
         message=f"Marked {count} present.",
         location=session_url(group_session),
         trigger="attendance-updated",
@@ -117,7 +119,7 @@ def save_note(session_id: int):
     db.session.commit()
     return changed(
         lambda: render_note(group_session, grid, form, saved=saved),
-        message="Note saved." if saved else "No changes to save.",
+        message="No changes to save." if group_session.is_signed and not saved else "Note saved.",
         location=session_url(group_session),
     )
 

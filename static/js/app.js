@@ -83,7 +83,7 @@ document.addEventListener("click", function (event) {
 });
 
 // After a conflict, "Use my note" puts the note this clinician typed back into the row's note box, over the
-// colleague's; leaving the box saves it with the fresh version, on purpose rather than silently.
+// colleague's, and saves it with the fresh version: on purpose, by pressing the button, never silently.
 document.addEventListener("click", function (event) {
   const button = event.target.closest ? event.target.closest("[data-reapply-note]") : null;
   if (!button) {
@@ -94,5 +94,6 @@ document.addEventListener("click", function (event) {
   if (input && kept) {
     input.value = kept.textContent;
     input.focus();
+    input.dispatchEvent(new Event("change", { bubbles: true }));
   }
 });

@@ -62,9 +62,9 @@ class AttendanceForm(FlaskForm):
         status_changed = htmx.trigger_name == "status" if htmx else not request.form.get("minutes_attended")
         return cls(duration_minutes=group_session.duration_minutes, status_changed=status_changed)
 
-    def context(self) -> dict:
-        """The version the editor saw and, for a signed session, why the row is changed."""
-        return {"expected_version": self.version.data, "reason": self.reason.data or ""}
+    def context(self, actor) -> dict:
+        """Who saves, the version they saw and, for a signed session, why the row is changed."""
+        return {"actor": actor, "expected_version": self.version.data, "reason": self.reason.data or ""}
 
     def to_input(self) -> AttendanceInput:
         """The row as the attendance service takes it."""

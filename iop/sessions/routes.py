@@ -54,16 +54,13 @@ def detail(session_id: int):
 def record(session_id: int, enrollment_id: int):
     """Save one member's row: status, minutes, participation, note (a note needs no status)."""
     group_session = get_session_or_404(session_id)
-    member = get_member_or_404(group_session, enrollment_id)
-    form = AttendanceForm.for_session(group_session)
+    member, form = get_member_or_404(group_session, enrollment_id), AttendanceForm.for_session(group_session)
     try:
         if not form.validate():
             # A page that is out of date hears about the conflict first, not about what it did not fill in.
             stored = current_row(group_session, member, form.version.data)
             return invalid(lambda: render_row_refused(group_session, member, form, stored))
-        saved = record_attendance(
-            group_session, member, form.to_input(), actor=current_user, **form.context()
-        )
+        saved = record_attendance(group_session, member, form.to_input(), **form.context(current_user))
     except AttendanceConflict as conflict:
         return invalid(
             partial(render_row_conflict, group_session, member, conflict.current, form.note.data), 409

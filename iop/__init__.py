@@ -67,6 +67,7 @@ def _trust_proxies(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from iop.account.routes import bp as account_bp
     from iop.admin.routes import bp as admin_bp
     from iop.alerts.routes import bp as alerts_bp
     from iop.api.routes import bp as api_bp
@@ -82,14 +83,21 @@ def _register_blueprints(app: Flask) -> None:
     from iop.sessions.routes import bp as sessions_bp
     from iop.symptoms.routes import bp as symptoms_bp
 
-    for blueprint in (auth_bp, home_bp, cohorts_bp, sessions_bp, clients_bp, admin_bp, api_bp, alerts_bp):
+    for blueprint in (
+        auth_bp,
+        home_bp,
+        cohorts_bp,
+        sessions_bp,
+        clients_bp,
+        symptoms_bp,
+        goals_bp,
+        medications_bp,
+        reviews_bp,
+        consents_bp,
+        family_bp,
+        admin_bp,
+        api_bp,
+        alerts_bp,
+        account_bp,
+    ):
         app.register_blueprint(blueprint)
-    app.register_blueprint(symptoms_bp)
-    app.register_blueprint(goals_bp)
-    app.register_blueprint(medications_bp)
-    app.register_blueprint(reviews_bp)
-    app.register_blueprint(consents_bp)
-    app.register_blueprint(family_bp)
-    from iop.account.routes import bp as account_bp
-
-    app.register_blueprint(account_bp)

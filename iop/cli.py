@@ -41,7 +41,7 @@ def audit_verify(expected_checkpoint: str | None):
 )
 def reviews_run(week):
     """Compute (or recompute) every cohort's reviews of one week, now, in this process."""
-    from iop.clinical.attendance import week_start
+    from iop.clinical.weeks import week_start
     from iop.jobs import run_reviews
     from iop.models import Program
     from iop.services.review_runs import cohort_ids_with_members, completed_week_starts
@@ -110,7 +110,7 @@ def create_user(
     from iop.services.accounts import AccountError, create_staff_user
     from iop.services.passwords import password_problem
 
-    problem = password_problem(password)
+    problem = password_problem(password, email=email, full_name=full_name)
     if problem:
         raise click.BadParameter(problem, param_hint="password")
     programs = db.session.scalars(select(Program).where(Program.name.in_(program_names))).all()
@@ -148,7 +148,14 @@ def scheduler():
     """Run the clock: RQ's cron fires the hourly tick. Run exactly one (a duplicate does no harm)."""
     from rq.cron import CronScheduler
 
-    from iop.jobs import QUEUE_NAME, audit_checkpoint_tick, escalation_tick, hourly_tick, redis_connection
+    from iop.jobs import (
+        QUEUE_NAME,
+        audit_checkpoint_tick,
+        escalation_tick,
+        family_summaries_tick,
+        hourly_tick,
+        redis_connection,
+    )
 
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("REDIS_URL is not set; without Redis the tick runs in-process.")
@@ -156,6 +163,8 @@ def scheduler():
     cron.register(hourly_tick, QUEUE_NAME, cron="5 * * * *", name="hourly-tick")
     cron.register(escalation_tick, QUEUE_NAME, cron="*/5 * * * *", name="escalation-tick")
     cron.register(audit_checkpoint_tick, QUEUE_NAME, cron="*/5 * * * *", name="audit-checkpoint")
+    # Weekly, Monday morning (UTC); idempotent per consent and week: a rerun sends nothing twice.
+    cron.register(family_summaries_tick, QUEUE_NAME, cron="30 9 * * 1", name="family-summaries")
     db.engine.dispose()
     cron.start()
 

@@ -41,6 +41,8 @@ def from_environment() -> dict:
         "IOP_SMTP_URL": os.environ.get("IOP_SMTP_URL") or None,
         "IOP_MAIL_FROM": os.environ.get("IOP_MAIL_FROM") or "Stepwise <no-reply@localhost>",
         "IOP_SMS_BACKEND": os.environ.get("IOP_SMS_BACKEND") or None,
+        # Where links in mail sent by background jobs point (the weekly family summary).
+        "IOP_BASE_URL": os.environ.get("IOP_BASE_URL") or "http://127.0.0.1:5000",
         # Signs the audit chain and hashes identifiers; unset, a key is derived from SECRET_KEY.
         "IOP_AUDIT_KEY": os.environ.get("IOP_AUDIT_KEY") or None,
         # How many reverse proxies in front of the app set X-Forwarded-For/-Proto (0: trust none).
@@ -58,7 +60,7 @@ DEFAULTS = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_NAME": "stepwise_session",
-    # The signed cookie only carries the id of a server-side session record (see iop.auth.sessions).
+    # The signed cookie only carries the id of a server-side session record (see iop.security: start_session).
     "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
     "IOP_IDLE_TIMEOUT": timedelta(minutes=30),
     "IOP_ABSOLUTE_TIMEOUT": timedelta(hours=12),
@@ -76,6 +78,9 @@ DEFAULTS = {
     "IOP_LOGIN_FAILURE_WINDOW": timedelta(minutes=15),
     "IOP_LOGIN_KNOWN_ADDRESS_DAYS": 30,
     "IOP_MFA_MAX_FAILURES": 5,
+    # Password reset links asked for per window: for one account, and from one address.
+    "IOP_RESET_MAX_PER_ACCOUNT": 3,
+    "IOP_RESET_MAX_PER_IP": 20,
     "IOP_SESSION_HORIZON_WEEKS": 4,
     # How often open pages ask for new safety alerts (the badge poll does not extend the idle timeout).
     "IOP_ALERT_POLL_SECONDS": 60,

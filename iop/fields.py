@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from datetime import date
 
+from flask_wtf import FlaskForm
 from wtforms import fields
 from wtforms.validators import ValidationError
 
@@ -52,3 +53,29 @@ class DateField(fields.DateField):
         super().pre_validate(form)
         if self.data is not None and not EARLIEST <= self.data <= LATEST:
             raise ValidationError(f"Enter a date between {EARLIEST.year} and {LATEST.year}.")
+
+
+def strip(value):
+    """The text filter of every free-text field: surrounding white space is not part of what was meant."""
+    return value.strip() if isinstance(value, str) else value
+
+
+class DatedForm(FlaskForm):
+    """A form that knows the program's today: the date fields named in `not_future` may not be after it."""
+
+    not_future: tuple[str, ...] = ()
+    future_message = "The date cannot be in the future."
+
+    def __init__(self, *args, today: date | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def validate(self, extra_validators=None):
+        extra = {name: list(checks) for name, checks in (extra_validators or {}).items()}
+        for name in self.not_future:
+            extra.setdefault(name, []).append(self._check_not_future)
+        return super().validate(extra)
+
+    def _check_not_future(self, form, field):
+        if self.today and field.data and field.data > self.today:
+            raise ValidationError(self.future_message)

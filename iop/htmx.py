@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from flask import Response, flash, redirect, render_template
+from flask import Response, current_app, flash, redirect, render_template
 from flask import make_response as flask_make_response
 from flask.typing import ResponseReturnValue
 from flask_htmx import make_response
@@ -18,11 +18,23 @@ from jinja2_fragments.flask import render_block
 from iop.extensions import htmx
 
 
+class UnknownTarget(LookupError):
+    """An htmx request named an HX-Target the page has no block for (a typo in a template)."""
+
+
 def wanted_block(fragments: tuple[str, ...]) -> str | None:
-    """The block an htmx request is aimed at, or None when it should get the whole page."""
-    if not htmx or htmx.boosted or htmx.history_restore_request:
+    """The block an htmx request is aimed at, or None when it should get the whole page.
+
+    A target that names no block would swap a whole page into one element: in development and
+    tests that is an error, so the typo shows at once; in production the user still gets the page.
+    """
+    if not htmx or htmx.boosted or htmx.history_restore_request or not htmx.target:
         return None
-    return htmx.target if htmx.target in fragments else None
+    if htmx.target in fragments:
+        return htmx.target
+    if current_app.debug or current_app.testing:
+        raise UnknownTarget(f"HX-Target {htmx.target!r} names no block of this page (blocks: {fragments})")
+    return None
 
 
 def render_page(
@@ -46,18 +58,19 @@ def render_page(
 def changed(
     render: Callable[[], ResponseReturnValue],
     *,
-    message: str,
+    message: str | None = None,
     location: str,
     trigger: str | dict | None = None,
 ) -> Response:
     """A change was saved (and committed): the fresh fragment with HX-Trigger for htmx; for a plain
-    post, the message flashed and a 303 to `location`, so reloading the next page posts nothing."""
+    post, the message (if any) flashed and a 303 to `location`, so reloading the next page posts nothing."""
     if htmx:
         response = flask_make_response(render())
         if trigger:
             _add_trigger(response, trigger)
         return response
-    flash(message, "success")
+    if message:
+        flash(message, "success")
     return redirect(location, 303)
 
 

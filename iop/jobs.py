@@ -47,9 +47,11 @@ def hourly_tick() -> int:
     from iop.extensions import db
     from iop.services.programs import extend_session_horizon
     from iop.services.throttle import prune
+    from iop.session_store import prune_visitor_sessions
 
     added = extend_session_horizon(current_app.config["IOP_SESSION_HORIZON_WEEKS"])
     prune()
+    prune_visitor_sessions(current_app.config["IOP_IDLE_TIMEOUT"])
     db.session.commit()
     escalation_tick()
     reviews_tick()
@@ -118,6 +120,23 @@ def audit_checkpoint_tick() -> bool:
 
 
 @with_app_context
+def family_summaries_tick() -> int:
+    """Mail last week's attendance summary to each family member whose consent includes it; idempotent."""
+    from flask import url_for
+
+    from iop.extensions import db
+    from iop.services.family_summaries import send_weekly_summaries
+
+    def summary_url(consent, monday) -> str:
+        with current_app.test_request_context(base_url=current_app.config.get("IOP_BASE_URL")):
+            return url_for("family.summary", consent_id=consent.id, week=monday.isoformat(), _external=True)
+
+    sent = send_weekly_summaries(summary_url)
+    db.session.commit()
+    return sent
+
+
+@with_app_context
 def escalate_alert(alert_id: int) -> int:
     """Escalate one alert if it is still open past the window; a no-op before then (the tick catches it)."""
     from iop.extensions import db
@@ -130,7 +149,12 @@ def escalate_alert(alert_id: int) -> int:
 
 # Without Redis there is no scheduler: requests run the clock's work, each at most this often (seconds
 # of the app's clock, so a travelled clock runs the ticks as the real one would).
-IN_PROCESS_INTERVALS = {"hourly_tick": 3600, "escalation_tick": 60, "audit_checkpoint_tick": 300}
+IN_PROCESS_INTERVALS = {
+    "hourly_tick": 3600,
+    "escalation_tick": 60,
+    "audit_checkpoint_tick": 300,
+    "family_summaries_tick": 3600,
+}
 _last_run: dict[str, datetime] = {}
 
 
@@ -138,7 +162,7 @@ def maybe_tick_in_process() -> None:
     """Run the hourly tick and the alert escalation check on a request when they are due."""
     if current_app.config.get("REDIS_URL") or current_app.config.get("TESTING"):
         return
-    for job in (hourly_tick, escalation_tick, audit_checkpoint_tick):
+    for job in (hourly_tick, escalation_tick, audit_checkpoint_tick, family_summaries_tick):
         name = job.__name__
         now = clock.now()
         if name in _last_run and (now - _last_run[name]).total_seconds() < IN_PROCESS_INTERVALS[name]:

@@ -14,13 +14,16 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from iop.extensions import db, login_manager
+from iop.ids import is_row_id
 from iop.models import (
     Alert,
+    AssessmentResponse,
     Client,
     Cohort,
     Consent,
     CustomInstrument,
     Enrollment,
+    FamilyObservation,
     Goal,
     GroupSession,
     Medication,
@@ -86,6 +89,13 @@ def roles_required(*roles: str) -> Callable:
 
 staff_required = roles_required(*STAFF_ROLES)
 care_team_required = roles_required(*CARE_TEAM)
+
+
+def in_care_team(user) -> bool:
+    """Clinicians and case managers: the roles that record and change client data (templates ask this)."""
+    return bool(user.is_authenticated) and user.has_role(*CARE_TEAM)
+
+
 case_manager_required = roles_required("case_manager")
 admin_required = roles_required("admin")
 
@@ -154,6 +164,13 @@ def get_cohort_or_404(cohort_id: int) -> Cohort:
     return _get_or_404(Cohort, cohort_id, lambda cohort: _visible(cohort.program_id))
 
 
+def get_cohort_of_program_or_404(program_id: int, cohort_id: int) -> Cohort:
+    """A cohort of this program, which must be one of the current user's, or 404."""
+    return _get_or_404(
+        Cohort, cohort_id, lambda cohort: cohort.program_id == program_id and _visible(program_id)
+    )
+
+
 def get_session_or_404(session_id: int) -> GroupSession:
     """A group session of one of the current user's programs, or 404."""
     return _get_or_404(
@@ -195,6 +212,12 @@ def get_staff_member_or_404(user_id: int) -> User:
     )
 
 
+def get_response_or_404(client: Client, response_id: str) -> AssessmentResponse:
+    """A questionnaire response of this client (the id comes from a form, so it is checked), or 404."""
+    row_id = int(response_id) if is_row_id(response_id) else 0
+    return _get_or_404(AssessmentResponse, row_id, lambda response: response.client_id == client.id)
+
+
 def get_goal_or_404(client: Client, goal_id: int) -> Goal:
     """A goal of this client (the client loader already checked the program)."""
     return _get_or_404(Goal, goal_id, lambda goal: goal.client_id == client.id)
@@ -223,6 +246,15 @@ def get_review_run_or_404(run_id: int) -> ReviewRun:
 def get_family_consent_or_404(consent_id: int) -> Consent:
     """One of the signed-in family member's active consents (the family gate already found them), or 404."""
     return _get_or_404(Consent, consent_id, lambda consent: consent in g.get("family_consents", ()))
+
+
+def get_own_observation_or_404(consent: Consent, observation_id: int) -> FamilyObservation:
+    """An observation the signed-in family member wrote under this consent, or 404."""
+    return _get_or_404(
+        FamilyObservation,
+        observation_id,
+        lambda row: row.author_id == current_user.id and row.consent_id == consent.id,
+    )
 
 
 def get_consent_or_404(client: Client, consent_id: int) -> Consent:

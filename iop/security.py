@@ -1,27 +1,26 @@
 """Sign-in sessions, HTTP security headers, and error pages.
 
-Sessions live in the database (UserSession): the signed cookie carries only a random token, so
-sign-out, deactivation and timeouts end a session for real, on every web process at once.
+Sessions live in the database (UserSession): the cookie carries only a random token (its values,
+flashes included, stay server-side: iop.session_store), so sign-out, deactivation and timeouts end
+a session for real, on every web process at once.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
-import secrets
 import uuid
 
 from flask import Flask, abort, g, redirect, render_template, request, session, url_for
 from flask_htmx import make_response as htmx_response
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy import update
 
 from iop import clock
 from iop.extensions import db, htmx, login_manager
 from iop.models import User, UserSession
 from iop.permissions import enforce_policy
+from iop.session_store import ServerSessionInterface, new_record
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -45,34 +44,56 @@ _TOUCH_INTERVAL_SECONDS = 60
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{8,36}$")
 
 
-def _hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+# The overview page fetches its chart data right after it renders: that fetch is part of the visit.
+OVERVIEW_VISIT_SECONDS = 120
+
+
+def note_overview_visit(client_id: int) -> None:
+    """The overview of this client was shown and audited in this session just now."""
+    session["overview_visit"] = [client_id, clock.now().timestamp()]
+
+
+def take_overview_visit(client_id: int) -> bool:
+    """True once after the overview of this client was shown in this session lately.
+
+    So one visit is one audit event: the page's own chart fetch is not a second view, while any
+    other read of the progress JSON (an integration, a second fetch) is audited as usual.
+    """
+    visit = session.get("overview_visit")
+    if not visit or visit[0] != client_id:
+        return False
+    del session["overview_visit"]
+    return clock.now().timestamp() - visit[1] <= OVERVIEW_VISIT_SECONDS
 
 
 def start_session(user: User) -> UserSession:
-    """Begin a fresh session for the user: a new token, so a planted session id is useless."""
+    """Begin a fresh session for the user: a new record and token, so a planted session id is useless."""
+    previous = getattr(session, "record", None)
     session.clear()
-    token = secrets.token_urlsafe(32)
-    record = UserSession(
-        token_hash=_hash_token(token),
-        user_id=user.id,
-        ip=request.remote_addr,
-        user_agent=(request.user_agent.string or "")[:255],
-    )
-    db.session.add(record)
-    session["sid"] = token
+    if previous is not None and previous.user_id is None:
+        db.session.delete(previous)  # what a visitor stored before signing in does not carry over
+    record, token = new_record(user)
+    session.bind(record, token)
     session.permanent = True
     g.user_session = record
     return record
 
 
+def fresh_anonymous_session() -> None:
+    """Drop what this browser stored before signing in and give it a new token (before the MFA step)."""
+    previous = getattr(session, "record", None)
+    if previous is not None and previous.user_id is None:
+        db.session.delete(previous)
+    session.detach()
+
+
 def end_session(reason: str) -> None:
-    """End the current session record and clear the cookie."""
+    """End the current session record; the browser starts a fresh one (for the "signed out" flash)."""
     record = g.get("user_session")
     if record is not None and record.ended_at is None:
         record.ended_at = clock.now()
         record.end_reason = reason
-    session.clear()
+    session.detach()
 
 
 def end_all_sessions(user_id: int, reason: str, keep: UserSession | None = None) -> int:
@@ -85,25 +106,13 @@ def end_all_sessions(user_id: int, reason: str, keep: UserSession | None = None)
 
 @login_manager.request_loader
 def load_user_from_session(_request) -> User | None:
-    """Find the live session record behind the cookie; expire it when it has timed out."""
-    token = session.get("sid")
-    if not token:
-        return None
-    record = (
-        db.session.execute(
-            select(UserSession)
-            .where(UserSession.token_hash == _hash_token(token))
-            # One query for the session, the user, their roles and their programs.
-            .options(joinedload(UserSession.user).joinedload(User.role_rows))
-            .options(joinedload(UserSession.user).joinedload(User.programs))
-        )
-        .unique()
-        .scalar_one_or_none()
-    )
-    if record is None or record.ended_at is not None or not record.user.active:
+    """The signed-in user behind the session record (iop.session_store); expire it when it timed out."""
+    record = getattr(session, "record", None)
+    if record is None or record.user_id is None or not record.user.active:
         # A family member whose consent ended lands on the page that says so, not on the sign-in form.
-        g.access_ended = record is not None and record.end_reason == "access_ended"
-        session.clear()
+        g.access_ended = g.get("ended_session_reason") == "access_ended"
+        if record is not None and record.user_id is not None:
+            session.detach()
         return None
     from flask import current_app
 
@@ -124,7 +133,7 @@ def _expire(record: UserSession, reason: str) -> None:
     record.ended_at = clock.now()
     record.end_reason = reason
     db.session.commit()
-    session.clear()
+    session.detach()
     g.session_expired = True
     return None
 
@@ -139,7 +148,7 @@ def end_access():
     end_all_sessions(user_id, "access_ended")
     record_event("family.access_ended", "user", user_id, actor_id=user_id)
     logout_user()
-    session.clear()
+    session.detach()
     db.session.commit()
     return _to_access_ended()
 
@@ -239,6 +248,7 @@ def init_app(app: Flask) -> None:
     """Wire sessions, policies, headers and error pages into the app."""
     login_manager.login_view = "auth.login"
     login_manager.session_protection = None  # our server-side sessions do this job
+    app.session_interface = ServerSessionInterface()
 
     from iop.jobs import maybe_tick_in_process
 
@@ -256,7 +266,12 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         # A token fails after sign-out too: then the honest answer is "sign in again", not "reload".
-        if not current_user.is_authenticated and request.endpoint not in ("auth.login", "auth.mfa"):
+        if not current_user.is_authenticated and request.endpoint not in (
+            "auth.login",
+            "auth.mfa",
+            "auth.forgot",
+            "auth.reset",
+        ):
             return unauthorized()
         return _error_page(
             400,

@@ -65,6 +65,7 @@ def init_app(app: Flask) -> None:
     """Register the filters, and the vocabularies templates need inside stand-alone blocks."""
     from iop import clock as the_clock
     from iop import models
+    from iop.permissions import in_care_team
     from iop.services.alerts import escalation_due_at, may_acknowledge
     from iop.services.attendance import may_record
 
@@ -83,6 +84,8 @@ def init_app(app: Flask) -> None:
         may_acknowledge=may_acknowledge,
         # Macros imported without context do not see current_user; this global looks it up itself.
         can_record=lambda group_session: may_record(current_user, group_session),
+        # The care team's controls (log, rate, add, correct): one question instead of a role list.
+        in_care_team=lambda: in_care_team(current_user),
         escalation_due_at=escalation_due_at,
     )
     # A block rendered alone for htmx does not see its page's imports; the table box is needed in many.

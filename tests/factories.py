@@ -9,9 +9,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from iop import clock
 from iop.extensions import db
 from iop.models import Client, Cohort, Enrollment, GroupSession, Program, StaffRole, User
-from iop.security import _hash_token
 from iop.services.passwords import hash_password
 from iop.services.programs import _local_start
+from iop.session_store import hash_token as _hash_token
 
 PASSWORD = "correct horse battery"
 _counter = itertools.count(1)
@@ -132,9 +132,8 @@ def sign_in(client, user: User) -> None:
     token = f"test-token-{user.id}-{next(_counter)}"
     db.session.add(UserSession(token_hash=_hash_token(token), user_id=user.id))
     db.session.commit()
-    with client.session_transaction() as flask_session:
-        flask_session.clear()
-        flask_session["sid"] = token
+    # The cookie is the bare token (iop.session_store).
+    client.set_cookie(client.application.config["SESSION_COOKIE_NAME"], token)
 
 
 def make_custom_instrument(program: Program, key: str = "resilience", **overrides):

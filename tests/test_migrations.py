@@ -38,3 +38,27 @@ def test_upgrade_downgrade_upgrade_matches_the_models(scratch_app):
     with db.engine.connect() as conn:
         differences = compare_metadata(MigrationContext.configure(conn), db.metadata)
     assert differences == []
+
+
+def test_0011_encrypts_existing_totp_secrets_and_the_downgrade_restores_them(scratch_app):
+    from sqlalchemy import text
+
+    from iop.keys import decrypt_secret
+
+    upgrade(directory=MIGRATIONS, revision="0008_mfa_pending_secret")
+    with db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO users (email, full_name, password_hash, kind, active, must_change_password,"
+                " totp_secret, totp_pending_secret, created_at) VALUES ('a@example.test', 'A', 'x', 'staff',"
+                " true, false, 'JBSWY3DPEHPK3PXP', NULL, CURRENT_TIMESTAMP)"
+            )
+        )
+    upgrade(directory=MIGRATIONS, revision="0011_accounts")
+    with db.engine.connect() as conn:
+        stored, pending = conn.execute(text("SELECT totp_secret, totp_pending_secret FROM users")).one()
+    assert "JBSWY3DPEHPK3PXP" not in stored and decrypt_secret(stored) == "JBSWY3DPEHPK3PXP"
+    assert pending is None
+    downgrade(directory=MIGRATIONS, revision="0008_mfa_pending_secret")
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT totp_secret FROM users")).scalar_one() == "JBSWY3DPEHPK3PXP"

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, render_template, url_for
+from flask import Blueprint, g, render_template, request, url_for
 from flask_login import current_user
 
 from iop.account.forms import PasswordChangeForm
 from iop.extensions import db
 from iop.htmx import changed, invalid, render_page
 from iop.permissions import signed_in_required
-from iop.services.accounts import AccountError, change_password, end_other_sessions, open_sessions
+from iop.services.accounts import (
+    RECOVERY_CODE_COUNT,
+    AccountError,
+    change_password,
+    end_other_sessions,
+    issue_recovery_codes,
+    open_sessions,
+    unused_recovery_codes,
+)
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -53,6 +61,22 @@ def end_others():
         _render_sessions,
         message=f"{ended} other session{'' if ended == 1 else 's'} signed out.",
         location=url_for("account.sessions"),
+    )
+
+
+@bp.route("/recovery-codes", methods=["GET", "POST"])
+@signed_in_required
+def recovery_codes():
+    """How many recovery codes are left; a POST replaces them all and shows the new ones once."""
+    enrolled = current_user.totp_secret is not None
+    codes = issue_recovery_codes(current_user) if request.method == "POST" and enrolled else None
+    db.session.commit()
+    return render_template(
+        "account/recovery_codes.html",
+        codes=codes,
+        enrolled=enrolled,
+        left=unused_recovery_codes(current_user),
+        total=RECOVERY_CODE_COUNT,
     )
 
 

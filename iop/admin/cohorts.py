@@ -1,12 +1,12 @@
 """Admin views: cohorts, their meeting pattern and facilitators, and the sessions generated from it."""
 
-from flask import current_app, render_template
+from flask import current_app, render_template, url_for
 
 from iop.admin.forms import CohortForm
-from iop.admin.queries import cohort_name_taken, eligible_facilitators, upcoming_sessions
-from iop.admin.respond import done, form_page
 from iop.extensions import db
+from iop.htmx import changed, invalid
 from iop.permissions import admin_required, get_cohort_or_404, get_program_or_404
+from iop.services.administration import cohort_name_taken, eligible_facilitators, upcoming_sessions
 from iop.services.programs import create_cohort, update_cohort
 
 
@@ -22,14 +22,16 @@ def new_cohort(program_id: int):
         facilitator_choices=eligible_facilitators(program),
         name_taken=lambda name: cohort_name_taken(program.id, name),
     )
+    render = lambda: render_template("admin/cohort_form.html", form=form, program=program, cohort=None)  # noqa: E731
     if not form.validate_on_submit():
-        return form_page("admin/cohort_form.html", form, program=program, cohort=None)
+        return invalid(render) if form.is_submitted() else render()
     cohort = create_cohort(program, **form.settings(), generate_from=program.today(), weeks=_horizon_weeks())
     db.session.commit()
-    return done(
-        f"{cohort.name} was created with sessions for the next {_horizon_weeks()} weeks.",
-        "admin.cohort",
-        cohort_id=cohort.id,
+    location = url_for("admin.cohort", cohort_id=cohort.id)
+    return changed(
+        render,
+        message=f"{cohort.name} was created with sessions for the next {_horizon_weeks()} weeks.",
+        location=location,
     )
 
 
@@ -51,8 +53,10 @@ def edit_cohort(cohort_id: int):
         facilitator_choices=eligible_facilitators(program, current=cohort.facilitators),
         name_taken=lambda name: cohort_name_taken(program.id, name, except_id=cohort.id),
     )
+    render = lambda: render_template("admin/cohort_form.html", form=form, program=program, cohort=cohort)  # noqa: E731
     if not form.validate_on_submit():
-        return form_page("admin/cohort_form.html", form, program=program, cohort=cohort)
+        return invalid(render) if form.is_submitted() else render()
     update_cohort(cohort, **form.settings(), regenerate_from=program.today(), weeks=_horizon_weeks())
     db.session.commit()
-    return done(f"{cohort.name} was saved.", "admin.cohort", cohort_id=cohort.id)
+    location = url_for("admin.cohort", cohort_id=cohort.id)
+    return changed(render, message=f"{cohort.name} was saved.", location=location)

@@ -29,17 +29,13 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from iop.fields import FloatField, IntegerField
+from iop.fields import FloatField, IntegerField, strip
 from iop.models import DEFAULT_MIN_WEEKLY_HOURS, POPULATIONS, ROLE_LABELS, ROLES, WEEKDAYS
 from iop.services.passwords import password_problem
 
 # Regions a clinic can sit in; the legacy aliases (US/Eastern, EST5EDT, ...) are left out of the list.
 TIMEZONE_REGIONS = ("Africa", "America", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific")
 ADMISSION_CHOICES = [SelectChoice("open", "Open (rolling admission)"), SelectChoice("closed", "Closed")]
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 @functools.cache
@@ -73,7 +69,7 @@ class MultiCheckboxField(SelectMultipleField):
 class ProgramForm(FlaskForm):
     name = StringField(
         "Name",
-        filters=[_strip],
+        filters=[strip],
         validators=[DataRequired(message="Enter the program's name."), Length(max=120)],
     )
     timezone = SelectField(
@@ -144,7 +140,7 @@ class ProgramForm(FlaskForm):
 class CohortForm(FlaskForm):
     name = StringField(
         "Name",
-        filters=[_strip],
+        filters=[strip],
         validators=[DataRequired(message="Enter the cohort's name."), Length(max=120)],
     )
     admission = RadioField(
@@ -215,7 +211,7 @@ class StaffForm(FlaskForm):
 
     full_name = StringField(
         "Full name",
-        filters=[_strip],
+        filters=[strip],
         validators=[DataRequired(message="Enter the full name."), Length(max=120)],
     )
     roles = MultiCheckboxField(
@@ -238,7 +234,7 @@ class StaffForm(FlaskForm):
 class StaffCreateForm(StaffForm):
     email = StringField(
         "Email",
-        filters=[_strip],
+        filters=[strip],
         validators=[DataRequired(message="Enter the email address."), Length(max=254), EMAIL],
         render_kw={"autocomplete": "off", "type": "email"},
     )
@@ -253,7 +249,7 @@ class StaffCreateForm(StaffForm):
         self.programs.required_message = "Choose at least one program."
 
     def validate_password(self, field):
-        problem = password_problem(field.data)
+        problem = password_problem(field.data, email=self.email.data, full_name=self.full_name.data)
         if problem:
             raise ValidationError(problem)
 

@@ -9,17 +9,13 @@ from wtforms import BooleanField, StringField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from iop.clinical.instruments import STANDARD_INSTRUMENTS
-from iop.fields import IntegerField
+from iop.fields import IntegerField, strip
 from iop.services.custom_instruments import InstrumentDefinition
 
 KEY_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,39}")
 BAND_KEY_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,31}")
 MAX_SCALE_POINTS = 11
 MAX_ITEMS = 60
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 def lines(text: str | None) -> list[str]:
@@ -48,13 +44,13 @@ def parse_bands(text: str | None) -> list[tuple[str, str, int, int]]:
 class InstrumentForm(FlaskForm):
     key = StringField(
         "Key",
-        filters=[_strip],
+        filters=[strip],
         validators=[DataRequired(message="Enter a short key, e.g. resilience.")],
         render_kw={"autocomplete": "off", "spellcheck": "false"},
     )
     name = StringField(
         "Name",
-        filters=[_strip],
+        filters=[strip],
         validators=[DataRequired(message="Enter the instrument's name."), Length(max=120)],
     )
     items = TextAreaField(

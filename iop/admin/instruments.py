@@ -1,12 +1,12 @@
 """Admin views: a program's questionnaires, PHQ-9 and GAD-7 read-only and its own custom instruments."""
 
-from flask import render_template
+from flask import render_template, url_for
 from flask_login import current_user
 
 from iop.admin.instrument_forms import InstrumentForm
-from iop.admin.respond import done, form_page
 from iop.clinical.instruments import STANDARD_INSTRUMENTS
 from iop.extensions import db
+from iop.htmx import changed, invalid
 from iop.permissions import admin_required, get_custom_instrument_or_404, get_program_or_404
 from iop.services.custom_instruments import (
     InstrumentDefinition,
@@ -39,11 +39,18 @@ def new_instrument(program_id: int):
     """Define a custom instrument for the program."""
     program = get_program_or_404(program_id)
     form = InstrumentForm(key_taken=lambda key: key_taken(program.id, key))
+    render = lambda: render_template(  # noqa: E731
+        "admin/instrument_form.html", form=form, program=program, instrument=None, recorded=0
+    )
     if not form.validate_on_submit():
-        return form_page("admin/instrument_form.html", form, program=program, instrument=None, recorded=0)
+        return invalid(render) if form.is_submitted() else render()
     row = create_custom_instrument(program, form.definition(), current_user)
     db.session.commit()
-    return done(f"{row.name} was created.", "admin.instruments", program_id=program.id)
+    return changed(
+        render,
+        message=f"{row.name} was created.",
+        location=url_for("admin.instruments", program_id=program.id),
+    )
 
 
 @admin_required
@@ -56,13 +63,17 @@ def edit_instrument(instrument_id: int):
         key_taken=lambda key: key_taken(program.id, key, except_id=row.id),
     )
     recorded = response_counts(program).get(row.key, 0)
-    context = {"program": program, "instrument": row, "recorded": recorded}
+    render = lambda: render_template(  # noqa: E731
+        "admin/instrument_form.html", form=form, program=program, instrument=row, recorded=recorded
+    )
     if not form.validate_on_submit():
-        return form_page("admin/instrument_form.html", form, **context)
+        return invalid(render) if form.is_submitted() else render()
     try:
         update_custom_instrument(row, form.definition(), current_user)
     except InstrumentInUse as refused:
         form[refused.field].errors.append(str(refused))
-        return form_page("admin/instrument_form.html", form, **context)
+        return invalid(render)
     db.session.commit()
-    return done(f"{row.name} was saved.", "admin.instruments", program_id=program.id)
+    return changed(
+        render, message=f"{row.name} was saved.", location=url_for("admin.instruments", program_id=program.id)
+    )

@@ -1,13 +1,13 @@
 """Admin views: the overview and the programs."""
 
-from flask import render_template
+from flask import render_template, url_for
 from flask_login import current_user
 
 from iop.admin.forms import ProgramForm
-from iop.admin.queries import program_name_taken, program_summaries
-from iop.admin.respond import done, form_page
 from iop.extensions import db
+from iop.htmx import changed, invalid
 from iop.permissions import admin_required, get_program_or_404
+from iop.services.administration import program_name_taken, program_summaries
 from iop.services.programs import create_program, update_program
 
 
@@ -27,11 +27,17 @@ def programs():
 def new_program():
     """Create a program; the admin who creates it is assigned to it."""
     form = ProgramForm(name_taken=program_name_taken)
+    render = lambda: render_template("admin/program_form.html", form=form, program=None)  # noqa: E731
     if not form.validate_on_submit():
-        return form_page("admin/program_form.html", form, program=None)
+        return invalid(render) if form.is_submitted() else render()
     program = create_program(**form.settings(), actor=current_user)
     db.session.commit()
-    return done(f"{program.name} was created. Add its cohorts next.", "admin.index")
+    location = url_for("admin.index")
+    return changed(
+        render,
+        message=f"{program.name} was created. Add its cohorts next.",
+        location=location,
+    )
 
 
 @admin_required
@@ -45,8 +51,10 @@ def edit_program(program_id: int):
     )
     if program.cohorts:
         del form.timezone  # its sessions are scheduled in this zone
+    render = lambda: render_template("admin/program_form.html", form=form, program=program)  # noqa: E731
     if not form.validate_on_submit():
-        return form_page("admin/program_form.html", form, program=program)
+        return invalid(render) if form.is_submitted() else render()
     update_program(program, **form.settings())
     db.session.commit()
-    return done(f"{program.name} was saved.", "admin.programs")
+    location = url_for("admin.programs")
+    return changed(render, message=f"{program.name} was saved.", location=location)

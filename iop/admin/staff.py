@@ -4,8 +4,6 @@ from flask import render_template, url_for
 from flask_login import current_user
 
 from iop.admin.forms import StaffCreateForm, StaffEditForm, TemporaryPasswordForm
-from iop.admin.queries import staff_of_programs
-from iop.admin.respond import done, form_page
 from iop.extensions import db
 from iop.htmx import changed, invalid
 from iop.permissions import admin_required, get_staff_member_or_404
@@ -16,6 +14,7 @@ from iop.services.accounts import (
     reset_password,
     update_staff_user,
 )
+from iop.services.administration import staff_of_programs
 
 
 @admin_required
@@ -29,6 +28,7 @@ def staff():
 def new_staff():
     """Create a staff account with its roles, programs and an initial password."""
     form = StaffCreateForm(program_choices=current_user.programs)
+    render = lambda: render_template("admin/staff_form.html", form=form, member=None)  # noqa: E731
     if form.validate_on_submit():
         try:
             member = create_staff_user(
@@ -43,8 +43,9 @@ def new_staff():
             form.email.errors.append(str(error))
         else:
             db.session.commit()
-            return done(f"{member.full_name} can now sign in as {member.email}.", "admin.staff")
-    return form_page("admin/staff_form.html", form, member=None)
+            message = f"{member.full_name} can now sign in as {member.email}."
+            return changed(render, message=message, location=url_for("admin.staff"))
+    return invalid(render) if form.is_submitted() else render()
 
 
 @admin_required
@@ -60,8 +61,9 @@ def edit_staff(user_id: int):
         program_choices=current_user.programs,
         other_program_count=len(kept_programs),
     )
+    render = lambda: render_template("admin/staff_form.html", form=form, member=member)  # noqa: E731
     if not form.validate_on_submit():
-        return form_page("admin/staff_form.html", form, member=member)
+        return invalid(render) if form.is_submitted() else render()
     update_staff_user(
         member,
         full_name=form.full_name.data,
@@ -71,12 +73,8 @@ def edit_staff(user_id: int):
         actor_id=current_user.id,
     )
     db.session.commit()
-    message = (
-        f"{member.full_name} was saved."
-        if member.active
-        else f"{member.full_name} is deactivated and signed out."
-    )
-    return done(message, "admin.staff")
+    state = "was saved" if member.active else "is deactivated and signed out"
+    return changed(render, message=f"{member.full_name} {state}.", location=url_for("admin.staff"))
 
 
 @admin_required

@@ -2,15 +2,15 @@
 
 from dataclasses import fields
 
-from flask import render_template
+from flask import render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms.validators import InputRequired
 
-from iop.admin.respond import done
 from iop.clinical.thresholds import LABELS, Thresholds, ThresholdsError
 from iop.extensions import db
 from iop.fields import FloatField, IntegerField
+from iop.htmx import changed, invalid
 from iop.permissions import admin_required, get_program_or_404
 from iop.services.reviews import set_program_thresholds
 
@@ -49,17 +49,16 @@ def program_thresholds(program_id: int):
     program = get_program_or_404(program_id)
     current = program.review_thresholds
     form = ThresholdsForm(data=current.as_dict())
+    render = lambda: render_template(  # noqa: E731
+        "admin/thresholds.html", form=form, program=program, names=[f.name for f in fields(Thresholds)]
+    )
     if form.validate_on_submit():
         try:
             set_program_thresholds(program, form.values(), current_user)
-        except ThresholdsError as error:
-            db.session.rollback()
+        except ThresholdsError as error:  # refused before anything is written
             form.add_errors(error)
         else:
             db.session.commit()
-            return done(f"Review thresholds of {program.name} saved.", "admin.programs")
-    status = 422 if form.is_submitted() else 200
-    html = render_template(
-        "admin/thresholds.html", form=form, program=program, names=[f.name for f in fields(Thresholds)]
-    )
-    return html, status
+            message = f"Review thresholds of {program.name} saved."
+            return changed(render, message=message, location=url_for("admin.programs"))
+    return invalid(render) if form.is_submitted() else render()

@@ -1,13 +1,25 @@
-"""The questionnaire form: date and source by WTForms, one radio group per item read from the post."""
+"""The questionnaire form: date, source and one answer per item, each validated by WTForms."""
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField
+from wtforms import FieldList, HiddenField, RadioField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired
+from wtforms.utils import unset_value
+from wtforms.validators import DataRequired, InputRequired, NumberRange
 
 from iop.clinical.instruments import Instrument
-from iop.fields import DateField
+from iop.fields import DateField, IntegerField
 from iop.models import ASSESSMENT_SOURCES
+
+
+class ItemAnswers(FieldList):
+    """One answer per item, posted as item-1 … item-n: numbered as the questionnaire numbers them."""
+
+    def process(self, formdata, data=unset_value, extra_filters=None):
+        self.process_errors = []
+        self.entries = []
+        answers = list(data) if isinstance(data, list | tuple) else []
+        for number in range(1, self.min_entries + 1):
+            self._add_entry(formdata, answers[number - 1] if number <= len(answers) else unset_value, number)
 
 
 class AssessmentForm(FlaskForm):
@@ -19,12 +31,26 @@ class AssessmentForm(FlaskForm):
     )
     supersedes = HiddenField()
 
+    def answers(self) -> list[int | None]:
+        """The answer of each item, in order; None where none (or no valid one) was chosen."""
+        return [entry.data for entry in self.item.entries]
 
-def item_answers(formdata, instrument: Instrument) -> list[int | None]:
-    """The answer of each item as posted (item-1 … item-n); None where none was chosen."""
-    answers: list[int | None] = []
-    for number in range(1, len(instrument.items) + 1):
-        raw = (formdata.get(f"item-{number}") or "").strip()
-        # ASCII only: "²".isdigit() is true, but int("²") fails.
-        answers.append(int(raw) if raw.isascii() and raw.lstrip("-").isdigit() and len(raw) < 4 else None)
-    return answers
+    def item_errors(self) -> dict[int, str]:
+        """Item number → the first message of each item that needs an answer."""
+        return {number: entry.errors[0] for number, entry in enumerate(self.item.entries, 1) if entry.errors}
+
+
+def assessment_form(instrument: Instrument, **kwargs) -> AssessmentForm:
+    """The form for one instrument: its items, each an answer on the instrument's scale."""
+    low, high = instrument.scale_min, instrument.scale_max
+    answer = IntegerField(
+        validators=[
+            InputRequired(message="Choose an answer."),
+            NumberRange(min=low, max=high, message=f"Choose an answer from {low} to {high}."),
+        ]
+    )
+
+    class InstrumentForm(AssessmentForm):
+        item = ItemAnswers(answer, min_entries=len(instrument.items))
+
+    return InstrumentForm(**kwargs)

@@ -1,56 +1,62 @@
 """The client record: overview, assessments and enrollment tabs, and the case manager's moves."""
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from iop.clients import assessments
 from iop.clients.forms import EndEnrollmentForm, TransferForm
 from iop.clients.tabs import render_client_tab
 from iop.extensions import db
-from iop.htmx import render_page
-from iop.models import Client, Cohort
-from iop.permissions import case_manager_required, get_client_or_404, get_enrollment_or_404, staff_required
+from iop.htmx import changed, invalid, render_page
+from iop.models import Client
+from iop.permissions import (
+    case_manager_required,
+    get_client_or_404,
+    get_cohort_of_program_or_404,
+    get_enrollment_or_404,
+    staff_required,
+)
+from iop.security import note_overview_visit
 from iop.services.assessments import client_responses
 from iop.services.audit import record_events
 from iop.services.clients import CLIENT_STATUSES, ClientFilters, client_search, client_status
-from iop.services.enrollment import EnrollmentError, end_enrollment, transfer_client
+from iop.services.enrollment import (
+    EnrollmentError,
+    end_enrollment,
+    open_enrollment,
+    transfer_client,
+    transfer_cohorts,
+)
+from iop.services.programs import cohorts_of_programs
 from iop.services.progress import client_progress
 
 bp = Blueprint("clients", __name__, url_prefix="/clients")
-bp.add_url_rule(
-    "/<int:client_id>/assessments/new", "new_assessment", assessments.new_assessment, methods=["GET", "POST"]
-)
-
-
-def _open_enrollment(client: Client):
-    return next((e for e in client.enrollments if e.ended_on is None), None)
 
 
 def _transfer_form(client: Client, formdata=None) -> TransferForm:
     form = TransferForm(formdata=formdata, effective_on=client.program.today())
-    cohorts = db.session.scalars(
-        select(Cohort)
-        .where(Cohort.program_id == client.program_id, Cohort.active.is_(True))
-        .order_by(Cohort.name)
-    )
-    current = _open_enrollment(client)
-    form.cohort_id.choices = [
-        SelectChoice(c.id, c.name) for c in cohorts if not current or c.id != current.cohort_id
-    ]
+    form.cohort_id.choices = [SelectChoice(c.id, c.name) for c in transfer_cohorts(client)]
     return form
 
 
-def _render_enrollment(client: Client, *, transfer_form=None, end_form=None, status=200):
+def _render_enrollment(client: Client, *, transfer_form=None, end_form=None):
     return render_client_tab(
         client,
         "enrollment",
         "clients/enrollment.html",
-        status=status,
-        current=_open_enrollment(client),
+        current=open_enrollment(client),
         transfer_form=transfer_form or _transfer_form(client),
         end_form=end_form or EndEnrollmentForm(formdata=None, ended_on=client.program.today()),
+    )
+
+
+def _filters() -> ClientFilters:
+    """The search and filters of the client list, as asked in the query string."""
+    return ClientFilters(
+        query=request.args.get("q", "")[:100],
+        program_id=request.args.get("program", type=int),
+        cohort_id=request.args.get("cohort", type=int),
+        status=request.args.get("status") if request.args.get("status") in CLIENT_STATUSES else None,
     )
 
 
@@ -58,27 +64,19 @@ def _render_enrollment(client: Client, *, transfer_form=None, end_form=None, sta
 @staff_required
 def index():
     """Find a client by name, date of birth or MRN; filter by program, cohort and status."""
-    filters = ClientFilters(
-        query=request.args.get("q", "")[:100],
-        program_id=request.args.get("program", type=int),
-        cohort_id=request.args.get("cohort", type=int),
-        status=request.args.get("status") if request.args.get("status") in CLIENT_STATUSES else None,
-    )
+    filters = _filters()
     page = db.paginate(
         client_search(current_user, filters), page=request.args.get("page", 1, type=int), per_page=25
     )
     if page.items:
         record_events("client.list", "client", None, [c.id for c in page.items])
         db.session.commit()
-    cohorts = db.session.scalars(
-        select(Cohort).where(Cohort.program_id.in_(current_user.program_ids)).order_by(Cohort.name)
-    ).all()
     return render_page(
         "clients/index.html",
         ("results",),
         page=page,
         filters=filters,
-        cohorts=cohorts,
+        cohorts=cohorts_of_programs(current_user.program_ids),
         statuses=CLIENT_STATUSES,
         client_status=client_status,
     )
@@ -89,6 +87,7 @@ def index():
 def detail(client_id: int):
     """Overview: PHQ-9 / GAD-7 over time with severity bands, weekly hours, participation, adherence."""
     client = get_client_or_404(client_id)
+    note_overview_visit(client.id)
     return render_client_tab(client, "overview", "clients/overview.html", progress=client_progress(client))
 
 
@@ -121,18 +120,19 @@ def transfer(enrollment_id: int):
     client = enrollment.client
     form = _transfer_form(client, formdata=request.form)
     if form.validate():
-        target = db.session.get(Cohort, form.cohort_id.data)
+        target = get_cohort_of_program_or_404(client.program_id, form.cohort_id.data)
         try:
             transfer_client(enrollment, target, effective_on=form.effective_on.data, actor=current_user)
         except EnrollmentError as error:
             form.form_errors.append(str(error))
         else:
             db.session.commit()
-            flash(
-                f"{client.full_name} moves to {target.name} from {form.effective_on.data:%b %d}.", "success"
+            return changed(
+                lambda: _render_enrollment(client),
+                message=f"{client.full_name} moves to {target.name} from {form.effective_on.data:%b %d}.",
+                location=url_for("clients.enrollment", client_id=client.id),
             )
-            return redirect(url_for("clients.enrollment", client_id=client.id), 303)
-    return _render_enrollment(client, transfer_form=form, status=422)
+    return invalid(lambda: _render_enrollment(client, transfer_form=form))
 
 
 @bp.post("/enrollments/<int:enrollment_id>/end")
@@ -150,6 +150,13 @@ def end(enrollment_id: int):
             form.form_errors.append(str(error))
         else:
             db.session.commit()
-            flash("The enrollment has ended.", "success")
-            return redirect(url_for("clients.enrollment", client_id=enrollment.client_id), 303)
-    return _render_enrollment(enrollment.client, end_form=form, status=422)
+            return changed(
+                lambda: _render_enrollment(enrollment.client),
+                message="The enrollment has ended.",
+                location=url_for("clients.enrollment", client_id=enrollment.client_id),
+            )
+    return invalid(lambda: _render_enrollment(enrollment.client, end_form=form))
+
+
+# Entering a questionnaire has a module of its own; importing it registers its route on bp.
+from iop.clients import assessments  # noqa: E402

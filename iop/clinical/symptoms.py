@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
+
+from iop.clinical.weeks import week_start
 
 COMMON_SYMPTOMS = (
     "Panic attacks",
@@ -40,17 +42,6 @@ class SymptomWeeks:
 
     symptom: str
     cells: tuple[WeekCell | None, ...]
-
-
-def week_start(day: date) -> date:
-    """The Monday of the week holding `day`."""
-    return day - timedelta(days=day.weekday())
-
-
-def week_starts(last_day: date, count: int) -> list[date]:
-    """The Mondays of `count` weeks ending with the week of `last_day`, oldest first."""
-    last = week_start(last_day)
-    return [last - timedelta(weeks=back) for back in range(count - 1, -1, -1)]
 
 
 def symptom_key(symptom: str) -> str:

@@ -49,6 +49,21 @@ class AdmitForm(FlaskForm):
         self.today = today or clock.now().date()
         self.duplicates = []
 
+    def admission(self) -> dict:
+        """The keyword arguments of services.enrollment.admit_client, as entered."""
+        return {
+            "first_name": self.first_name.data,
+            "last_name": self.last_name.data,
+            "date_of_birth": self.date_of_birth.data,
+            "started_on": self.started_on.data,
+            "record": self.record(),
+            "duplicate_confirmed": self.confirm_new_person.data,
+        }
+
+    def refuse(self, field: str | None, message: str) -> None:
+        """Show a refusal of the service beside the field it names, or above the form."""
+        (getattr(self, field).errors if field else self.form_errors).append(message)
+
     def record(self) -> dict:
         """The optional parts of the client record, as typed (text stripped)."""
         values = {name: getattr(self, name).data for name in sorted(RECORD_FIELDS)}

@@ -21,6 +21,7 @@ from iop.services.consents import (
 from iop.services.family import client_observations, family_access_log, weekly_summary
 
 bp = Blueprint("consents", __name__, url_prefix="/clients")
+FAMILY_UPDATED = "family-updated"
 
 
 def _render(
@@ -32,7 +33,6 @@ def _render(
         client,
         "family",
         "consents/index.html",
-        status=422 if consent_form or revoke_forms or invite_errors else 200,
         audit_view=audit_view,
         today=client.program.today(),
         consents=consents,
@@ -54,13 +54,8 @@ def _render(
     )
 
 
-def _done(client: Client, message: str):
-    return changed(
-        lambda: _render(client, audit_view=False, notice=message),
-        message=message,
-        location=url_for("consents.index", client_id=client.id),
-        trigger="family-updated",
-    )
+def _tab_url(client: Client) -> str:
+    return url_for("consents.index", client_id=client.id)
 
 
 @bp.get("/<int:client_id>/family")
@@ -84,7 +79,13 @@ def create(client_id: int):
             form.form_errors.append(str(refused))
         else:
             db.session.commit()
-            return _done(client, f"Consent recorded for {data.recipient_name.strip()}.")
+            message = f"Consent recorded for {data.recipient_name.strip()}."
+            return changed(
+                lambda: _render(client, audit_view=False, notice=message),
+                message=message,
+                location=_tab_url(client),
+                trigger=FAMILY_UPDATED,
+            )
     return invalid(lambda: _render(client, consent_form=form, audit_view=False))
 
 
@@ -102,7 +103,13 @@ def send_invitation(client_id: int, consent_id: int):
             errors = {consent.id: str(refused)}
             return invalid(lambda: _render(client, invite_errors=errors, audit_view=False))
         db.session.commit()
-        return _done(client, f"Invitation sent to {consent.recipient_email}.")
+        message = f"Invitation sent to {consent.recipient_email}."
+        return changed(
+            lambda: _render(client, audit_view=False, notice=message),
+            message=message,
+            location=_tab_url(client),
+            trigger=FAMILY_UPDATED,
+        )
     return invalid(
         lambda: _render(client, invite_errors={consent.id: "The form expired; try again."}, audit_view=False)
     )
@@ -122,5 +129,11 @@ def revoke(client_id: int, consent_id: int):
             form.form_errors.append(str(refused))
         else:
             db.session.commit()
-            return _done(client, f"Consent for {consent.recipient_name} revoked.")
+            message = f"Consent for {consent.recipient_name} revoked."
+            return changed(
+                lambda: _render(client, audit_view=False, notice=message),
+                message=message,
+                location=_tab_url(client),
+                trigger=FAMILY_UPDATED,
+            )
     return invalid(lambda: _render(client, revoke_forms={consent.id: form}, audit_view=False))

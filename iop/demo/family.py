@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from iop.clinical.attendance import week_start
+from iop.clinical.weeks import week_start
 from iop.consents.forms import DEFAULT_PURPOSE
 from iop.demo.content import FAMILY_EMAIL, FAMILY_NAME, PASSWORD
 from iop.models import RATING_FIELDS, Enrollment, User
@@ -35,7 +35,7 @@ def seed_family(enrollments: list[Enrollment], clinician: User) -> User:
             relationship="parent",
             recipient_email=FAMILY_EMAIL,
             purpose=DEFAULT_PURPOSE,
-            scope_attendance_summary=False,
+            scope_attendance_summary=True,  # the weekly summary page has something to show
             granted_on=granted,
             expires_on=granted + timedelta(days=365),
             signature_on_file=True,

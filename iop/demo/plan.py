@@ -9,7 +9,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from iop.clinical.attendance import ABSENT, week_start
+from iop.clinical.attendance import ABSENT
+from iop.clinical.weeks import week_start
 from iop.demo.content import (
     ADOLESCENT,
     ADOLESCENT_SHARE,
@@ -29,70 +30,12 @@ from iop.demo.content import (
     UPCOMING_CANCELLATIONS,
     CohortSpec,
 )
-from iop.demo.measures import MeasuresPlan, plan_measures
+from iop.demo.measures import plan_measures
+from iop.demo.shapes import Cancellation, ClientPlan, MeasuresPlan, NotePlan, RowPlan, SessionPlan, Stint
 
 UPCOMING_WEEKS = 4
 STEP_DOWN_DAYS = 35
 DISCHARGE_DAYS = 21
-
-
-@dataclass(frozen=True)
-class Stint:
-    """One enrollment: a cohort from started_on up to (not including) ended_on."""
-
-    cohort: str
-    started_on: date
-    ended_on: date | None = None
-    end_reason: str | None = None
-
-    def covers(self, day: date) -> bool:
-        """True when the client belongs to the cohort on that day."""
-        return self.started_on <= day and (self.ended_on is None or day < self.ended_on)
-
-
-@dataclass(frozen=True)
-class ClientPlan:
-    key: int
-    program: str
-    first_name: str
-    last_name: str
-    date_of_birth: date
-    persona: str  # steady, typical, struggling, technical or disengaged
-    stints: tuple[Stint, ...]
-
-
-@dataclass(frozen=True)
-class RowPlan:
-    client_key: int
-    status: str
-    minutes_attended: int | None  # None: the status's default applies
-    participation: int | None
-    note: str
-
-
-@dataclass(frozen=True)
-class NotePlan:
-    topic: str
-    interventions: str
-    observations: str
-    signed: bool
-
-
-@dataclass(frozen=True)
-class SessionPlan:
-    """A past session that was held: its attendance rows and group note."""
-
-    cohort: str
-    session_date: date
-    rows: tuple[RowPlan, ...]
-    note: NotePlan
-
-
-@dataclass(frozen=True)
-class Cancellation:
-    cohort: str
-    session_date: date
-    reason: str
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from iop import clock
-from iop.demo.content import (
+from iop.demo.measure_content import (
     CONTINUE_RATIONALE,
     OVERRIDE_RATIONALE,
     OVERRIDE_REASON,
@@ -16,7 +16,7 @@ from iop.demo.content import (
     URGENT_RATIONALE,
 )
 from iop.extensions import db
-from iop.models import Cohort, Program, ReviewRevision, ReviewRun, User, WeeklyReview
+from iop.models import Cohort, Enrollment, Program, ReviewRevision, ReviewRun, User, WeeklyReview
 from iop.services.decisions import DecisionInput, decide_level_of_care
 from iop.services.review_runs import cohort_ids_with_members, completed_week_starts
 from iop.services.reviews import compute_cohort_reviews
@@ -51,14 +51,18 @@ def write_reviews(programs: dict[str, Program], case_manager: User) -> int:
 
 
 def _reviews(program: Program, monday, recommendation: str) -> list[WeeklyReview]:
+    """The week's reviews with this recommendation whose enrollment is still open: on some seeding days a
+    planned discharge has already ended one, and a decision cannot end it again."""
     return list(
         db.session.scalars(
             select(WeeklyReview)
             .join(ReviewRevision, ReviewRevision.id == WeeklyReview.latest_revision_id)
+            .join(Enrollment, Enrollment.id == WeeklyReview.enrollment_id)
             .where(
                 WeeklyReview.program_id == program.id,
                 WeeklyReview.week_start == monday,
                 ReviewRevision.recommendation == recommendation,
+                Enrollment.ended_on.is_(None),
             )
             .order_by(WeeklyReview.id)
         )

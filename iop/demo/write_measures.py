@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from iop.demo.content import (
-    ADMIN_EMAIL,
-    ADULT,
+from iop.demo.content import ADMIN_EMAIL, ADULT
+from iop.demo.measure_content import (
     RESILIENCE_BANDS,
     RESILIENCE_ITEMS,
     RESILIENCE_KEY,
@@ -14,7 +13,7 @@ from iop.demo.content import (
     RESILIENCE_NAME,
     RESILIENCE_RELIABLE_CHANGE,
 )
-from iop.demo.measures import MeasuresPlan
+from iop.demo.shapes import MeasuresPlan
 from iop.extensions import db
 from iop.models import Alert, Client, Program, User
 from iop.services.alerts import acknowledge_alert

@@ -87,8 +87,12 @@ class NewAccountForm(FlaskForm):
         render_kw={"autocomplete": "new-password"},
     )
 
+    def __init__(self, *args, email: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email = email  # the invited address: a password made of it is refused
+
     def validate_password(self, field):
-        problem = password_problem(field.data or "")
+        problem = password_problem(field.data or "", email=self.email, full_name=self.full_name.data)
         if problem:
             raise ValidationError(problem)
 

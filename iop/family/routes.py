@@ -4,14 +4,17 @@ Nothing clinical is shown here. Every page needs an active consent naming the si
 (the family gate in iop.permissions); without one, the only page left is "access ended".
 """
 
+from datetime import date, timedelta
+
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from iop.clinical.weeks import week_start
 from iop.extensions import db
 from iop.family.forms import ExistingAccountForm, NewAccountForm, ObservationForm
-from iop.htmx import invalid
+from iop.htmx import changed, invalid
 from iop.models import CONCERN_LABELS, OBSERVATION_RATINGS, FamilyObservation
-from iop.permissions import family_required, get_family_consent_or_404, public
+from iop.permissions import family_required, get_family_consent_or_404, get_own_observation_or_404, public
 from iop.security import start_session
 from iop.services.audit import record_event
 from iop.services.consents import (
@@ -29,6 +32,7 @@ from iop.services.family import (
     submit_observation,
     this_weeks_observation,
 )
+from iop.services.family_summaries import last_completed_week, week_count
 
 bp = Blueprint("family", __name__, url_prefix="/family")
 
@@ -57,13 +61,8 @@ def _render_form(consent, form, *, corrects=None, concerns=frozenset(), error=No
 
 
 def _correctable(consent, observation_id: int | None) -> FamilyObservation | None:
-    if observation_id is None:
-        return None
-    observation = db.session.get(FamilyObservation, observation_id)
-    mine = observation is not None and observation.author_id == current_user.id
-    if not mine or observation.consent_id != consent.id:
-        abort(404)
-    return observation
+    """The observation a ?corrects= or confirmation names: this person's own, under this consent."""
+    return get_own_observation_or_404(consent, observation_id) if observation_id is not None else None
 
 
 @bp.route("/<int:consent_id>/observation", methods=["GET", "POST"])
@@ -89,7 +88,8 @@ def observe(consent_id: int):
             lambda: _render_form(consent, form, corrects=corrects, concerns=concerns, error=message)
         )
     db.session.commit()
-    return redirect(url_for("family.sent", consent_id=consent.id, observation_id=observation.id), 303)
+    location = url_for("family.sent", consent_id=consent.id, observation_id=observation.id)
+    return changed(lambda: redirect(location, 303), location=location)
 
 
 @bp.get("/<int:consent_id>/observations/<int:observation_id>")
@@ -125,6 +125,40 @@ def submissions(consent_id: int):
     )
 
 
+@bp.get("/<int:consent_id>/summary")
+@family_required
+def summary(consent_id: int):
+    """The week's attendance count for a consent that includes the summary; nothing clinical."""
+    consent = get_family_consent_or_404(consent_id)
+    if not consent.scope_attendance_summary:
+        abort(404)
+    latest = last_completed_week(consent)
+    first = week_start(max(consent.granted_on, consent.client.program.today() - timedelta(weeks=52)))
+    monday = _week_arg(request.args.get("week"), default=latest)
+    if monday is None or not first <= monday <= latest:
+        abort(404)
+    record_family_view(consent, "attendance_summary")
+    db.session.commit()
+    return render_template(
+        "family/summary.html",
+        consent=consent,
+        count=week_count(consent, monday),
+        previous=monday - timedelta(days=7) if monday > first else None,
+        following=monday + timedelta(days=7) if monday < latest else None,
+    )
+
+
+def _week_arg(value: str | None, *, default: date) -> date | None:
+    """A Monday from ?week=YYYY-MM-DD; None for anything else (a bad or hostile value)."""
+    if value is None:
+        return default
+    try:
+        day = date.fromisoformat(value) if value.isascii() and len(value) == 10 else None
+    except ValueError:
+        return None
+    return day if day is not None and day.weekday() == 0 else None
+
+
 @bp.get("/ended")
 @public
 def ended():
@@ -147,6 +181,14 @@ INVITATION_PROBLEMS = {
 }
 
 
+def _link_problem(kind: str):
+    """Why an invitation link does not work: 404 for a link that never existed, 410 for a spent one."""
+    title, message = INVITATION_PROBLEMS[kind]
+    return render_template(
+        "family/link_problem.html", title=title, message=message
+    ), 404 if kind == "unknown" else 410
+
+
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
 @public
 def accept(token: str):
@@ -154,21 +196,31 @@ def accept(token: str):
     try:
         invitation = open_invitation(token)
     except InvitationProblem as problem:
-        title, message = INVITATION_PROBLEMS[problem.kind]
-        status = 404 if problem.kind == "unknown" else 410
-        return render_template("family/link_problem.html", title=title, message=message), status
+        return _link_problem(problem.kind)
     account = existing_account(invitation)
-    form = ExistingAccountForm() if account else NewAccountForm(full_name=invitation.consent.recipient_name)
-    if request.method == "POST" and form.validate():
+    form = (
+        ExistingAccountForm()
+        if account
+        else NewAccountForm(
+            full_name=invitation.consent.recipient_name, email=invitation.consent.recipient_email
+        )
+    )
+    render = lambda: render_template("family/accept.html", form=form, invitation=invitation, account=account)  # noqa: E731
+    if request.method == "GET":
+        return render()
+    if form.validate():
         try:
             full_name = form.full_name.data if account is None else None
-            user = accept_invitation(invitation, password=form.password.data, full_name=full_name)
+            user = accept_invitation(
+                invitation, password=form.password.data, full_name=full_name, ip=request.remote_addr
+            )
         except ConsentRefused as refused:
             form.password.errors.append(str(refused))
+            db.session.commit()  # a wrong password is counted for throttling and audited
         else:
             start_session(user)
             record_event("auth.sign_in", "user", user.id, actor_id=user.id, details={"via": "invitation"})
             db.session.commit()
-            return redirect(url_for("family.index"), 303)
-    status = 422 if request.method == "POST" else 200
-    return render_template("family/accept.html", form=form, invitation=invitation, account=account), status
+            location = url_for("family.index")
+            return changed(lambda: redirect(location, 303), location=location)
+    return invalid(render)

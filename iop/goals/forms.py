@@ -5,7 +5,7 @@ from wtforms import RadioField, SelectField, StringField, ValidationError
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from iop.fields import DateField
+from iop.fields import DatedForm, DateField
 from iop.models import GAS_LEVELS, GOAL_DOMAINS, GOAL_STATES
 
 
@@ -35,7 +35,10 @@ class GoalForm(FlaskForm):
             raise ValidationError("Choose one of the listed domains.")
 
 
-class RatingForm(FlaskForm):
+class RatingForm(DatedForm):
+    not_future = ("rated_on",)
+    future_message = "The rating date cannot be in the future."
+
     rated_on = DateField("Date", validators=[DataRequired(message="Enter the date of the rating.")])
     level = RadioField(
         "Attainment",
@@ -50,17 +53,9 @@ class RatingForm(FlaskForm):
         render_kw={"maxlength": 500, "autocomplete": "off"},
     )
 
-    def __init__(self, *args, today=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.today = today
-
     def validate_level(self, field):
         if field.data not in GAS_LEVELS:
             raise ValidationError("Choose a level from −2 to +2.")
-
-    def validate_rated_on(self, field):
-        if self.today and field.data and field.data > self.today:
-            raise ValidationError("The rating date cannot be in the future.")
 
 
 class GoalStateForm(FlaskForm):

@@ -11,7 +11,9 @@ from iop.models import GAS_LEVELS, GOAL_DOMAINS, GOAL_STATES, Client, Goal
 from iop.permissions import care_team_required, get_client_or_404, get_goal_or_404, staff_required
 from iop.services.goals import GoalRefused, add_goal, change_goal_state, client_goals, rate_goal
 
-bp = Blueprint("goals", __name__, url_prefix="/clients")
+# A tab of the client record: its URLs sit under the client, named like the blueprint and its templates.
+bp = Blueprint("goals", __name__, url_prefix="/clients/<int:client_id>/goals")
+GOALS_UPDATED = "goals-updated"
 
 
 def _rating_form(client: Client, goal: Goal, *, submitted: bool = False) -> RatingForm:
@@ -25,7 +27,7 @@ def _rating_form(client: Client, goal: Goal, *, submitted: bool = False) -> Rati
     return form
 
 
-def _render(client: Client, *, goal_form=None, rating_form=None, status=200, trigger=None):
+def _render(client: Client, *, goal_form=None, rating_form=None, audit_view=True):
     goals = client_goals(client)
     rating_forms = {goal.id: _rating_form(client, goal) for goal in goals}
     if rating_form is not None:  # the refused rating keeps what was typed
@@ -34,8 +36,7 @@ def _render(client: Client, *, goal_form=None, rating_form=None, status=200, tri
         client,
         "goals",
         "goals/index.html",
-        status=status,
-        trigger=trigger,
+        audit_view=audit_view,
         goals=goals,
         goal_form=goal_form or GoalForm(formdata=None),
         rating_forms=rating_forms,
@@ -46,24 +47,18 @@ def _render(client: Client, *, goal_form=None, rating_form=None, status=200, tri
     )
 
 
-def _done(client: Client, message: str):
-    """After a change: the refreshed tab for htmx, a redirect (303) for a plain form post."""
-    return changed(
-        lambda: _render(client),
-        message=message,
-        location=url_for("goals.index", client_id=client.id),
-        trigger="goals-updated",
-    )
+def _tab_url(client: Client) -> str:
+    return url_for("goals.index", client_id=client.id)
 
 
-@bp.get("/<int:client_id>/goals")
+@bp.get("")
 @staff_required
 def index(client_id: int):
     """The client's goals with their latest and past ratings."""
     return _render(get_client_or_404(client_id))
 
 
-@bp.post("/<int:client_id>/goals")
+@bp.post("")
 @care_team_required
 def create(client_id: int):
     """Add a treatment goal."""
@@ -76,11 +71,16 @@ def create(client_id: int):
             form.form_errors.append(str(refused))
         else:
             db.session.commit()
-            return _done(client, "Goal added.")
+            return changed(
+                lambda: _render(client, audit_view=False),
+                message="Goal added.",
+                location=_tab_url(client),
+                trigger=GOALS_UPDATED,
+            )
     return invalid(lambda: _render(client, goal_form=form))
 
 
-@bp.post("/<int:client_id>/goals/<int:goal_id>/ratings")
+@bp.post("/<int:goal_id>/ratings")
 @care_team_required
 def rate(client_id: int, goal_id: int):
     """Rate a goal on goal-attainment scaling; the new rating supersedes the earlier ones."""
@@ -94,11 +94,16 @@ def rate(client_id: int, goal_id: int):
             form.form_errors.append(str(refused))
         else:
             db.session.commit()
-            return _done(client, f"Rated “{goal.title}”.")
+            return changed(
+                lambda: _render(client, audit_view=False),
+                message=f"Rated “{goal.title}”.",
+                location=_tab_url(client),
+                trigger=GOALS_UPDATED,
+            )
     return invalid(lambda: _render(client, rating_form=form))
 
 
-@bp.post("/<int:client_id>/goals/<int:goal_id>/state")
+@bp.post("/<int:goal_id>/state")
 @care_team_required
 def change_state(client_id: int, goal_id: int):
     """Mark a goal achieved or dropped, or make it active again."""
@@ -109,4 +114,9 @@ def change_state(client_id: int, goal_id: int):
         abort(422 if form.state.errors else 400)
     change_goal_state(goal, form.state.data, current_user)
     db.session.commit()
-    return _done(client, f"“{goal.title}” is now {GOAL_STATES[goal.state].lower()}.")
+    return changed(
+        lambda: _render(client, audit_view=False),
+        message=f"“{goal.title}” is now {GOAL_STATES[goal.state].lower()}.",
+        location=_tab_url(client),
+        trigger=GOALS_UPDATED,
+    )

@@ -5,20 +5,8 @@ from wtforms import BooleanField, SelectField, StringField, ValidationError
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from iop.fields import DateField, IntegerField
+from iop.fields import DatedForm, DateField, IntegerField
 from iop.models import DOSE_CYCLE, MEDICATION_ROUTES
-
-
-class _DatedForm(FlaskForm):
-    """A form whose dates may not lie in the future (program time)."""
-
-    def __init__(self, *args, today=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.today = today
-
-    def _not_future(self, field):
-        if self.today and field.data and field.data > self.today:
-            raise ValidationError("The date cannot be in the future.")
 
 
 class MedicationForm(FlaskForm):
@@ -50,6 +38,11 @@ class MedicationForm(FlaskForm):
         if field.data and self.started_on.data and field.data < self.started_on.data:
             raise ValidationError("The end date cannot come before the start date.")
 
+    def medication_fields(self) -> dict:
+        """The keyword arguments of services.medication.add_medication, as entered."""
+        fields = ("name", "dose", "doses_per_day", "route", "as_needed", "started_on", "ended_on")
+        return {name: self[name].data for name in fields} | {"prescriber": self.prescriber.data or ""}
+
 
 class EndMedicationForm(FlaskForm):
     ended_on = DateField("Last day", validators=[DataRequired(message="Enter the last day it was taken.")])
@@ -70,7 +63,8 @@ class DoseForm(FlaskForm):
             raise ValidationError("Unknown dose status.")
 
 
-class FillForm(_DatedForm):
+class FillForm(DatedForm):
+    not_future = ("filled_on",)
     filled_on = DateField("Fill date", validators=[DataRequired(message="Enter the fill date.")])
     days_supply = IntegerField(
         "Days' supply",
@@ -80,11 +74,9 @@ class FillForm(_DatedForm):
         ],
     )
 
-    def validate_filled_on(self, field):
-        self._not_future(field)
 
-
-class SideEffectForm(_DatedForm):
+class SideEffectForm(DatedForm):
+    not_future = ("reported_on",)
     description = StringField(
         "Side effect",
         validators=[
@@ -100,6 +92,3 @@ class SideEffectForm(_DatedForm):
         ],
     )
     reported_on = DateField("Date", validators=[DataRequired(message="Enter the date.")])
-
-    def validate_reported_on(self, field):
-        self._not_future(field)

@@ -2,13 +2,14 @@
 
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_htmx import make_response
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user
 
 from iop.clients.tabs import render_client_tab
+from iop.clinical.weeks import week_start
 from iop.extensions import db, htmx
 from iop.fields import EARLIEST, LATEST
+from iop.htmx import changed, invalid
 from iop.medications.forms import (
     DoseForm,
     EndMedicationForm,
@@ -22,22 +23,22 @@ from iop.permissions import care_team_required, get_client_or_404, get_medicatio
 from iop.services.adherence import adherence_summary, adherence_window
 from iop.services.audit import record_event
 from iop.services.medication import (
+    DoseCell,
     MedicationRefused,
     add_fill,
     add_medication,
     add_side_effect,
-    dose_cell,
-    dose_status,
     end_medication,
     medication_tab,
     restart_medication,
     set_dose,
+    stored_dose_cell,
     undo_end,
-    week_start_of,
 )
 from iop.templating import day as day_label
 
-bp = Blueprint("medications", __name__, url_prefix="/clients")
+# A tab of the client record: its URLs sit under the client, named like the blueprint and its templates.
+bp = Blueprint("medications", __name__, url_prefix="/clients/<int:client_id>/medications")
 ADHERENCE_UPDATED = "adherence-updated"
 
 
@@ -46,18 +47,16 @@ def _week_asked(today: date) -> date:
     try:
         asked = date.fromisoformat(request.args.get("week", ""))
     except ValueError:
-        return week_start_of(today)
+        return week_start(today)
     # Weeks far from today overflow date arithmetic at year 1 or 9999; nothing is recorded there.
-    return week_start_of(asked if EARLIEST <= asked <= LATEST else today)
+    return week_start(asked if EARLIEST <= asked <= LATEST else today)
 
 
-def _render(
-    client: Client, *, week_start=None, forms=None, dose_error=None, status=200, trigger=None, notice=None
-):
+def _render(client: Client, *, week=None, forms=None, dose_error=None, notice=None, audit_view=True):
     """The tab; `forms` maps a form's key ("new", "fill-3", ...) to a refused form to show again."""
     today = client.program.today()
-    week_start = week_start or _week_asked(today)
-    tab = medication_tab(client, week_start, today)
+    week = week or _week_asked(today)
+    tab = medication_tab(client, week, today)
     forms = forms or {}
     per_medication = {}
     for medication in tab.medications:
@@ -76,12 +75,11 @@ def _render(
         client,
         "medications",
         "medications/index.html",
-        status=status,
-        trigger=trigger,
+        audit_view=audit_view,
         page=tab,
         today=today,
-        week_start=week_start,
-        this_week=week_start_of(today),
+        week_start=week,
+        this_week=week_start(today),
         medication_form=forms.get("new") or MedicationForm(formdata=None, started_on=today),
         medication_forms=per_medication,
         dose_error=dose_error,
@@ -92,23 +90,36 @@ def _render(
     )
 
 
-def _done(client: Client, message: str, week_start: date | None = None):
-    """After a change: the refreshed tab for htmx, a redirect (303) for a plain form post."""
-    if htmx:
-        return _render(client, week_start=week_start, trigger=ADHERENCE_UPDATED, notice=message)
-    flash(message, "success")
-    week = {"week": week_start.isoformat()} if week_start else {}
-    return redirect(url_for("medications.index", client_id=client.id, **week), 303)
+def _tab_url(client: Client) -> str:
+    return url_for("medications.index", client_id=client.id)
 
 
-@bp.get("/<int:client_id>/medications")
+def _refused(client: Client, key: str, form):
+    """The tab again with the refused form as typed (422)."""
+    return invalid(lambda: _render(client, forms={key: form}))
+
+
+def _dose_cell(client: Client, cell: DoseCell, error: str | None = None) -> str:
+    return render_template(
+        "medications/_dose_cell.html", client=client, cell=cell, error=error, DOSE_STATUSES=DOSE_STATUSES
+    )
+
+
+def _dose_day(day: str) -> date:
+    try:
+        return date.fromisoformat(day)
+    except ValueError:
+        abort(404)
+
+
+@bp.get("")
 @staff_required
 def index(client_id: int):
     """Medications, this week's dose grid (or ?week=), fills, side effects and recent adherence."""
     return _render(get_client_or_404(client_id))
 
 
-@bp.get("/<int:client_id>/medications/adherence")
+@bp.get("/adherence")
 @staff_required
 def adherence(client_id: int):
     """The adherence panel alone, refreshed after each dose-grid tap."""
@@ -119,7 +130,7 @@ def adherence(client_id: int):
     return render_template("medications/_adherence.html", client=client, summary=summary)
 
 
-@bp.post("/<int:client_id>/medications")
+@bp.post("")
 @care_team_required
 def create(client_id: int):
     """Add a medication."""
@@ -127,27 +138,22 @@ def create(client_id: int):
     form = MedicationForm()
     if form.validate():
         try:
-            add_medication(
-                client,
-                name=form.name.data,
-                dose=form.dose.data,
-                doses_per_day=form.doses_per_day.data,
-                prescriber=form.prescriber.data or "",
-                started_on=form.started_on.data,
-                ended_on=form.ended_on.data,
-                actor=current_user,
-                route=form.route.data,
-                as_needed=form.as_needed.data,
-            )
+            add_medication(client, **form.medication_fields(), actor=current_user)
         except MedicationRefused as refused:
             form.form_errors.append(str(refused))
         else:
             db.session.commit()
-            return _done(client, f"Added {form.name.data.strip()}.")
-    return _render(client, forms={"new": form}, status=422)
+            message = f"Added {form.name.data.strip()}."
+            return changed(
+                lambda: _render(client, notice=message, audit_view=False),
+                message=message,
+                location=_tab_url(client),
+                trigger=ADHERENCE_UPDATED,
+            )
+    return _refused(client, "new", form)
 
 
-@bp.post("/<int:client_id>/medications/<int:medication_id>/end")
+@bp.post("/<int:medication_id>/end")
 @care_team_required
 def end(client_id: int, medication_id: int):
     """Stop a medication from a date on."""
@@ -161,11 +167,17 @@ def end(client_id: int, medication_id: int):
             form.ended_on.errors.append(str(refused))
         else:
             db.session.commit()
-            return _done(client, f"{medication.name} ends on {day_label(form.ended_on.data)}.")
-    return _render(client, forms={f"end-{medication.id}": form}, status=422)
+            message = f"{medication.name} ends on {day_label(form.ended_on.data)}."
+            return changed(
+                lambda: _render(client, notice=message, audit_view=False),
+                message=message,
+                location=_tab_url(client),
+                trigger=ADHERENCE_UPDATED,
+            )
+    return _refused(client, f"end-{medication.id}", form)
 
 
-@bp.post("/<int:client_id>/medications/<int:medication_id>/undo-end", endpoint="undo_end")
+@bp.post("/<int:medication_id>/undo-end", endpoint="undo_end")
 @care_team_required
 def undo_end_view(client_id: int, medication_id: int):
     """Take back an end date: the medication continues."""
@@ -174,12 +186,19 @@ def undo_end_view(client_id: int, medication_id: int):
     try:
         undo_end(medication, current_user)
     except MedicationRefused as refused:
-        return _render(client, dose_error=str(refused), status=422)
+        error = str(refused)
+        return invalid(lambda: _render(client, dose_error=error))
     db.session.commit()
-    return _done(client, f"{medication.name} continues: the end date was taken back.")
+    message = f"{medication.name} continues: the end date was taken back."
+    return changed(
+        lambda: _render(client, notice=message, audit_view=False),
+        message=message,
+        location=_tab_url(client),
+        trigger=ADHERENCE_UPDATED,
+    )
 
 
-@bp.post("/<int:client_id>/medications/<int:medication_id>/restart")
+@bp.post("/<int:medication_id>/restart")
 @care_team_required
 def restart(client_id: int, medication_id: int):
     """Start an ended medication again as a new course from a date."""
@@ -193,52 +212,45 @@ def restart(client_id: int, medication_id: int):
             form.started_on.errors.append(str(refused))
         else:
             db.session.commit()
-            return _done(client, f"{medication.name} starts again on {day_label(form.started_on.data)}.")
-    return _render(client, forms={f"restart-{medication.id}": form}, status=422)
+            message = f"{medication.name} starts again on {day_label(form.started_on.data)}."
+            return changed(
+                lambda: _render(client, notice=message, audit_view=False),
+                message=message,
+                location=_tab_url(client),
+                trigger=ADHERENCE_UPDATED,
+            )
+    return _refused(client, f"restart-{medication.id}", form)
 
 
-@bp.post("/<int:client_id>/medications/<int:medication_id>/doses/<day>")
+@bp.post("/<int:medication_id>/doses/<day>")
 @care_team_required
 def dose(client_id: int, medication_id: int, day: str):
     """One tap on a dose-grid cell: set the day's status (the next in the cycle) or clear it."""
     client = get_client_or_404(client_id)
     medication = get_medication_or_404(client, medication_id)
-    try:
-        dose_day = date.fromisoformat(day)
-    except ValueError:
-        abort(404)
-    today = client.program.today()
+    dose_day, today = _dose_day(day), client.program.today()
     form = DoseForm()
-    error = None
-    if form.validate():
-        try:
-            row = set_dose(medication, dose_day, form.status.data or None, current_user, today)
-        except MedicationRefused as refused:
-            error = str(refused)
-        else:
-            db.session.commit()
-            if not htmx:
-                return redirect(
-                    url_for(
-                        "medications.index", client_id=client.id, week=week_start_of(dose_day).isoformat()
-                    ),
-                    303,
-                )
-            cell = dose_cell(medication, dose_day, row.status if row else None, today)
-            html = render_template(
-                "medications/_dose_cell.html", client=client, cell=cell, DOSE_STATUSES=DOSE_STATUSES
-            )
-            return make_response(html, trigger=ADHERENCE_UPDATED)
-    else:
-        error = " ".join(form.status.errors)
-    if not htmx:
-        return _render(client, week_start=week_start_of(dose_day), dose_error=error, status=422)
-    # The cell comes back as it is stored, with the reason the tap was refused.
-    cell = dose_cell(medication, dose_day, dose_status(medication, dose_day), today)
-    html = render_template(
-        "medications/_dose_cell.html", client=client, cell=cell, error=error, DOSE_STATUSES=DOSE_STATUSES
+    try:
+        if not form.validate():
+            raise MedicationRefused(" ".join(form.status.errors))
+        cell = set_dose(medication, dose_day, form.status.data or None, current_user, today)
+    except MedicationRefused as refused:
+        error = str(refused)
+        return invalid(lambda: _refused_dose(client, stored_dose_cell(medication, dose_day, today), error))
+    db.session.commit()
+    week = week_start(dose_day).isoformat()
+    return changed(
+        lambda: _dose_cell(client, cell),
+        location=url_for("medications.index", client_id=client.id, week=week),
+        trigger=ADHERENCE_UPDATED,
     )
-    return make_response(html, 422)
+
+
+def _refused_dose(client: Client, cell: DoseCell, error: str):
+    """htmx: the cell as it is stored, with the reason the tap was refused; otherwise that week's tab."""
+    if htmx:
+        return _dose_cell(client, cell, error)
+    return _render(client, week=week_start(cell.day), dose_error=error)
 
 
 def _add_to_medication(client_id: int, medication_id: int, form_class, key: str, save):
@@ -253,11 +265,16 @@ def _add_to_medication(client_id: int, medication_id: int, form_class, key: str,
             form.form_errors.append(str(refused))
         else:
             db.session.commit()
-            return _done(client, message)
-    return _render(client, forms={f"{key}-{medication.id}": form}, status=422)
+            return changed(
+                lambda: _render(client, notice=message, audit_view=False),
+                message=message,
+                location=_tab_url(client),
+                trigger=ADHERENCE_UPDATED,
+            )
+    return _refused(client, f"{key}-{medication.id}", form)
 
 
-@bp.post("/<int:client_id>/medications/<int:medication_id>/fills", endpoint="add_fill")
+@bp.post("/<int:medication_id>/fills", endpoint="add_fill")
 @care_team_required
 def add_fill_view(client_id: int, medication_id: int):
     """Record a pharmacy fill (date and days' supply)."""
@@ -269,7 +286,7 @@ def add_fill_view(client_id: int, medication_id: int):
     return _add_to_medication(client_id, medication_id, FillForm, "fill", save)
 
 
-@bp.post("/<int:client_id>/medications/<int:medication_id>/side-effects", endpoint="add_side_effect")
+@bp.post("/<int:medication_id>/side-effects", endpoint="add_side_effect")
 @care_team_required
 def add_side_effect_view(client_id: int, medication_id: int):
     """Record a side effect with its severity 0–10."""

@@ -21,6 +21,7 @@ from iop.models.family import (
     RATING_FIELDS,
     RELATIONSHIPS,
     Consent,
+    FamilyAttendanceSummary,
     FamilyObservation,
     Invitation,
 )
@@ -41,6 +42,8 @@ from iop.models.people import (
     ROLE_LABELS,
     ROLES,
     LoginAttempt,
+    PasswordResetToken,
+    RecoveryCode,
     StaffRole,
     ThrottleCounter,
     User,
@@ -72,6 +75,9 @@ from iop.models.reviews import (
 )
 
 __all__ = [
+    "FamilyAttendanceSummary",
+    "PasswordResetToken",
+    "RecoveryCode",
     "DECISIONS",
     "DESTINATIONS",
     "ENDS_ENROLLMENT",

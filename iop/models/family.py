@@ -13,6 +13,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    UniqueConstraint,
     event,
     inspect,
 )
@@ -222,3 +223,19 @@ def _refuse_changes(mapper, connection, target: FamilyObservation) -> None:
             continue
         if column.key != "superseded_by_id" or any(value is not None for value in history.deleted):
             raise ValueError("family observations are immutable; send a correction instead")
+
+
+class FamilyAttendanceSummary(db.Model):
+    """A weekly attendance summary mailed under a consent whose scope includes it: one per consent and
+    week. The mail holds no PHI; the count is shown on a portal page behind sign-in and the consent."""
+
+    __tablename__ = "family_attendance_summaries"
+    __table_args__ = (UniqueConstraint("consent_id", "week_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consent_id: Mapped[int] = mapped_column(ForeignKey("family_consents.id"), index=True)
+    week_start: Mapped[date] = mapped_column(Date)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_messages.id"))
+
+    consent: Mapped[Consent] = relationship()

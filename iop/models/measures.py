@@ -22,6 +22,8 @@ class AssessmentResponse(db.Model):
     """One completed questionnaire. Never updated: a correction is a new row that supersedes this one."""
 
     __tablename__ = "assessment_responses"
+    # Not stored: the ids of the alerts recording this response raised, for the caller to schedule.
+    raised_alert_ids = ()
     __table_args__ = (
         CheckConstraint("source IN ('self_report', 'clinician')", name="source"),
         CheckConstraint("total >= 0", name="total"),

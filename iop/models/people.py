@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, UniqueConstraint
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -35,9 +35,10 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Set by an admin's password reset: the next sign-in goes to the change-password page first.
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # TOTP keys are Fernet-encrypted under a key the database does not hold (iop.keys.encrypt_secret).
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
     # The key shown during enrolment, kept here until the first code confirms it (never in the cookie).
-    totp_pending_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_pending_secret: Mapped[str | None] = mapped_column(String(255))
     # The last TOTP time step accepted, so a code is accepted once.
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
@@ -75,13 +76,17 @@ class StaffRole(db.Model):
 
 
 class UserSession(db.Model):
-    """A sign-in. The cookie holds a random token; only its hash is stored here."""
+    """A browser's session. The cookie holds a random token and nothing else; only its hash is
+    stored here, with what Flask keeps in the session (flashes, the CSRF token, a pending MFA step).
+    Before sign-in it has no user; signing in starts a new record with a new token."""
 
     __tablename__ = "user_sessions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # The session's values as JSON (iop.sessions); never in the cookie.
+    data: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -89,7 +94,36 @@ class UserSession(db.Model):
     ip: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(255))
 
-    user: Mapped[User] = relationship(lazy="joined")
+    user: Mapped[User | None] = relationship(lazy="joined")
+
+
+class PasswordResetToken(db.Model):
+    """A single-use link to choose a new password, sent by email; only the token's hash is stored."""
+
+    __tablename__ = "password_reset_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A newer link, or a password change, makes this one stop working.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class RecoveryCode(db.Model):
+    """A single-use code that stands in for a TOTP code; stored as a keyed hash, shown once."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class LoginAttempt(db.Model):

@@ -1,17 +1,18 @@
-"""Staff accounts: sign-in checks with throttling, MFA, creation and role changes."""
+"""Staff accounts: sign-in checks with throttling, MFA and recovery codes, creation and role changes."""
 
 from __future__ import annotations
 
 import hmac
+import secrets
 from dataclasses import dataclass
 
 import pyotp
-from sqlalchemy import select
+from sqlalchemy import delete, func, select, update
 
 from iop import clock
 from iop.extensions import db
-from iop.keys import identifier_hash
-from iop.models import LoginAttempt, Program, StaffRole, User, UserSession
+from iop.keys import decrypt_secret, encrypt_secret, identifier_hash, keyed_hash
+from iop.models import LoginAttempt, Program, RecoveryCode, StaffRole, User, UserSession
 from iop.services.audit import record_event
 from iop.services.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
 
@@ -29,6 +30,12 @@ class SignInResult:
 def normalise_email(email: str) -> str:
     """Emails compare case-insensitively and without surrounding spaces."""
     return email.strip().lower()
+
+
+def active_user(user_id: int | None) -> User | None:
+    """The account with this id while it may sign in, else None."""
+    user = db.session.get(User, user_id) if user_id else None
+    return user if user is not None and user.active else None
 
 
 def check_credentials(email: str, password: str, ip: str | None) -> SignInResult:
@@ -64,6 +71,7 @@ def check_credentials(email: str, password: str, ip: str | None) -> SignInResult
 class SecondFactorResult:
     ok: bool
     throttled: bool = False
+    recovery_codes_left: int | None = None  # set when a recovery code was used
 
 
 def check_second_factor(user: User, code: str, secret: str | None = None) -> SecondFactorResult:
@@ -80,34 +88,130 @@ def check_second_factor(user: User, code: str, secret: str | None = None) -> Sec
     return SecondFactorResult(False)
 
 
+def check_recovery_code(user: User, code: str) -> SecondFactorResult:
+    """A recovery code in place of a TOTP code: same throttle, works once, audited either way."""
+    from iop.services import throttle
+
+    if not throttle.reserve_second_factor(user.id):
+        record_event("auth.mfa_throttled", "user", user.id, actor_id=user.id)
+        return SecondFactorResult(False, throttled=True)
+    if user.totp_secret and _use_recovery_code(user, code):
+        throttle.second_factor_succeeded(user.id)
+        left = unused_recovery_codes(user)
+        record_event("auth.recovery_code_used", "user", user.id, actor_id=user.id, details={"left": left})
+        return SecondFactorResult(True, recovery_codes_left=left)
+    record_event("auth.mfa_failed", "user", user.id, actor_id=user.id, details={"via": "recovery_code"})
+    return SecondFactorResult(False)
+
+
 def pending_totp_secret(user: User) -> str:
-    """The key to enrol with, made once and kept on the account until a first code confirms it."""
-    if not user.totp_pending_secret:
-        user.totp_pending_secret = pyotp.random_base32()
-    return user.totp_pending_secret
+    """The key to enrol with, made once and kept (encrypted) on the account until a first code confirms it."""
+    secret = _readable_secret(user.totp_pending_secret)
+    if secret is None:  # none yet, or unreadable (the key changed): a new one to scan
+        secret = pyotp.random_base32()
+        user.totp_pending_secret = encrypt_secret(secret)
+    return secret
 
 
-def confirm_totp_enrolment(user: User) -> None:
-    """A first valid code: the pending key becomes the account's second factor."""
+def _readable_secret(stored: str | None) -> str | None:
+    """A stored TOTP key decrypted; None when there is none or it cannot be read (tampered, key changed)."""
+    from cryptography.fernet import InvalidToken
+
+    if not stored:
+        return None
+    try:
+        return decrypt_secret(stored)
+    except InvalidToken:
+        return None
+
+
+def confirm_totp_enrolment(user: User) -> list[str]:
+    """A first valid code: the pending key becomes the second factor; returns fresh recovery codes."""
     user.totp_secret, user.totp_pending_secret = user.totp_pending_secret, None
     record_event("auth.mfa_enrolled", "user", user.id, actor_id=user.id)
+    return issue_recovery_codes(user)
 
 
 def verify_totp(user: User, code: str, secret: str | None = None) -> bool:
     """Accept a TOTP code once: a replayed code (same or earlier time step) is refused."""
-    secret = secret or user.totp_secret
+    secret = secret or _readable_secret(user.totp_secret)
     if not secret or not code.isascii() or not code.isdigit():
         return False
     totp = pyotp.TOTP(secret)
     now = clock.now()
     for offset in (0, -1, 1):  # one step of clock drift either way
         step = totp.timecode(now) + offset
-        if hmac.compare_digest(totp.generate_otp(step), code):
+        if hmac.compare_digest(totp.generate_otp(step), code):  # constant time
             if user.totp_last_step is not None and step <= user.totp_last_step:
                 return False
             user.totp_last_step = step
             return True
     return False
+
+
+def enrolment_qr(user: User, secret: str) -> tuple[str, str]:
+    """The provisioning URI of an enrolment key and an SVG QR code of it (a data: URI for an <img>)."""
+    import segno
+
+    uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name="Stepwise")
+    return uri, segno.make(uri, error="m").svg_data_uri(scale=5, border=2)
+
+
+# Recovery codes -------------------------------------------------------------------------------
+
+RECOVERY_CODE_COUNT = 10
+# 10 characters of base32 (50 bits) in two groups: "k7mq2-xw4pa". Unambiguous letters and digits.
+_RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+def normalise_recovery_code(code: str) -> str:
+    """Codes are typed loosely: case, spaces and hyphens do not matter."""
+    return "".join(char for char in code.casefold() if char not in " -\t")
+
+
+def _recovery_hash(code: str) -> str:
+    # Keyed (HMAC) rather than argon2: the codes are random, and the key is not in the database.
+    return keyed_hash("recovery-code", normalise_recovery_code(code))
+
+
+def issue_recovery_codes(user: User) -> list[str]:
+    """Replace the account's recovery codes with new ones; the plain codes are returned to show once."""
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    codes = []
+    for _ in range(RECOVERY_CODE_COUNT):
+        raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(10))
+        codes.append(f"{raw[:5]}-{raw[5:]}")
+    db.session.add_all(RecoveryCode(user_id=user.id, code_hash=_recovery_hash(code)) for code in codes)
+    db.session.flush()
+    record_event(
+        "auth.recovery_codes_issued", "user", user.id, actor_id=user.id, details={"count": len(codes)}
+    )
+    return codes
+
+
+def _use_recovery_code(user: User, code: str) -> bool:
+    normalised = normalise_recovery_code(code)
+    if not normalised.isascii() or not 8 <= len(normalised) <= 16:
+        return False
+    # One UPDATE ... WHERE used_at IS NULL: two racing uses of one code cannot both succeed.
+    used = db.session.execute(
+        update(RecoveryCode)
+        .where(
+            RecoveryCode.user_id == user.id,
+            RecoveryCode.code_hash == _recovery_hash(normalised),
+            RecoveryCode.used_at.is_(None),
+        )
+        .values(used_at=clock.now())
+    ).rowcount
+    return used == 1
+
+
+def unused_recovery_codes(user: User) -> int:
+    return db.session.scalar(
+        select(func.count(RecoveryCode.id)).where(
+            RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None)
+        )
+    )
 
 
 def create_staff_user(

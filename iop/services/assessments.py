@@ -29,7 +29,8 @@ def record_assessment(
     actor: User,
     supersedes: AssessmentResponse | None = None,
 ) -> AssessmentResponse:
-    """Score and store one response; a suicide_risk flag raises an alert in the same transaction.
+    """Score and store one response; a suicide_risk flag raises an alert in the same transaction
+    (its id is in the response's raised_alert_ids, for the caller to schedule its escalation check).
 
     AnswerError (a ValueError) names every missing or bad item; nothing is stored then.
     """
@@ -73,7 +74,7 @@ def record_assessment(
         },
     )
     if "suicide_risk" in result.flags:
-        raise_alert(response, "suicide_risk", actor)
+        response.raised_alert_ids = (raise_alert(response, "suicide_risk", actor).id,)
     db.session.flush()
     return response
 

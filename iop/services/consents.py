@@ -20,7 +20,7 @@ from iop.models import INVITATION_HOURS, RELATIONSHIPS, AuditEvent, Client, Cons
 from iop.services.accounts import normalise_email
 from iop.services.audit import record_event
 from iop.services.messaging import send_message
-from iop.services.passwords import hash_password, password_problem, verify_password
+from iop.services.passwords import hash_password, password_problem
 
 
 class ConsentRefused(ValueError):
@@ -239,12 +239,18 @@ def existing_account(invitation: Invitation) -> User | None:
     return db.session.scalar(select(User).where(User.email == invitation.consent.recipient_email))
 
 
-def accept_invitation(invitation: Invitation, *, password: str, full_name: str | None = None) -> User:
+def accept_invitation(
+    invitation: Invitation, *, password: str, full_name: str | None = None, ip: str | None = None
+) -> User:
     """Use the link once: create the family account, or link the existing one after checking its password."""
+    from iop.services.accounts import check_credentials
+
     consent = invitation.consent
     user = existing_account(invitation)
     if user is None:
-        problem = password_problem(password)
+        problem = password_problem(
+            password, email=consent.recipient_email, full_name=full_name or consent.recipient_name
+        )
         if problem:
             raise ConsentRefused(problem)
         user = User(
@@ -260,7 +266,11 @@ def accept_invitation(invitation: Invitation, *, password: str, full_name: str |
     else:
         if user.kind != "family" or not user.active:
             raise ConsentRefused("This email belongs to an account that cannot be linked; ask the care team.")
-        if not verify_password(user.password_hash, password):
+        # Throttled, counted and audited exactly like the sign-in form (this form checks the same password).
+        result = check_credentials(user.email, password, ip)
+        if result.throttled:
+            raise ConsentRefused("Too many attempts. Wait 15 minutes and try again.")
+        if result.user is None or result.user.id != user.id:
             raise ConsentRefused("That is not the password of your existing account.")
         created = False
     invitation.accepted_at = clock.now()

@@ -154,6 +154,22 @@ def last_signed_attendance(enrollment: Enrollment) -> date | None:
     )
 
 
+def open_enrollment(client: Client) -> Enrollment | None:
+    """The client's enrollment that has not ended (today's, or one still to start)."""
+    return next((e for e in client.enrollments if e.ended_on is None), None)
+
+
+def transfer_cohorts(client: Client) -> list[Cohort]:
+    """The active cohorts of the client's program a transfer can move the client to."""
+    current = open_enrollment(client)
+    cohorts = db.session.scalars(
+        select(Cohort)
+        .where(Cohort.program_id == client.program_id, Cohort.active.is_(True))
+        .order_by(Cohort.name)
+    )
+    return [cohort for cohort in cohorts if not current or cohort.id != current.cohort_id]
+
+
 def transfer_client(enrollment: Enrollment, target: Cohort, *, effective_on: date, actor: User) -> Enrollment:
     """Move a client to another cohort of the same program from a date."""
     if target.id == enrollment.cohort_id:

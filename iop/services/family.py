@@ -16,8 +16,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from iop import clock
-from iop.clinical.attendance import week_start
 from iop.clinical.evidence import FAMILY_CONCERNS
+from iop.clinical.weeks import week_start
 from iop.extensions import db
 from iop.models import (
     RATING_FIELDS,

@@ -48,11 +48,6 @@ class MedicationTab:
     summary: AdherenceSummary
 
 
-def week_start_of(day: date) -> date:
-    """The Monday of the week holding `day`."""
-    return day - timedelta(days=day.weekday())
-
-
 def next_dose_status(current: str | None) -> str | None:
     """One tap: taken → partial → missed → refused → cleared (None) → taken."""
     if current is None:
@@ -225,10 +220,8 @@ def restart_medication(medication: Medication, started_on: date, actor: User) ->
     )
 
 
-def set_dose(
-    medication: Medication, day: date, status: str | None, actor: User, today: date
-) -> DoseLog | None:
-    """Record one day's status for one medication; None clears the day. Returns the row (or None)."""
+def set_dose(medication: Medication, day: date, status: str | None, actor: User, today: date) -> DoseCell:
+    """Record one day's status for one medication; None clears the day. Returns the grid cell."""
     if day > today:
         raise MedicationRefused("Doses cannot be logged for a day still to come.")
     if not medication.is_active_on(day):
@@ -238,7 +231,7 @@ def set_dose(
     row = _dose_row(medication, day)
     before = row.status if row else None
     if before == status:
-        return row  # a repeated tap (double click) changes nothing
+        return dose_cell(medication, day, status, today)  # a repeated tap (double click) changes nothing
     if status is None:
         db.session.delete(row)
         row = None
@@ -263,13 +256,13 @@ def set_dose(
         actor_id=actor.id,
         details={"day": day, "before": before, "after": status},
     )
-    return row
+    return dose_cell(medication, day, status, today)
 
 
-def dose_status(medication: Medication, day: date) -> str | None:
-    """The stored status of one grid cell, or None when the day is not logged."""
+def stored_dose_cell(medication: Medication, day: date, today: date) -> DoseCell:
+    """One grid cell as it is stored (after a refused tap, the cell comes back unchanged)."""
     row = _dose_row(medication, day)
-    return row.status if row else None
+    return dose_cell(medication, day, row.status if row else None, today)
 
 
 def _dose_row(medication: Medication, day: date) -> DoseLog | None:

@@ -13,6 +13,18 @@ from iop.services.audit import record_event
 PATTERN_CHANGED = "Meeting pattern changed"
 
 
+def cohorts_of_programs(program_ids) -> list[Cohort]:
+    """The cohorts of these programs, by program name then cohort name."""
+    return list(
+        db.session.scalars(
+            select(Cohort)
+            .join(Cohort.program)
+            .where(Cohort.program_id.in_(program_ids))
+            .order_by(Program.name, Cohort.name)
+        )
+    )
+
+
 def create_program(
     *, name: str, timezone: str, population: str, min_weekly_hours: float, actor: User
 ) -> Program:

@@ -16,9 +16,9 @@ from typing import Any
 from sqlalchemy import select
 
 from iop import clock
-from iop.clinical.attendance import week_start as monday_of
 from iop.clinical.recommend import recommend
 from iop.clinical.thresholds import DEFAULT_THRESHOLDS, Thresholds, ThresholdsError
+from iop.clinical.weeks import week_start as monday_of
 from iop.extensions import db
 from iop.models import Cohort, LevelOfCareDecision, Program, ReviewRevision, User, WeeklyReview
 from iop.services.audit import record_event, record_events

@@ -13,9 +13,9 @@ from iop.clinical.symptoms import (
     SymptomCount,
     SymptomWeeks,
     symptom_key,
-    week_starts,
     weekly_counts,
 )
+from iop.clinical.weeks import week_starts
 from iop.extensions import db
 from iop.models import Client, ExposureEvent, SymptomEvent, User
 from iop.services.audit import record_event
@@ -32,9 +32,15 @@ def _tidy(text: str) -> str:
     return " ".join(text.split())
 
 
-def _check_day(client: Client, day: date) -> None:
+def _logged(client: Client, event: SymptomEvent | ExposureEvent, day: date, action: str, details: dict):
+    """What both quick logs share: the day may not be in the future; add, flush, audit."""
     if day > client.program.today():
         raise EventRefused("The date cannot be in the future.")
+    db.session.add(event)
+    db.session.flush()
+    object_type = "symptom_event" if isinstance(event, SymptomEvent) else "exposure_event"
+    record_event(action, object_type, event.id, client.id, actor_id=event.recorded_by_id, details=details)
+    return event
 
 
 def log_symptom(
@@ -48,34 +54,21 @@ def log_symptom(
     actor: User,
 ) -> SymptomEvent:
     """Log how often a symptom happened (and its worst severity 0–10); common names get one spelling."""
-    _check_day(client, recorded_on)
     name = _tidy(symptom)
+    name = _CANONICAL.get(symptom_key(name), name)
     event = SymptomEvent(
         client_id=client.id,
-        symptom=_CANONICAL.get(symptom_key(name), name),
+        symptom=name,
         recorded_on=recorded_on,
         occurrences=occurrences,
         severity=severity,
         note=note.strip(),
         recorded_by_id=actor.id,
     )
-    db.session.add(event)
-    db.session.flush()
-    record_event(
-        "symptom.log",
-        "symptom_event",
-        event.id,
-        client.id,
-        actor_id=actor.id,
-        details={
-            # Common symptoms are a fixed list; a name typed in is free text and stays out of the trail.
-            "symptom": symptom_key(event.symptom) if symptom_key(event.symptom) in _CANONICAL else "other",
-            "on": recorded_on,
-            "count": occurrences,
-            "severity": severity,
-        },
-    )
-    return event
+    # Common symptoms are a fixed list; a name typed in is free text and stays out of the trail.
+    coded = symptom_key(name) if symptom_key(name) in _CANONICAL else "other"
+    details = {"symptom": coded, "on": recorded_on, "count": occurrences, "severity": severity}
+    return _logged(client, event, recorded_on, "symptom.log", details)
 
 
 def log_exposure(
@@ -89,7 +82,6 @@ def log_exposure(
     actor: User,
 ) -> ExposureEvent:
     """Log an exposure exercise with anxiety (0–100) rated before and after it."""
-    _check_day(client, done_on)
     event = ExposureEvent(
         client_id=client.id,
         situation=_tidy(situation),
@@ -99,17 +91,8 @@ def log_exposure(
         note=note.strip(),
         recorded_by_id=actor.id,
     )
-    db.session.add(event)
-    db.session.flush()
-    record_event(
-        "exposure.log",
-        "exposure_event",
-        event.id,
-        client.id,
-        actor_id=actor.id,
-        details={"on": done_on, "before": anxiety_before, "after": anxiety_after},
-    )
-    return event
+    details = {"on": done_on, "before": anxiety_before, "after": anxiety_after}
+    return _logged(client, event, done_on, "exposure.log", details)
 
 
 @dataclass(frozen=True)

@@ -1,40 +1,63 @@
-"""Quick logs: a counted symptom, and an exposure exercise with anxiety rated before and after."""
+"""Quick logs, one mechanism in two configurations: a counted symptom, and an exposure exercise
+with anxiety rated before and after. Each form names its date field and which field is its note."""
 
 from __future__ import annotations
 
-from datetime import date
-
-from flask_wtf import FlaskForm
-from wtforms import StringField, ValidationError
+from wtforms import StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from iop.fields import DateField, IntegerField
+from iop.fields import DatedForm, DateField, IntegerField, strip
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
+def _date_field():
+    return DateField("Date", validators=[DataRequired(message="Enter the date, e.g. 2026-11-20.")])
 
 
-class _DatedForm(FlaskForm):
-    """A form whose date may not be after the program's today."""
+def _note_field():
+    return StringField("Note", filters=[strip], validators=[Length(max=500)])
 
-    def __init__(self, *args, today: date, **kwargs):
+
+def _score_field(label: str, high: int, required: str | None, message: str):
+    """A whole-number rating from 0 to `high`; `required` is the message when it is left blank."""
+    presence = InputRequired(message=required) if required else Optional()
+    return IntegerField(
+        label,
+        validators=[presence, NumberRange(min=0, max=high, message=message)],
+        render_kw={"min": 0, "max": high, "inputmode": "numeric"},
+    )
+
+
+class QuickLogForm(DatedForm):
+    """A quick log: its date may not be after today, and `values()` are the service verb's arguments."""
+
+    date_field: str
+    note_field: str  # the page shows both forms, so each note field has a name of its own
+
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.today = today
+        self.not_future = (self.date_field,)
 
-    def _not_future(self, field):
-        if field.data and field.data > self.today:
-            raise ValidationError("The date cannot be in the future.")
+    @property
+    def dated(self):
+        """The date field, where a refusal about the day is shown."""
+        return self[self.date_field]
+
+    def values(self) -> dict:
+        """Each field's data under the name the service takes (the note as `note`)."""
+        values = {name: field.data for name, field in self._fields.items() if name != "csrf_token"}
+        values["note"] = values.pop(self.note_field) or ""
+        return values
 
 
-class SymptomForm(_DatedForm):
+class SymptomForm(QuickLogForm):
+    date_field, note_field = "recorded_on", "symptom_note"
     symptom = StringField(
         "Symptom",
-        filters=[_strip],
+        filters=[strip],
         validators=[DataRequired(message="Name the symptom, e.g. panic attacks."), Length(max=80)],
         render_kw={"list": "common-symptoms", "autocomplete": "off"},
     )
-    recorded_on = DateField("Date", validators=[DataRequired(message="Enter the date, e.g. 2026-11-20.")])
+    recorded_on = _date_field()
     occurrences = IntegerField(
         "How many times",
         validators=[
@@ -43,45 +66,25 @@ class SymptomForm(_DatedForm):
         ],
         render_kw={"min": 0, "inputmode": "numeric"},
     )
-    severity = IntegerField(
-        "Worst severity (0–10)",
-        validators=[
-            Optional(),
-            NumberRange(min=0, max=10, message="Rate severity from 0 to 10, or leave it blank."),
-        ],
-        render_kw={"min": 0, "max": 10, "inputmode": "numeric"},
+    severity = _score_field(
+        "Worst severity (0–10)", 10, None, "Rate severity from 0 to 10, or leave it blank."
     )
-    symptom_note = StringField("Note", filters=[_strip], validators=[Length(max=500)])
-
-    def validate_recorded_on(self, field):
-        self._not_future(field)
+    symptom_note = _note_field()
 
 
-class ExposureForm(_DatedForm):
+class ExposureForm(QuickLogForm):
+    date_field, note_field = "done_on", "exposure_note"
     situation = StringField(
         "Situation",
-        filters=[_strip],
+        filters=[strip],
         validators=[DataRequired(message="Describe the situation, e.g. social events."), Length(max=200)],
         render_kw={"list": "known-situations", "autocomplete": "off"},
     )
-    done_on = DateField("Date", validators=[DataRequired(message="Enter the date, e.g. 2026-11-20.")])
-    anxiety_before = IntegerField(
-        "Anxiety before (0–100)",
-        validators=[
-            InputRequired(message="Rate anxiety before, from 0 to 100."),
-            NumberRange(min=0, max=100, message="Rate anxiety from 0 to 100."),
-        ],
-        render_kw={"min": 0, "max": 100, "inputmode": "numeric"},
+    done_on = _date_field()
+    anxiety_before = _score_field(
+        "Anxiety before (0–100)", 100, "Rate anxiety before, from 0 to 100.", "Rate anxiety from 0 to 100."
     )
-    anxiety_after = IntegerField(
-        "Anxiety after (0–100)",
-        validators=[
-            InputRequired(message="Rate anxiety after, from 0 to 100."),
-            NumberRange(min=0, max=100, message="Rate anxiety from 0 to 100."),
-        ],
-        render_kw={"min": 0, "max": 100, "inputmode": "numeric"},
+    anxiety_after = _score_field(
+        "Anxiety after (0–100)", 100, "Rate anxiety after, from 0 to 100.", "Rate anxiety from 0 to 100."
     )
-    exposure_note = StringField("Note", filters=[_strip], validators=[Length(max=500)])
-
-    def validate_done_on(self, field):
-        self._not_future(field)
+    exposure_note = _note_field()

@@ -1,4 +1,4 @@
-// Draws the client overview charts from the page's JSON block (CSP-clean: no inline script, no eval).
+// Draws the client overview charts from the progress JSON route each holder names (CSP-clean: no inline script, no eval).
 (function () {
   "use strict";
 

@@ -2,7 +2,8 @@
 
 from datetime import date
 
-from iop.clinical.symptoms import SymptomCount, WeekCell, week_start, week_starts, weekly_counts
+from iop.clinical.symptoms import SymptomCount, WeekCell, weekly_counts
+from iop.clinical.weeks import week_start, week_starts
 
 MONDAY = date(2026, 11, 16)
 

@@ -43,6 +43,8 @@ EXPECTED = {
     "api.healthz": PUBLIC,
     "auth.login": PUBLIC,
     "auth.mfa": PUBLIC,
+    "auth.forgot": PUBLIC,
+    "auth.reset": PUBLIC,
     "auth.logout": ANY_ACCOUNT,
     "home.index": ANY_ACCOUNT,
     "cohorts.index": STAFF,
@@ -117,11 +119,13 @@ EXPECTED = {
     "family.observe": FAMILY,
     "family.sent": FAMILY,
     "family.submissions": FAMILY,
+    "family.summary": FAMILY,
     "family.ended": PUBLIC,
     "family.accept": PUBLIC,
     "account.password": ANY_ACCOUNT,
     "account.sessions": ANY_ACCOUNT,
     "account.end_others": ANY_ACCOUNT,
+    "account.recovery_codes": ANY_ACCOUNT,
     "admin.reset_staff_password": ADMIN,
     "admin.end_staff_sessions": ADMIN,
 }
@@ -178,7 +182,14 @@ def make_family_member(client, actor, *, expired: bool = False):
     family = make_family_user()
     today = client.program.today()
     granted = today - timedelta(days=400) if expired else today - timedelta(days=10)
-    make_consent(client, actor, family=family, granted_on=granted, expires_on=granted + timedelta(days=365))
+    make_consent(
+        client,
+        actor,
+        family=family,
+        granted_on=granted,
+        expires_on=granted + timedelta(days=365),
+        scope_attendance_summary=True,  # so the weekly summary page has something to show
+    )
     return family
 
 
@@ -226,8 +237,29 @@ def world(app):
         "consent_id": consent.id,
         "observation_id": observation.id,
         "token": token,
+        "reset_token": _reset_link_for(people["clinician"]),
     }
     return {"people": people, "ids": ids}
+
+
+def _reset_link_for(user) -> str:
+    """A live password reset link, so the reset page has one to open."""
+    import hashlib
+    import secrets
+
+    from iop import clock
+    from iop.models import PasswordResetToken
+
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        PasswordResetToken(
+            user_id=user.id,
+            token_hash=hashlib.sha256(token.encode()).hexdigest(),
+            expires_at=clock.now() + timedelta(minutes=30),
+        )
+    )
+    db.session.commit()
+    return token
 
 
 def _review_for(cohort):

@@ -95,6 +95,9 @@ def test_admin_of_another_program_gets_404_for_its_ids(setup, login):
 def test_new_cohort_in_a_foreign_program_is_404(setup, login):
     client = login(make_user("admin", programs=[make_program()]))
     assert client.get(f"/admin/programs/{setup['program'].id}/cohorts/new").status_code == 404
+    response = client.post(f"/admin/programs/{setup['program'].id}/cohorts/new", data={"name": "Taken over"})
+    assert response.status_code == 404
+    assert "Taken over" not in [cohort.name for cohort in setup["program"].cohorts]
 
 
 def test_forms_carry_a_csrf_token_and_refuse_a_post_without_it(setup, make_app):

@@ -169,6 +169,8 @@ def test_an_alert_is_acknowledged_once(app, world):
     client = signed_in(app, world["clinician"])
     client.post(f"/alerts/{alert.id}/acknowledge", data={"note": "Crisis line given"})
     assert client.post(f"/alerts/{alert.id}/acknowledge", data={"note": "Again, later"}).status_code == 422
+    db.session.expire_all()
+    assert db.session.get(Alert, alert.id).acknowledgement_note == "Crisis line given"
 
 
 def test_service_raises_the_alert_without_a_commit(app, world):

@@ -166,6 +166,8 @@ def test_another_clients_response_cannot_be_superseded(world, login):
     foreign = responses()[0]
     response = post(login(world["clinician"]), world, [0] * 9, supersedes=str(foreign.id))
     assert response.status_code == 404
+    db.session.expire_all()
+    assert [(r.client_id, r.superseded_by_id) for r in responses()] == [(other.client_id, None)]
 
 
 def test_responses_are_immutable(world, login):

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from iop import clock
 from iop.extensions import db
+from iop.keys import decrypt_secret
 from iop.models import AuditEvent, User, UserSession
 from tests.factories import PASSWORD, make_program, make_user, sign_in
 
@@ -43,23 +44,32 @@ def test_unknown_account_and_wrong_password_get_the_same_answer(client, clinicia
     assert message in wrong.text and message in unknown.text
 
 
+COOKIE = "stepwise_session"
+
+
+def cookie(client) -> str | None:
+    found = client.get_cookie(COOKIE)
+    return found.value if found else None
+
+
 def test_the_session_token_changes_at_sign_in(client, clinician):
-    with client.session_transaction() as planted:
-        planted["sid"] = "attacker-chosen-token"
+    client.get("/auth/login")  # a visitor's session (the CSRF token) before signing in
+    before = cookie(client)
+    client.set_cookie(COOKIE, "attacker-chosen-token")
     sign_in_form(client, "dana@example.test", PASSWORD)
-    with client.session_transaction() as after:
-        assert after["sid"] != "attacker-chosen-token"
+    assert cookie(client) not in (None, before, "attacker-chosen-token")
+    assert client.get("/").status_code == 200
 
 
 def test_sign_out_ends_the_session_even_for_a_copied_cookie(client, app, clinician):
     sign_in_form(client, "dana@example.test", PASSWORD)
-    with client.session_transaction() as flask_session:
-        copied = dict(flask_session)
-    assert client.post("/auth/logout").status_code == 302
+    copied = cookie(client)
+    assert client.post("/auth/logout").headers["Location"] == "/auth/login"
     thief = app.test_client()
-    with thief.session_transaction() as flask_session:
-        flask_session.update(copied)
-    assert thief.get("/").status_code == 302
+    thief.set_cookie(COOKIE, copied)
+    response = thief.get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/auth/login")
 
 
 def test_throttling_after_repeated_failures_even_with_the_right_password(client, clinician):
@@ -87,7 +97,11 @@ def test_absolute_timeout_ends_an_active_session(client, clinician):
     record = db.session.scalar(select(UserSession).where(UserSession.user_id == clinician.id))
     record.created_at = clock.now() - timedelta(hours=12, minutes=1)
     db.session.commit()
-    assert client.get("/").status_code == 302
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/auth/login")
+    db.session.expire_all()
+    assert db.session.get(UserSession, record.id).ended_at is not None
 
 
 def test_background_polling_does_not_extend_the_idle_timeout(client, clinician):
@@ -108,7 +122,9 @@ def test_deactivated_staff_lose_access_at_once(client, clinician):
     sign_in(client, clinician)
     clinician.active = False
     db.session.commit()
-    assert client.get("/").status_code == 302
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/auth/login")
 
 
 def test_htmx_request_without_a_session_gets_401_and_hx_redirect(client, app):
@@ -137,7 +153,9 @@ def test_mfa_enrolment_then_a_code_is_accepted_once(make_app, clinician):
     page = client.get("/auth/mfa").text
     secret = re.search(r'<code class="secret">([A-Z2-7]+)</code>', page).group(1)
     code = pyotp.TOTP(secret).now()
-    assert client.post("/auth/mfa", data={"code": code}).headers["Location"] == "/"
+    enrolled = client.post("/auth/mfa", data={"code": code})
+    assert enrolled.status_code == 200 and "shown only this once" in enrolled.text  # the recovery codes
+    assert client.get("/").status_code == 200
     client.post("/auth/logout")
 
     # The same code a second time is refused: a TOTP code works once.
@@ -150,7 +168,10 @@ def test_mfa_enrolment_then_a_code_is_accepted_once(make_app, clinician):
 def test_mfa_pending_state_is_not_a_session(make_app, clinician):
     client = make_app(IOP_REQUIRE_MFA=True).test_client()
     totp_login(client)
-    assert client.get("/").status_code == 302
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/auth/login")
+    assert db.session.scalar(select(UserSession.id)) is None
 
 
 def test_a_family_account_sees_no_staff_pages_and_can_sign_out(app, client):
@@ -189,18 +210,21 @@ def test_mfa_guards_staff_but_not_family_accounts(make_app):
     assert response.headers["Location"] == "/"
 
 
-def test_the_enrolment_key_waits_on_the_account_and_never_in_the_cookie(make_app, clinician):
+def test_the_enrolment_key_waits_on_the_account_encrypted_and_never_in_the_cookie(make_app, clinician):
     app = make_app(IOP_REQUIRE_MFA=True)
     client = app.test_client()
     totp_login(client)
     page = client.get("/auth/mfa").text
     secret = re.search(r'<code class="secret">([A-Z2-7]+)</code>', page).group(1)
     cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
-    readable = app.session_interface.get_signing_serializer(app).loads(cookie)
-    assert secret not in str(readable)
+    assert secret not in cookie and re.fullmatch(r"[A-Za-z0-9_-]{43}", cookie)  # the bare token
+    with app.app_context():
+        stored = db.session.get(User, clinician.id).totp_pending_secret
+        assert secret not in stored and decrypt_secret(stored) == secret
     # The same key is shown again on a reload, so an app set up from the first page still works.
     assert secret in client.get("/auth/mfa").text
-    assert client.post("/auth/mfa", data={"code": pyotp.TOTP(secret).now()}).headers["Location"] == "/"
+    assert client.post("/auth/mfa", data={"code": pyotp.TOTP(secret).now()}).status_code == 200
     with app.app_context():
         user = db.session.get(User, clinician.id)
-        assert (user.totp_secret, user.totp_pending_secret) == (secret, None)
+        assert user.totp_pending_secret is None
+        assert secret not in user.totp_secret and decrypt_secret(user.totp_secret) == secret

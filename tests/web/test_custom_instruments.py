@@ -109,7 +109,10 @@ def test_duplicate_key_in_the_program_is_refused(admin_client, program):
 
 def test_same_key_in_another_program_is_fine(admin_client, program):
     make_custom_instrument(make_program("Elsewhere"))
-    assert post_new(admin_client, program).status_code == 303
+    response = post_new(admin_client, program)
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/admin/programs/{program.id}/instruments/"
+    assert db.session.scalar(select(func.count()).where(CustomInstrument.key == "resilience")) == 2
 
 
 @pytest.mark.parametrize("key", ["phq9", "gad7"])
@@ -203,6 +206,9 @@ def test_responses_of_another_program_do_not_lock_the_items(admin_client, progra
         f"/admin/instruments/{row.id}/edit", data=VALID | {"items": "Only item", "bands": ""}
     )
     assert response.status_code == 303
+    assert response.headers["Location"] == f"/admin/programs/{program.id}/instruments/"
+    db.session.expire_all()
+    assert json.loads(db.session.get(CustomInstrument, row.id).items_json) == ["Only item"]
 
 
 def test_clinician_is_refused(login, program):

@@ -70,6 +70,9 @@ def test_admitting_a_client_with_htmx_returns_a_fresh_form_and_refreshes_the_ros
 def test_admitting_without_htmx_redirects(world, login):
     response = admit(login(world["case_manager"]), world)
     assert response.status_code == 303
+    assert response.headers["Location"] == f"/cohorts/{world['cohort'].id}"
+    enrollment = db.session.scalar(select(Enrollment))
+    assert (enrollment.cohort_id, enrollment.client.full_name) == (world["cohort"].id, "Rosa Diaz")
 
 
 def test_bad_admission_comes_back_with_what_was_typed(world, login):
@@ -247,6 +250,8 @@ def test_same_name_with_another_birth_date_is_no_duplicate(world, login):
     existing.date_of_birth = date(1990, 4, 2)
     db.session.commit()
     assert admit(login(world["case_manager"]), world, date_of_birth="1990-04-03").status_code == 303
+    births = db.session.scalars(select(Client.date_of_birth).where(Client.last_name == "Diaz")).all()
+    assert sorted(births) == [date(1990, 4, 2), date(1990, 4, 3)]
 
 
 def test_an_mrn_already_in_the_program_is_refused_on_its_field(world, login):
@@ -314,3 +319,38 @@ def test_an_enrollment_cannot_end_on_or_before_signed_attendance(world, login):
 
     day_after = (held.session_date + timedelta(days=1)).isoformat()
     assert client.post(url, data={"reason": "discharged", "ended_on": day_after}).status_code == 303
+
+
+def test_a_transfer_to_a_cohort_of_another_program_is_refused(world, login):
+    # The case manager works in both programs, so the other program's cohort is visible to them,
+    # but a transfer stays within the client's program: the move is refused and nothing changes.
+    elsewhere = make_cohort(make_program(name="Other Program"), name="Elsewhere Group")
+    case_manager = world["case_manager"]
+    case_manager.programs.append(elsewhere.program)
+    db.session.commit()
+    enrollment = make_enrollment(world["cohort"])
+    response = login(case_manager).post(
+        f"/clients/enrollments/{enrollment.id}/transfer",
+        data={"cohort_id": elsewhere.id, "effective_on": world["program"].today().isoformat()},
+    )
+    assert response.status_code == 422
+    db.session.expire_all()
+    assert [(e.cohort_id, e.ended_on) for e in db.session.scalars(select(Enrollment))] == [
+        (world["cohort"].id, None)
+    ]
+
+
+def test_the_transfer_cohort_loader_refuses_a_cohort_of_another_program(app, world):
+    from flask_login import login_user
+    from werkzeug.exceptions import NotFound
+
+    from iop.permissions import get_cohort_of_program_or_404
+
+    elsewhere = make_cohort(make_program(name="Other Program"), name="Elsewhere Group")
+    world["case_manager"].programs.append(elsewhere.program)
+    db.session.commit()
+    with app.test_request_context():
+        login_user(world["case_manager"])
+        assert get_cohort_of_program_or_404(world["program"].id, world["other"].id) == world["other"]
+        with pytest.raises(NotFound):
+            get_cohort_of_program_or_404(world["program"].id, elsewhere.id)

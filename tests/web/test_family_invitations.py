@@ -208,3 +208,18 @@ def test_hostile_input_on_the_invitation_page_is_refused_never_a_500(app, client
         assert response.status_code == 422 and "<script>alert(1)" not in response.text, data
     assert db.session.scalar(select(func.count()).select_from(User).where(User.kind == "family")) == 1
     assert app.test_client().get(path).status_code == 200  # the link still works
+
+
+def test_a_new_family_password_may_not_hold_the_invited_email_or_name(app, client, family_world):
+    path = _invite(app, family_world, _new_consent(family_world, email="casey.new@example.test"))
+    for password, message in [
+        ("casey.new garden path", "Do not use your email or your name"),
+        ("my name is NEW here ok", "Do not use your email or your name"),
+        ("password1234", "This password is too common"),
+        ("aaaaaaaaaaaaa", "This password is too common"),
+    ]:
+        response = client.post(
+            path, data={"full_name": "Casey New", "password": password, "confirm": password}
+        )
+        assert response.status_code == 422 and message in response.text, password
+    assert db.session.scalar(select(func.count()).select_from(User).where(User.kind == "family")) == 1

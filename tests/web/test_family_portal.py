@@ -257,7 +257,9 @@ def test_expiry_takes_effect_on_the_next_request_and_ends_every_session(client, 
 def test_the_last_day_of_a_consent_still_gives_access(client, family_world):
     with time_machine.travel(_local(family_world, family_world.consent.expires_on, 23, 59), tick=False):
         sign_in(client, family_world.family)
-        assert client.get(_observe_url(family_world)).status_code == 200
+        response = client.get(_observe_url(family_world))
+        assert response.status_code == 200
+        assert f'action="{_observe_url(family_world)}"' in response.text
 
 
 def test_revocation_mid_session_sends_the_next_click_to_access_ended(client, family_world):

@@ -163,6 +163,8 @@ def test_another_clients_consent_id_answers_404(client, family_world):
     sign_in(client, family_world.clinician)
     url = f"/clients/{family_world.client.id}/family/consents/{other_consent.id}/revoke"
     assert client.post(url, data={f"revoke-{other_consent.id}-reason": "Wrong client"}).status_code == 404
+    db.session.expire_all()
+    assert db.session.get(Consent, other_consent.id).revoked_at is None
 
 
 def test_observations_show_as_collateral_with_weekly_averages_beside_phq9_and_gad7(client, family_world):

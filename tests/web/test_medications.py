@@ -5,10 +5,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from iop.clinical.weeks import week_start
 from iop.extensions import db
 from iop.models import AuditEvent, DoseLog, Fill, Medication, SideEffect
 from iop.services.adherence import adherence_summary, weekly_adherence
-from iop.services.medication import week_start_of
 from tests.factories import (
     log_doses,
     make_cohort,
@@ -86,7 +86,7 @@ def test_medications_tab_as_htmx_is_only_the_record_block(world, login):
 
 def test_week_links_are_real_hrefs_for_the_chosen_week(world, login):
     make_medication(world["client"], world["clinician"])
-    monday = week_start_of(world["today"]) - timedelta(days=7)
+    monday = week_start(world["today"]) - timedelta(days=7)
     page = (
         login(world["clinician"])
         .get(meds_url(world, f"?week={(monday + timedelta(days=3)).isoformat()}"))
@@ -141,7 +141,7 @@ def test_a_plain_form_post_redirects_to_the_week_of_the_day(world, login):
     day = days_ago(world, 8)
     response = login(world["clinician"]).post(dose_url(world, medication, day), data={"status": "missed"})
     assert response.status_code == 303
-    assert response.headers["Location"].endswith(f"?week={week_start_of(day).isoformat()}")
+    assert response.headers["Location"].endswith(f"?week={week_start(day).isoformat()}")
     assert stored_status(medication, day) == "missed"
 
 
@@ -434,7 +434,7 @@ def test_thin_logs_say_not_enough_data_even_when_all_taken(world, login):
 def test_weekly_adherence_takes_several_clients_in_three_queries(world, app):
     first = make_medication(world["client"], world["clinician"])
     second = make_medication(world["other_client"], world["clinician"])
-    monday = week_start_of(world["today"]) - timedelta(days=14)
+    monday = week_start(world["today"]) - timedelta(days=14)
     log_doses(first, world["clinician"], {monday + timedelta(days=i): "taken" for i in range(7)})
     log_doses(second, world["clinician"], {monday + timedelta(days=i): "partial" for i in range(7)})
     weeks = [monday, monday + timedelta(days=7)]

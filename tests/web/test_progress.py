@@ -99,6 +99,27 @@ def test_overview_page_has_charts_their_data_and_tables(world, login):
     assert "gen/charts.js" in page
 
 
+def test_an_overview_visit_is_one_audit_event(world, login):
+    from sqlalchemy import select
+
+    from iop.models import AuditEvent
+
+    client = login(world["clinician"])
+    client.get(f"/clients/{world['client_id']}")
+    assert (
+        client.get(f"/api/v1/clients/{world['client_id']}/progress").status_code == 200
+    )  # the charts' fetch
+    views = lambda: db.session.scalars(  # noqa: E731
+        select(AuditEvent.details).where(
+            AuditEvent.action == "client.view", AuditEvent.client_id == world["client_id"]
+        )
+    ).all()
+    assert views() == ['{"tab": "overview"}']
+    # Any further read of the JSON is a view of its own.
+    client.get(f"/api/v1/clients/{world['client_id']}/progress")
+    assert views() == ['{"tab": "overview"}', '{"via": "api", "what": "progress"}']
+
+
 def test_overview_fragment_for_tab_navigation(world, login):
     response = login(world["clinician"]).get(
         f"/clients/{world['client_id']}", headers={"HX-Request": "true", "HX-Target": "record"}

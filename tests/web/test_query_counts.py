@@ -146,3 +146,37 @@ def test_statement_count_does_not_grow_with_history(app, login, page):
         counts[weeks] = len(statements_for(client, url))
     assert counts[6] == counts[24], counts
     assert counts[24] <= MAX_STATEMENTS, counts
+
+
+def build_family(consents: int):
+    """One client with `consents` family members, each with three weeks of observations and an invitation."""
+    from tests.factories import make_consent, make_family_user, make_invitation, make_observation
+
+    program = make_program()
+    enrollment = make_enrollment(make_cohort(program), started_on=program.today() - timedelta(days=40))
+    clinician = make_user("clinician", programs=[program])
+    for _ in range(consents):
+        family = make_family_user()
+        consent = make_consent(
+            enrollment.client,
+            clinician,
+            family=family,
+            granted_on=program.today() - timedelta(days=30),
+            signed_on=program.today() - timedelta(days=30),
+            scope_attendance_summary=True,
+        )
+        for weeks_ago in (0, 1, 2):
+            make_observation(consent, observed_on=program.today() - timedelta(days=7 * weeks_ago))
+        make_invitation(make_consent(enrollment.client, clinician), clinician)
+    return enrollment.client, clinician
+
+
+def test_the_family_tab_statement_count_does_not_grow_with_family_members(app, login):
+    counts = {}
+    for consents in (1, 6):
+        client_record, clinician = build_family(consents)
+        client = login(clinician)
+        statements = statements_for(client, f"/clients/{client_record.id}/family")
+        counts[consents] = len(statements)
+    assert counts[1] == counts[6], counts
+    assert counts[6] <= MAX_STATEMENTS, counts

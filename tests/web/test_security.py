@@ -8,7 +8,7 @@ from sqlalchemy import select, text
 
 from iop import ROOT
 from iop.extensions import db
-from iop.models import AuditEvent
+from iop.models import Attendance, AuditEvent, UserSession
 from iop.services.audit import record_event, verify_chain
 from tests.factories import make_cohort, make_enrollment, make_program, make_session, make_user, sign_in
 from tests.services import audit_triggers_disabled
@@ -49,6 +49,9 @@ def test_htmx_change_with_the_body_header_token_is_accepted(csrf_world):
         headers={"HX-Request": "true", "HX-Trigger-Name": "status", "X-CSRFToken": token},
     )
     assert response.status_code == 200
+    assert (
+        db.session.scalar(select(Attendance.status).where(Attendance.enrollment_id == member.id)) == "present"
+    )
 
 
 def test_htmx_change_after_sign_out_gets_401_to_sign_in_not_a_form_error(csrf_world):
@@ -67,11 +70,14 @@ def test_htmx_change_after_sign_out_gets_401_to_sign_in_not_a_form_error(csrf_wo
 def test_plain_form_post_needs_the_form_token(csrf_world):
     s, client = csrf_world["session"], csrf_world["client"]
     assert client.post(f"/sessions/{s.id}/mark-all-present").status_code == 400
+    assert db.session.scalar(select(Attendance.id)) is None  # nothing was marked
 
 
 def test_sign_in_form_needs_a_token_too(csrf_world):
+    signed_in = db.session.scalars(select(UserSession.id)).all()
     response = csrf_world["app"].test_client().post("/auth/login", data={"email": "a@b.c", "password": "x"})
     assert response.status_code == 400
+    assert db.session.scalars(select(UserSession.id)).all() == signed_in  # no session was started
 
 
 def test_pages_carry_the_security_headers(app, client):

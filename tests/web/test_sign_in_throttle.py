@@ -12,6 +12,7 @@ from sqlalchemy import select, text
 
 from iop import clock
 from iop.extensions import db
+from iop.keys import encrypt_secret
 from iop.models import AuditEvent, LoginAttempt, ThrottleCounter
 from iop.services import accounts
 from tests.factories import PASSWORD, make_program, make_user
@@ -160,9 +161,10 @@ def mfa_client(make_app):
     app = make_app(IOP_REQUIRE_MFA=True)
     with app.app_context():
         user = make_user("clinician", email="dana@example.test")
-        user.totp_secret = pyotp.random_base32()
+        secret = pyotp.random_base32()
+        user.totp_secret = encrypt_secret(secret)
         db.session.commit()
-        secret, user_id = user.totp_secret, user.id
+        user_id = user.id
     client = app.test_client()
     assert attempt(client, "dana@example.test", PASSWORD).headers["Location"] == "/auth/mfa"
     return app, client, secret, user_id

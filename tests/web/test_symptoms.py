@@ -223,3 +223,49 @@ def test_admin_cannot_log_and_other_programs_staff_get_404(world, login):
     assert client.post(url(world, "/events"), data=symptom(world)).status_code == 404
     assert client.post(url(world, "/exposures"), data=exposure(world)).status_code == 404
     assert count(SymptomEvent) == count(ExposureEvent) == 0
+
+
+# Symptoms and exposures are one mechanism in two configurations: what holds for one holds for both.
+QUICK_LOGS = [
+    pytest.param("/events", symptom, SymptomEvent, "recorded_on", "symptoms", id="symptom"),
+    pytest.param("/exposures", exposure, ExposureEvent, "done_on", "exposures", id="exposure"),
+]
+
+
+@pytest.mark.parametrize(("path", "data", "model", "date_field", "section"), QUICK_LOGS)
+def test_each_quick_log_refuses_a_future_date_and_keeps_what_was_typed(
+    world, login, path, data, model, date_field, section
+):
+    tomorrow = (world["program"].today() + timedelta(days=1)).isoformat()
+    response = login(world["clinician"]).post(
+        url(world, path), data=data(world, **{date_field: tomorrow}), headers=HTMX | {"HX-Target": section}
+    )
+    assert response.status_code == 422
+    assert response.text.lstrip().startswith(f'<section id="{section}"')
+    assert f'id="{date_field}-error" class="field-error">The date cannot be in the future.' in response.text
+    assert f'value="{tomorrow}"' in response.text
+    assert count(model) == 0
+
+
+@pytest.mark.parametrize(("path", "data", "model", "date_field", "section"), QUICK_LOGS)
+def test_each_quick_log_saved_by_htmx_answers_its_section_and_announces_the_change(
+    world, login, path, data, model, date_field, section
+):
+    response = login(world["clinician"]).post(
+        url(world, path), data=data(world), headers=HTMX | {"HX-Target": section}
+    )
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith(f'<section id="{section}"')
+    assert response.headers["HX-Trigger"] == "symptoms-updated"
+    assert '<p class="flash flash-success" role="status">Logged:' in response.text
+    assert db.session.scalar(select(getattr(model, date_field))) == world["program"].today()
+
+
+@pytest.mark.parametrize(("path", "data", "model", "date_field", "section"), QUICK_LOGS)
+def test_each_quick_log_saved_by_a_plain_post_redirects_to_the_tab(
+    world, login, path, data, model, date_field, section
+):
+    response = login(world["clinician"]).post(url(world, path), data=data(world))
+    assert response.status_code == 303
+    assert response.headers["Location"] == url(world)
+    assert count(model) == 1

@@ -1,4 +1,4 @@
-"""What the admin pages read, each in a fixed number of queries, and the staff loader."""
+"""Read models of the admin pages: program summaries, name checks, upcoming sessions, eligible staff."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """a note typed before a status is kept (status and minutes may be empty); amendments keep their reason
 
 Revision ID: 0010_sessions_amendments
-Revises: 0008_mfa_pending_secret
+Revises: 0011_accounts
 Create Date: 2026-12-04 20:30:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0010_sessions_amendments'
-down_revision = '0008_mfa_pending_secret'
+down_revision = '0011_accounts'
 branch_labels = None
 depends_on = None
 

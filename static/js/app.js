@@ -1,6 +1,20 @@
 // Stepwise's only script besides htmx: marks the page as enhanced and reports failed saves.
 document.documentElement.classList.add("js");
 
+// Fields drawn only for pages without scripts (a signed row's own reason box) must not be sent beside the
+// enhanced ones, so they are switched off; htmx swaps in new rows, hence on every settle too.
+function disableNoScriptFields(root) {
+  root.querySelectorAll("input.nojs-only").forEach(function (input) {
+    input.disabled = true;
+  });
+}
+document.addEventListener("DOMContentLoaded", function () {
+  disableNoScriptFields(document);
+});
+document.addEventListener("htmx:load", function (event) {
+  disableNoScriptFields(event.detail.elt.parentElement || document);
+});
+
 function rowStateFor(element) {
   const row = element && element.closest ? element.closest(".attendance-row") : null;
   return row ? row.querySelector(".row-state") : null;

@@ -299,3 +299,17 @@ def test_cancelling_needs_a_reason_and_then_closes_the_session(world, login):
     db.session.expire_all()
     cancelled = db.session.get(GroupSession, later.id)
     assert (cancelled.status, cancelled.cancelled_reason) == ("cancelled", "Clinic closed for the holiday")
+
+
+def test_a_signed_row_posted_without_scripts_carries_its_own_reason(world, login):
+    client = login(world["clinician"])
+    sign_everything(world, client)
+    page = client.get(f"/sessions/{world['session'].id}").text
+    assert f'id="att-{world["member"].id}-reason" name="reason"' in page
+    response = client.post(
+        f"/sessions/{world['session'].id}/attendance/{world['member'].id}",
+        data={"version": "1", "status": "left_early", "minutes_attended": "", "reason": "Left at the break"},
+    )
+    assert response.status_code == 303
+    assert db.session.scalar(select(Amendment.reason)) == "Left at the break"
+    assert db.session.scalar(select(Attendance.status)) == "left_early"

@@ -6,7 +6,26 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-STATUSES = ("present", "late", "left_early", "absent_excused", "absent_unexcused", "technical_problem")
+# The one list of attendance statuses (DESIGN.md §4): the model's CHECK constraint, the forms and the
+# grid's labels all derive from it. Each status: its full name, and the short label the dense grid prints.
+STATUS_LABELS = {
+    "present": "Present",
+    "late": "Late",
+    "left_early": "Left early",
+    "absent_excused": "Absent (excused)",
+    "absent_unexcused": "Absent (unexcused)",
+    "technical_problem": "Technical problem",
+}
+STATUS_SHORT_LABELS = {
+    "present": "In",
+    "late": "Late",
+    "left_early": "Left",
+    "absent_excused": "Exc",
+    "absent_unexcused": "Abs",
+    "technical_problem": "Tech",
+}
+STATUSES = tuple(STATUS_LABELS)
+# The statuses of a client who was not in the group: no participation rating, no minutes by default.
 ABSENT = frozenset({"absent_excused", "absent_unexcused"})
 # Starting points the clinician edits: a late arrival or early leave usually costs about a quarter of
 # the group, a dropped video connection about half of it.
@@ -18,6 +37,12 @@ _DEFAULT_SHARE = {
     "absent_excused": 0.0,
     "absent_unexcused": 0.0,
 }
+
+
+def status_check_sql(column: str = "status") -> str:
+    """The CHECK constraint's condition: no status yet (a row with only a note), or one of STATUSES."""
+    listed = ", ".join(f"'{status}'" for status in STATUSES)
+    return f"{column} IS NULL OR {column} IN ({listed})"
 
 
 def default_minutes(status: str, duration_minutes: int) -> int:

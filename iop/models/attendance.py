@@ -8,30 +8,18 @@ from sqlalchemy import CheckConstraint, ForeignKey, Integer, SmallInteger, Strin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from iop import clock
+from iop.clinical.attendance import ABSENT, STATUS_LABELS, status_check_sql
+from iop.clinical.attendance import STATUS_SHORT_LABELS as STATUS_SHORT_LABELS
 from iop.extensions import db
 from iop.models.clients import Enrollment
 from iop.models.people import User
 from iop.models.programs import GroupSession
 from iop.models.types import UTCDateTime
 
-ATTENDANCE_STATUSES = {
-    "present": "Present",
-    "late": "Late",
-    "left_early": "Left early",
-    "absent_excused": "Absent (excused)",
-    "absent_unexcused": "Absent (unexcused)",
-    "technical_problem": "Technical problem",
-}
-# What the dense grid prints on each status button; the full label stays the accessible name.
-STATUS_SHORT_LABELS = {
-    "present": "In",
-    "late": "Late",
-    "left_early": "Left",
-    "absent_excused": "Exc",
-    "absent_unexcused": "Abs",
-    "technical_problem": "Tech",
-}
-ABSENT_STATUSES = frozenset({"absent_excused", "absent_unexcused"})
+# The statuses, their labels and the absent set are owned by iop.clinical.attendance; the names below
+# are what templates and forms have always imported.
+ATTENDANCE_STATUSES = STATUS_LABELS
+ABSENT_STATUSES = ABSENT
 PARTICIPATION_ANCHORS = {
     1: "Disengaged or disruptive",
     2: "Minimal",
@@ -45,10 +33,10 @@ class Attendance(db.Model):
     __tablename__ = "attendance"
     __table_args__ = (
         UniqueConstraint("session_id", "enrollment_id"),
+        CheckConstraint(status_check_sql(), name="status"),
+        # A row without a status holds only a note: no minutes, no rating.
         CheckConstraint(
-            "status IN ('present', 'late', 'left_early', 'absent_excused', 'absent_unexcused', "
-            "'technical_problem')",
-            name="status",
+            "status IS NOT NULL OR (minutes_attended IS NULL AND participation IS NULL)", name="unrecorded"
         ),
         CheckConstraint("minutes_attended >= 0", name="minutes"),
         CheckConstraint("participation IS NULL OR participation BETWEEN 1 AND 5", name="participation"),
@@ -57,8 +45,9 @@ class Attendance(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("group_sessions.id"), index=True)
     enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id"), index=True)
-    status: Mapped[str] = mapped_column(String(24))
-    minutes_attended: Mapped[int] = mapped_column(Integer)
+    # Both empty while the row holds only a note typed before a status was chosen (not yet recorded).
+    status: Mapped[str | None] = mapped_column(String(24))
+    minutes_attended: Mapped[int | None] = mapped_column(Integer)
     participation: Mapped[int | None] = mapped_column(SmallInteger)
     note: Mapped[str] = mapped_column(String(500), default="")
     # Optimistic concurrency: every save must name the version it started from.
@@ -72,6 +61,11 @@ class Attendance(db.Model):
 
     # SQLAlchemy adds "AND version = :loaded" to every UPDATE and bumps the number.
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_recorded(self) -> bool:
+        """Attendance is taken once a status is chosen; a row with only a note is not yet recorded."""
+        return self.status is not None
 
     def __repr__(self) -> str:
         return f"<Attendance {self.id}>"
@@ -88,6 +82,8 @@ class Amendment(db.Model):
     field: Mapped[str] = mapped_column(String(40))
     before: Mapped[str] = mapped_column(Text)
     after: Mapped[str] = mapped_column(Text)
+    # Why a signed record was changed, as the clinician wrote it; the audit event keeps only codes.
+    reason: Mapped[str] = mapped_column(String(500), default="", server_default="")
     amended_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     amended_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from iop import clock
-from iop.clinical.attendance import default_minutes, takes_participation
+from iop.clinical.attendance import STATUS_LABELS, default_minutes, takes_participation
 from iop.extensions import db
-from iop.models import ATTENDANCE_STATUSES, Amendment, Attendance, Enrollment, GroupSession, User
+from iop.models import Amendment, Attendance, Enrollment, GroupSession, User
 from iop.services.audit import record_event, record_events
+from iop.services.rosters import SessionGrid, members_on
 
 
 class AttendanceConflict(Exception):
@@ -26,10 +27,24 @@ class AttendanceConflict(Exception):
 class AttendanceRefused(ValueError):
     """The session cannot take attendance (cancelled, or the client was not a member that day)."""
 
+    # The row as stored, when the refusal came after reading it: the grid shows its choices again.
+    current: Attendance | None = None
+
+
+class ReasonRequired(AttendanceRefused):
+    """A change to a signed record needs the clinician's reason, kept on the amendment."""
+
+    def __init__(self, current: Attendance | None = None):
+        super().__init__(
+            "The note is signed: say why you are changing it (the reason is kept with the change)."
+        )
+        self.current = current
+
 
 @dataclass(frozen=True)
 class AttendanceInput:
-    status: str
+    # None while only a note has been typed: a note never waits for a status.
+    status: str | None
     minutes_attended: int | None
     participation: int | None
     note: str
@@ -37,11 +52,25 @@ class AttendanceInput:
     status_changed: bool = False
 
 
+@dataclass(frozen=True)
+class RowSaved:
+    """What the grid needs after a row was saved."""
+
+    row: Attendance
+    # The server settled minutes or the rating differently from what the browser sent (a status default,
+    # an absence clearing the rating), so those controls are redrawn.
+    minutes_changed: bool
+    rating_changed: bool
+    recorded: int
+    all_recorded: bool
+    amendment: Amendment | None = None
+
+
 def describe(row: Attendance | None) -> str:
     """A one-line human summary of a row, used in amendments."""
     if row is None:
         return "not recorded"
-    parts = [ATTENDANCE_STATUSES[row.status], f"{row.minutes_attended} min"]
+    parts = [STATUS_LABELS[row.status], f"{row.minutes_attended} min"] if row.status else ["no status"]
     if row.participation:
         parts.append(f"participation {row.participation}")
     if row.note:
@@ -79,60 +108,65 @@ def coded(row: Attendance | None) -> dict | None:
     }
 
 
-def check_can_record(group_session: GroupSession, enrollment: Enrollment) -> None:
-    """Refuse attendance for a cancelled session, one still to come, or a client not enrolled that day."""
+def check_session_open(group_session: GroupSession) -> None:
+    """Refuse attendance for a cancelled session or one still to come."""
     if group_session.is_cancelled:
         raise AttendanceRefused("This session was cancelled; attendance cannot be taken.")
     not_started = not_started_message(group_session, "attendance can be taken")
     if not_started:
         raise AttendanceRefused(not_started)
+
+
+def check_can_record(group_session: GroupSession, enrollment: Enrollment) -> None:
+    """Refuse attendance for a closed session, or for a client not enrolled that day."""
+    check_session_open(group_session)
     if enrollment.cohort_id != group_session.cohort_id or not enrollment.is_active_on(
         group_session.session_date
     ):
         raise AttendanceRefused("This client was not a member of the group on that date.")
 
 
-def _resolve(group_session: GroupSession, data: AttendanceInput) -> tuple[int, int | None]:
-    minutes = data.minutes_attended
-    if data.status_changed or minutes is None:
-        minutes = default_minutes(data.status, group_session.duration_minutes)
-    participation = data.participation if takes_participation(data.status) else None
-    return minutes, participation
-
-
-def record_attendance(
-    group_session: GroupSession,
-    enrollment: Enrollment,
-    data: AttendanceInput,
-    *,
-    expected_version: int,
-    actor: User,
-) -> Attendance:
-    """Save one row. expected_version is the version the editor saw (0 = not recorded yet)."""
-    check_can_record(group_session, enrollment)
-    row = db.session.scalar(
+def stored_row(group_session: GroupSession, enrollment: Enrollment) -> Attendance | None:
+    """The member's attendance row as stored now."""
+    return db.session.scalar(
         select(Attendance).where(
             Attendance.session_id == group_session.id, Attendance.enrollment_id == enrollment.id
         )
     )
-    current_version = row.version if row else 0
-    if current_version != expected_version:
+
+
+def current_row(group_session: GroupSession, enrollment: Enrollment, expected_version: int | None):
+    """The stored row, when it is the one the editor saw (version 0 = nothing stored); else a conflict."""
+    row = stored_row(group_session, enrollment)
+    if (row.version if row else 0) != expected_version:
         raise AttendanceConflict(row)
-    minutes, participation = _resolve(group_session, data)
-    values = {
+    return row
+
+
+def _values(group_session: GroupSession, row: Attendance | None, data: AttendanceInput) -> dict:
+    """The row as it will be stored: minutes follow a newly chosen status, an absence is not rated."""
+    if data.status is None:
+        if row is not None and row.status is not None:
+            raise AttendanceRefused("A recorded status cannot be cleared; choose the one that applies.")
+        return {"status": None, "minutes_attended": None, "participation": None, "note": data.note.strip()}
+    minutes = data.minutes_attended
+    if data.status_changed or minutes is None:
+        minutes = default_minutes(data.status, group_session.duration_minutes)
+    return {
         "status": data.status,
         "minutes_attended": minutes,
-        "participation": participation,
+        "participation": data.participation if takes_participation(data.status) else None,
         "note": data.note.strip(),
     }
-    if row is not None and all(getattr(row, key) == value for key, value in values.items()):
-        return row  # nothing changed: no new version, no audit noise
-    before = describe(row)
-    coded_before = coded(row)
+
+
+def _write(group_session: GroupSession, enrollment: Enrollment, row, values: dict, actor: User) -> Attendance:
+    """Insert or update the row inside a savepoint, so losing a race undoes only this row.
+
+    The savepoint opens before the row changes: begin_nested() first flushes what is pending, and a lost
+    race flushed there would fail outside the savepoint and break the whole transaction (a 500, not a 409).
+    """
     try:
-        # A savepoint, so losing a race undoes only this row, not the caller's other work. It opens before
-        # the row changes: begin_nested() first flushes what is pending, and a lost race flushed there
-        # would fail outside the savepoint and leave the whole transaction broken (a 500, not a 409).
         with db.session.begin_nested():
             if row is None:
                 row = Attendance(session_id=group_session.id, enrollment_id=enrollment.id, **values)
@@ -142,81 +176,119 @@ def record_attendance(
                     setattr(row, key, value)
             row.updated_by_id = actor.id
             row.updated_at = clock.now()
-            if group_session.status == "scheduled":
+            if group_session.status == "scheduled" and row.status is not None:
                 group_session.status = "held"
             db.session.flush()
     except (IntegrityError, StaleDataError):
         # Another editor inserted or updated the row between our read and our write.
         db.session.expire_all()
-        raise AttendanceConflict(
-            db.session.scalar(
-                select(Attendance).where(
-                    Attendance.session_id == group_session.id, Attendance.enrollment_id == enrollment.id
-                )
-            )
-        ) from None
-    if group_session.is_signed:
-        db.session.add(
-            Amendment(
-                session_id=group_session.id,
-                enrollment_id=enrollment.id,
-                field="attendance",
-                before=before,
-                after=describe(row),
-                amended_by_id=actor.id,
-            )
-        )
-    record_event(
-        "attendance.record",
-        "attendance",
-        row.id,
-        enrollment.client_id,
-        actor_id=actor.id,
-        details={"session_id": group_session.id, "before": coded_before, "after": coded(row)},
-    )
+        raise AttendanceConflict(stored_row(group_session, enrollment)) from None
     return row
 
 
-def mark_all_present(group_session: GroupSession, enrollments: list[Enrollment], actor: User) -> int:
-    """Record 'present' for every member with no row yet; recorded rows are left alone."""
-    if group_session.is_cancelled:
-        raise AttendanceRefused("This session was cancelled; attendance cannot be taken.")
-    not_started = not_started_message(group_session, "attendance can be taken")
-    if not_started:
-        raise AttendanceRefused(not_started)
-    recorded = set(
-        db.session.scalars(select(Attendance.enrollment_id).where(Attendance.session_id == group_session.id))
+def _amend(
+    group_session: GroupSession, enrollment_id: int, before: str, after: str, actor: User, reason: str
+):
+    amendment = Amendment(
+        session_id=group_session.id,
+        enrollment_id=enrollment_id,
+        field="attendance",
+        before=before,
+        after=after,
+        reason=reason.strip(),
+        amended_by_id=actor.id,
     )
-    missing = [e for e in enrollments if e.id not in recorded and e.is_active_on(group_session.session_date)]
-    now = clock.now()
-    rows = [
-        Attendance(
-            session_id=group_session.id,
-            enrollment_id=enrollment.id,
-            status="present",
-            minutes_attended=group_session.duration_minutes,
-            updated_by_id=actor.id,
-            updated_at=now,
+    db.session.add(amendment)
+    return amendment
+
+
+def _progress(group_session: GroupSession) -> tuple[int, bool]:
+    """How many members are recorded, and whether everyone enrolled that day is."""
+    recorded = db.session.scalar(
+        select(func.count(Attendance.id)).where(
+            Attendance.session_id == group_session.id, Attendance.status.is_not(None)
         )
-        for enrollment in missing
-    ]
-    if not rows:
-        return 0
-    db.session.add_all(rows)
+    )
+    members = db.session.scalar(
+        select(func.count()).select_from(
+            members_on(group_session.cohort_id, group_session.session_date).subquery()
+        )
+    )
+    return recorded, recorded >= members
+
+
+def record_attendance(
+    group_session: GroupSession,
+    enrollment: Enrollment,
+    data: AttendanceInput,
+    *,
+    expected_version: int,
+    actor: User,
+    reason: str = "",
+) -> RowSaved:
+    """Save one row. expected_version is the version the editor saw (0 = not recorded yet); a change to a
+    signed session is an amendment and needs a reason."""
+    check_can_record(group_session, enrollment)
+    row = current_row(group_session, enrollment, expected_version)
+    values = _values(group_session, row, data)
+    amendment = None
+    # An unchanged row gets no new version and no audit noise.
+    if row is None or any(getattr(row, key) != value for key, value in values.items()):
+        if group_session.is_signed and not reason.strip():
+            raise ReasonRequired(row)
+        before, coded_before = describe(row), coded(row)
+        row = _write(group_session, enrollment, row, values, actor)
+        if group_session.is_signed:
+            amendment = _amend(group_session, enrollment.id, before, describe(row), actor, reason)
+            db.session.flush()
+        record_event(
+            "attendance.amend" if amendment else "attendance.record",
+            "attendance",
+            row.id,
+            enrollment.client_id,
+            actor_id=actor.id,
+            details={
+                "session_id": group_session.id,
+                "before": coded_before,
+                "after": coded(row),
+                **({"amendment_id": amendment.id} if amendment else {}),
+            },
+        )
+    recorded, all_recorded = _progress(group_session)
+    return RowSaved(
+        row=row,
+        minutes_changed=data.minutes_attended != row.minutes_attended,
+        rating_changed=data.participation != row.participation or data.status_changed,
+        recorded=recorded,
+        all_recorded=all_recorded,
+        amendment=amendment,
+    )
+
+
+def mark_all_present(grid: SessionGrid, actor: User, reason: str = "") -> SessionGrid:
+    """Record 'present' for every member still unrecorded (no row, or only a note); recorded rows are left
+    alone. Returns the grid as it now stands."""
+    group_session = grid.session
+    check_session_open(group_session)
+    missing = [e for e in grid.unrecorded if e.is_active_on(group_session.session_date)]
+    if not missing:
+        return grid
+    if group_session.is_signed and not reason.strip():
+        raise ReasonRequired()
+    now = clock.now()
+    rows, amendments = dict(grid.rows), list(grid.amendments)
+    for enrollment in missing:
+        row = rows.get(enrollment.id)
+        before = describe(row)
+        if row is None:
+            row = rows[enrollment.id] = Attendance(session_id=group_session.id, enrollment_id=enrollment.id)
+            db.session.add(row)
+        row.status, row.minutes_attended = "present", group_session.duration_minutes
+        row.updated_by_id, row.updated_at = actor.id, now
+        if group_session.is_signed:
+            amendments.append(_amend(group_session, enrollment.id, before, describe(row), actor, reason))
     if group_session.status == "scheduled":
         group_session.status = "held"
-    if group_session.is_signed:
-        db.session.add_all(
-            Amendment(
-                session_id=group_session.id,
-                enrollment_id=row.enrollment_id,
-                field="attendance",
-                before=describe(None),
-                after=describe(row),
-                amended_by_id=actor.id,
-            )
-            for row in rows
-        )
     db.session.flush()
     record_events(
         "attendance.mark_all_present",
@@ -224,5 +296,8 @@ def mark_all_present(group_session: GroupSession, enrollments: list[Enrollment],
         group_session.id,
         [enrollment.client_id for enrollment in missing],
         actor_id=actor.id,
+        details={"amendment_ids": [a.id for a in amendments[len(grid.amendments) :]]}
+        if group_session.is_signed
+        else None,
     )
-    return len(rows)
+    return SessionGrid(group_session, grid.members, rows, amendments)

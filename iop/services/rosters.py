@@ -25,6 +25,7 @@ from iop.models import (
     User,
 )
 from iop.services.adherence import AdherenceSummary, adherence_summaries
+from iop.services.audit import record_events
 
 ROSTER_WINDOW_DAYS = 14
 
@@ -53,7 +54,16 @@ class SessionGrid:
 
     @property
     def unrecorded(self) -> list[Enrollment]:
-        return [member for member in self.members if member.id not in self.rows]
+        """Members without a status yet (no row, or a row holding only a note)."""
+        return [member for member in self.members if not self._recorded(member)]
+
+    @property
+    def recorded_count(self) -> int:
+        return len(self.members) - len(self.unrecorded)
+
+    def _recorded(self, member: Enrollment) -> bool:
+        row = self.rows.get(member.id)
+        return row is not None and row.status is not None
 
     @property
     def client_ids(self) -> list[int]:
@@ -73,6 +83,13 @@ def session_grid(group_session: GroupSession) -> SessionGrid:
     return SessionGrid(
         group_session, list(members), {row.enrollment_id: row for row in rows}, list(amendments)
     )
+
+
+def view_session(group_session: GroupSession, viewer: User) -> SessionGrid:
+    """The grid of a session opened by a staff member, who is recorded as viewing each member's data."""
+    grid = session_grid(group_session)
+    record_events("session.view", "group_session", group_session.id, grid.client_ids, actor_id=viewer.id)
+    return grid
 
 
 @dataclass

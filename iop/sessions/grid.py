@@ -1,54 +1,63 @@
-"""Helpers behind the session views: the attendance row responses, the note and signing."""
+"""Rendering behind the session views: the page and its blocks, one attendance row, the group note.
+
+Only rendering lives here; the views validate, call one service, commit once, and end through
+iop.htmx.changed / iop.htmx.invalid with one of these functions.
+"""
 
 from __future__ import annotations
 
-from flask import flash, render_template, request
+from flask import render_template, request, url_for
 from flask_htmx import make_response
 from flask_login import current_user
-from sqlalchemy import func, select
 
-from iop.extensions import db, htmx
+from iop.extensions import htmx
 from iop.htmx import render_page
-from iop.models import Amendment, Attendance, Enrollment, GroupSession
-from iop.services.attendance import AttendanceInput
-from iop.services.audit import record_events
-from iop.services.notes import NoteConflict, NoteInput, NoteNotReady, save_note, sign_note
-from iop.services.rosters import session_grid
+from iop.models import Attendance, Enrollment, GroupSession
+from iop.services.attendance import RowSaved, may_record
+from iop.services.notes import NOTE_FIELDS, NoteSaved
+from iop.services.rosters import SessionGrid, session_grid
 from iop.sessions.forms import AttendanceForm, CancelForm, NoteForm
 
 CONFLICT_MESSAGE = (
     "{who} changed this row at {when} while you were editing. "
     "This is the current record; your change was not saved."
 )
-
-
+NOTE_CONFLICT_MESSAGE = (
+    "Someone else saved this note while you were writing. Your text is kept in the boxes and the saved "
+    "note is shown below them; saving again puts your text in its place."
+)
+SIGNED_MESSAGE = "Signed. Later changes are kept as amendments."
+# An htmx block has the id of the element it renders (iop/htmx.py).
 FRAGMENTS = ("grid", "note")
 
 
 def render_session(
     group_session: GroupSession,
+    grid: SessionGrid | None = None,
     *,
-    status=200,
-    trigger=None,
-    note_form=None,
-    row_errors=None,
-    signed_just_now=False,
+    note_form: NoteForm | None = None,
+    cancel_form: CancelForm | None = None,
+    row_errors: dict | None = None,
+    **note_context,
 ):
     """The session page, or one of its blocks for htmx."""
-    grid = session_grid(group_session)
-    record_events("session.view", "group_session", group_session.id, grid.client_ids)
-    db.session.commit()
+    note_form = note_form or note_form_for(group_session)
+    if not note_context.get("stored_note"):
+        _autosave(group_session, note_form)
     return render_page(
         "sessions/detail.html",
         FRAGMENTS,
-        status=status,
-        trigger=trigger,
         s=group_session,
-        grid=grid,
-        note_form=note_form or note_form_for(group_session),
-        cancel_form=CancelForm(formdata=None),
+        grid=grid or session_grid(group_session),
+        note_form=note_form,
+        cancel_form=cancel_form or CancelForm(formdata=None),
         row_errors=row_errors or {},
-        signed_just_now=signed_just_now,
+        note_message=note_context.get("note_message"),
+        note_problems=note_context.get("note_problems", ()),
+        stored_note=note_context.get("stored_note"),
+        signed_just_now=note_context.get("signed_just_now", False),
+        grid_message=note_context.get("grid_message"),
+        marked_all=note_context.get("marked_all", False),
     )
 
 
@@ -59,7 +68,7 @@ def values_of(row: Attendance | None) -> dict:
     return {
         "version": row.version,
         "status": row.status,
-        "minutes_attended": row.minutes_attended,
+        "minutes_attended": "" if row.minutes_attended is None else row.minutes_attended,
         "participation": row.participation,
         "note": row.note,
     }
@@ -82,37 +91,12 @@ def _submitted_values() -> dict:
     }
 
 
-def row_response(
-    group_session: GroupSession,
-    member: Enrollment,
-    *,
-    row: Attendance | None = None,
-    form: AttendanceForm | None = None,
-    submitted: AttendanceInput | None = None,
-    conflict: bool = False,
-    message: str | None = None,
-    status: int = 200,
+def _row(
+    group_session: GroupSession, member: Enrollment, values, errors, message, state, mine=None, status=422
 ):
-    """Answer a row save: small out-of-band updates on success, the whole row otherwise."""
-    if submitted is not None:
-        return _saved_response(group_session, member, row, submitted)
-    errors = {name: field.errors[0] for name, field in (form._fields.items() if form else []) if field.errors}
-    values = _submitted_values() if form is not None else values_of(row)
-    if form is not None and errors.keys() & {"status", "participation"}:
-        # A refused choice shows what is stored, not an empty control (a typed value stays for correcting).
-        stored = values_of(stored_row(group_session, member))
-        values.update({name: stored[name] for name in ("status", "participation") if name in errors})
-    mine = None
-    if conflict:
-        mine = request.form.get("note")
-        message = CONFLICT_MESSAGE.format(
-            who=row.updated_by.full_name if row else "Someone",
-            when=row.updated_at.astimezone(group_session.cohort.program.zone).strftime("%I:%M %p").lstrip("0")
-            if row
-            else "just now",
-        )
+    """One row redrawn in place for htmx; for a plain post, the whole page with the row's messages."""
     if not htmx:
-        return render_session(group_session, status=status, row_errors={member.id: (values, errors, message)})
+        return render_session(group_session, row_errors={member.id: (values, errors, message, mine)})
     html = render_template(
         "sessions/_row.html",
         s=group_session,
@@ -120,44 +104,57 @@ def row_response(
         values=values,
         errors=errors,
         message=message,
-        state="conflict" if conflict else "error",
+        state=state,
         mine=mine,
     )
     return make_response(html, status, retarget=f"#att-row-{member.id}", reswap="outerHTML")
 
 
-def stored_row(group_session: GroupSession, member: Enrollment) -> Attendance | None:
-    """The member's attendance row as stored now."""
-    return db.session.scalar(
-        select(Attendance).where(
-            Attendance.session_id == group_session.id, Attendance.enrollment_id == member.id
-        )
-    )
+def render_row_refused(
+    group_session: GroupSession,
+    member: Enrollment,
+    form: AttendanceForm,
+    stored: Attendance | None,
+    message: str | None = None,
+):
+    """The row as the user left it, each refused entry marked; a refused choice shows what is stored."""
+    errors = {name: field.errors[0] for name, field in form._fields.items() if field.errors}
+    values = _submitted_values()
+    # A refused choice shows what is stored, not an empty control or the refused one (a typed value stays
+    # for correcting); a row refused as a whole (a signed row without a reason) shows the stored choices.
+    refused_choices = ("status", "participation") if message and stored is not None else errors.keys()
+    if refused_choices:
+        kept = values_of(stored)
+        values.update({name: kept[name] for name in ("status", "participation") if name in refused_choices})
+    return _row(group_session, member, values, errors, message, "error")
 
 
-def _saved_response(group_session: GroupSession, member: Enrollment, row: Attendance, sent: AttendanceInput):
-    recorded = db.session.scalar(
-        select(func.count(Attendance.id)).where(Attendance.session_id == group_session.id)
-    )
-    amendment = None
-    if group_session.is_signed:
-        amendment = db.session.scalar(
-            select(Amendment)
-            .where(Amendment.session_id == group_session.id, Amendment.enrollment_id == member.id)
-            .order_by(Amendment.id.desc())
-            .limit(1)
-        )
-    html = render_template(
+def render_row_conflict(
+    group_session: GroupSession, member: Enrollment, current: Attendance | None, mine: str
+):
+    """The colleague's row as stored now, with what this user typed kept beside it to re-apply."""
+    if current is None:
+        who, when = "Someone", "just now"
+    else:
+        zone = group_session.cohort.program.zone
+        who, when = current.updated_by.full_name, current.updated_at.astimezone(zone).strftime("%I:%M %p")
+    message = CONFLICT_MESSAGE.format(who=who, when=when.lstrip("0"))
+    return _row(group_session, member, values_of(current), {}, message, "conflict", mine=mine, status=409)
+
+
+def render_row_saved(group_session: GroupSession, member: Enrollment, saved: RowSaved):
+    """Only the parts of the row that changed, out of band, and the grid's count."""
+    return render_template(
         "sessions/_row_saved.html",
         s=group_session,
         member=member,
-        values=values_of(row),
-        minutes_changed=sent.minutes_attended != row.minutes_attended,
-        rating_changed=sent.participation != row.participation or sent.status_changed,
-        recorded=recorded,
-        amendment=amendment,
+        values=values_of(saved.row),
+        minutes_changed=saved.minutes_changed,
+        rating_changed=saved.rating_changed,
+        recorded=saved.recorded,
+        all_recorded=saved.all_recorded,
+        amendment=saved.amendment,
     )
-    return make_response(html, 200, trigger="attendance-updated")
 
 
 def note_form_for(group_session: GroupSession) -> NoteForm:
@@ -171,50 +168,65 @@ def note_form_for(group_session: GroupSession) -> NoteForm:
     )
 
 
-def save_note_from_form(group_session: GroupSession, form: NoteForm) -> int:
-    """Validate and save the note; returns the HTTP status the view should answer with."""
-    if not form.validate():
-        return 422
-    grid = session_grid(group_session)
-    try:
-        changed = save_note(
-            group_session,
-            NoteInput(form.topic.data or "", form.interventions.data or "", form.observations.data or ""),
-            expected_version=int(form.version.data),
-            actor=current_user,
-            client_ids=grid.client_ids,
-        )
-    except NoteConflict:
-        db.session.rollback()
-        form.form_errors.append(
-            "Someone else saved this note while you were writing. Your text is kept below; "
-            "copy what you need, reload, and add it again."
-        )
-        form.conflict = True
-        return 409
-    except ValueError as error:
-        form.form_errors.append(str(error))
-        return 422
-    db.session.commit()
-    form.saved_message = "Note saved." if changed else "No changes to save."
-    form.version.data = str(group_session.note_version)
-    return 303 if not htmx else 200
+def _autosave(group_session: GroupSession, form: NoteForm) -> None:
+    """A draft saves itself while it is typed (each box after a pause), so signing never waits on a save.
+    Not after signing (each change is an amendment with a reason) nor beside a conflict (saving over a
+    colleague's text is done on purpose)."""
+    if group_session.is_signed or not may_record(current_user, group_session):
+        return
+    url = url_for("sessions.save_note", session_id=group_session.id)
+    for name in NOTE_FIELDS:
+        field = form[name]
+        # A new dict: render_kw is shared by every form instance of the class.
+        field.render_kw = {
+            **(field.render_kw or {}),
+            "hx-post": url,
+            "hx-trigger": "input changed delay:800ms",
+            "hx-swap": "none",
+            "hx-sync": "closest form:queue last",
+        }
 
 
-def sign_session(group_session: GroupSession) -> int:
-    """Sign the session's note; returns the HTTP status the view should answer with."""
-    grid = session_grid(group_session)
-    try:
-        sign_note(
-            group_session,
-            actor=current_user,
-            unrecorded_names=[member.client.full_name for member in grid.unrecorded],
-            client_ids=grid.client_ids,
-        )
-    except NoteNotReady as not_ready:
-        for problem in not_ready.problems:
-            flash(problem, "error")
-        return 422 if htmx else 303
-    db.session.commit()
-    flash("Signed. Later changes are kept as amendments.", "success")
-    return 303 if not htmx else 200
+def is_autosave() -> bool:
+    """An htmx save sent by a note box while it is typed in (not by a button)."""
+    return bool(htmx) and htmx.trigger_name in NOTE_FIELDS
+
+
+def render_note(
+    group_session: GroupSession,
+    grid: SessionGrid,
+    form: NoteForm | None = None,
+    *,
+    saved: NoteSaved | None = None,
+    conflict: bool = False,
+    **context,
+):
+    """The note block: after an htmx autosave only the new version and the draft state; otherwise the block,
+    with the typed text of a refused save or sign kept in its boxes."""
+    if saved is not None:
+        grid.amendments.extend(saved.amendments)
+        if form is not None:
+            form.version.data = str(group_session.note_version)
+        if is_autosave():
+            return render_template("sessions/_note_saved.html", s=group_session, saved=saved)
+        # A draft may have saved itself just before the button was pressed: what is on screen is saved.
+        unchanged_amendment = group_session.is_signed and not saved.changed
+        context.setdefault("note_message", "No changes to save." if unchanged_amendment else "Note saved.")
+    if context.get("note_problems") and form is not None:
+        # The draft on screen was saved before signing was refused: the next save starts from it.
+        form.version.data = str(group_session.note_version)
+    if conflict and form is not None:
+        form.form_errors.append(NOTE_CONFLICT_MESSAGE)
+        # Saving again is a deliberate choice over the colleague's text, so it carries the current version.
+        form.version.data = str(group_session.note_version)
+        context["stored_note"] = {name: getattr(group_session, name) for name in NOTE_FIELDS}
+    response = render_session(group_session, grid, note_form=form, **context)
+    if is_autosave():
+        # A box that autosaves swaps nothing on success; a refused draft redraws the whole block.
+        response.headers["HX-Retarget"], response.headers["HX-Reswap"] = "#note", "outerHTML"
+    return response
+
+
+def session_url(group_session: GroupSession, anchor: str = "") -> str:
+    """Where a plain form post goes back to."""
+    return url_for("sessions.detail", session_id=group_session.id) + anchor

@@ -1,9 +1,12 @@
 """The session page: the attendance grid (each change saves by itself), the group note, signing."""
 
-from flask import Blueprint, flash, redirect, request, url_for
+from functools import partial
+
+from flask import Blueprint, request
 from flask_login import current_user
 
-from iop.extensions import db, htmx
+from iop.extensions import db
+from iop.htmx import changed, invalid
 from iop.permissions import (
     admin_required,
     care_team_required,
@@ -11,17 +14,27 @@ from iop.permissions import (
     get_session_or_404,
     staff_required,
 )
+from iop.services import notes
 from iop.services.attendance import (
     AttendanceConflict,
-    AttendanceInput,
     AttendanceRefused,
+    current_row,
     mark_all_present,
     record_attendance,
 )
+from iop.services.notes import NoteConflict, NoteNotReady
 from iop.services.programs import cancel_session
-from iop.services.rosters import session_grid
+from iop.services.rosters import session_grid, view_session
 from iop.sessions.forms import AttendanceForm, CancelForm, NoteForm
-from iop.sessions.grid import render_session, row_response, save_note_from_form, sign_session, stored_row
+from iop.sessions.grid import (
+    SIGNED_MESSAGE,
+    render_note,
+    render_row_conflict,
+    render_row_refused,
+    render_row_saved,
+    render_session,
+    session_url,
+)
 
 bp = Blueprint("sessions", __name__, url_prefix="/sessions")
 
@@ -30,85 +43,107 @@ bp = Blueprint("sessions", __name__, url_prefix="/sessions")
 @staff_required
 def detail(session_id: int):
     """Attendance grid and group note of one session."""
-    return render_session(get_session_or_404(session_id))
+    group_session = get_session_or_404(session_id)
+    grid = view_session(group_session, current_user)
+    db.session.commit()
+    return render_session(group_session, grid)
 
 
 @bp.post("/<int:session_id>/attendance/<int:enrollment_id>")
 @care_team_required
 def record(session_id: int, enrollment_id: int):
-    """Save one member's row: status, minutes, participation, note."""
+    """Save one member's row: status, minutes, participation, note (a note needs no status)."""
     group_session = get_session_or_404(session_id)
-    member = get_member_or_404(group_session, enrollment_id)
-    # Picking a status resets minutes to that status's default; a plain form post keeps typed minutes.
-    status_changed = htmx.trigger_name == "status" if htmx else not request.form.get("minutes_attended")
-    form = AttendanceForm(duration_minutes=group_session.duration_minutes, status_changed=status_changed)
-    if not form.validate():
-        # A page that is out of date hears about the conflict first, not about what it did not fill in.
-        current = stored_row(group_session, member)
-        if (current.version if current else 0) != form.version.data:
-            return row_response(group_session, member, row=current, conflict=True, status=409)
-        return row_response(group_session, member, form=form, status=422)
-    data = AttendanceInput(
-        status=form.status.data,
-        minutes_attended=form.minutes_attended.data,
-        participation=form.participation.data,
-        note=form.note.data or "",
-        status_changed=status_changed,
-    )
+    member, form = get_member_or_404(group_session, enrollment_id), AttendanceForm.for_session(group_session)
     try:
-        row = record_attendance(
-            group_session, member, data, expected_version=form.version.data, actor=current_user
-        )
+        if not form.validate():
+            # A page that is out of date hears about the conflict first, not about what it did not fill in.
+            stored = current_row(group_session, member, form.version.data)
+            return invalid(lambda: render_row_refused(group_session, member, form, stored))
+        saved = record_attendance(group_session, member, form.to_input(), **form.context(current_user))
     except AttendanceConflict as conflict:
-        return row_response(group_session, member, row=conflict.current, conflict=True, status=409)
+        return invalid(
+            partial(render_row_conflict, group_session, member, conflict.current, form.note.data), 409
+        )
     except AttendanceRefused as refused:
-        return row_response(group_session, member, form=form, message=str(refused), status=422)
+        return invalid(
+            partial(render_row_refused, group_session, member, form, refused.current, str(refused))
+        )
     db.session.commit()
-    if not htmx:
-        flash(f"Saved {member.client.full_name}.", "success")
-        return redirect(url_for("sessions.detail", session_id=session_id) + f"#att-row-{member.id}", 303)
-    return row_response(group_session, member, row=row, submitted=data)
+    return changed(
+        lambda: render_row_saved(group_session, member, saved),
+        message=f"Saved {member.client.full_name}.",
+        location=session_url(group_session, f"#att-row-{member.id}"),
+        trigger="attendance-updated",
+    )
 
 
 @bp.post("/<int:session_id>/mark-all-present")
 @care_team_required
 def mark_present(session_id: int):
-    """Record 'present' for every member who has no row yet."""
+    """Record 'present' for every member not yet recorded."""
     group_session = get_session_or_404(session_id)
     grid = session_grid(group_session)
     try:
-        count = mark_all_present(group_session, grid.members, current_user)
+        marked = mark_all_present(grid, current_user, reason=request.form.get("reason", ""))
     except AttendanceRefused as refused:
-        flash(str(refused), "error")
-        count = 0
+        return invalid(partial(render_session, group_session, grid, grid_message=str(refused)))
     db.session.commit()
-    if not htmx:
-        flash(f"Marked {count} present.", "success")
-        return redirect(url_for("sessions.detail", session_id=session_id), 303)
-    return render_session(group_session, trigger="attendance-updated")
+    count = len(grid.unrecorded) - len(marked.unrecorded)
+    return changed(
+        lambda: render_session(group_session, marked, marked_all=True),
+        message=f"Marked {count} present.",
+        location=session_url(group_session),
+        trigger="attendance-updated",
+    )
 
 
 @bp.post("/<int:session_id>/note")
 @care_team_required
 def save_note(session_id: int):
-    """Save the group note (after signing, each change is kept as an amendment)."""
+    """Save the group note: a draft while typed; after signing, an amendment with a reason."""
     group_session = get_session_or_404(session_id)
-    form = NoteForm()
-    status = save_note_from_form(group_session, form)
-    if status == 303:
-        return redirect(url_for("sessions.detail", session_id=session_id), 303)
-    return render_session(group_session, status=status, note_form=form)
+    grid, form = session_grid(group_session), NoteForm()
+    if not form.validate():
+        return invalid(lambda: render_note(group_session, grid, form))
+    try:
+        saved = notes.save_note(group_session, form.to_input(), actor=current_user, **form.save_context(grid))
+    except NoteConflict:
+        return invalid(lambda: render_note(group_session, grid, form, conflict=True), 409)
+    except ValueError as error:
+        form.form_errors.append(str(error))
+        return invalid(lambda: render_note(group_session, grid, form))
+    db.session.commit()
+    return changed(
+        lambda: render_note(group_session, grid, form, saved=saved),
+        message="No changes to save." if group_session.is_signed and not saved else "Note saved.",
+        location=session_url(group_session),
+    )
 
 
 @bp.post("/<int:session_id>/sign")
 @care_team_required
 def sign(session_id: int):
-    """Sign the note once every member is recorded and the note is complete."""
+    """Sign the note once every member is recorded and the note is complete; the text on screen is saved
+    first, so a refused sign loses nothing."""
     group_session = get_session_or_404(session_id)
-    status = sign_session(group_session)
-    if status == 303:
-        return redirect(url_for("sessions.detail", session_id=session_id), 303)
-    return render_session(group_session, status=status, signed_just_now=status == 200)
+    grid, form = session_grid(group_session), NoteForm()
+    draft = form.draft()
+    if draft is not None and not form.validate():
+        return invalid(lambda: render_note(group_session, grid, form))
+    try:
+        notes.sign_note(group_session, actor=current_user, draft=draft, **form.sign_context(grid))
+    except NoteConflict:
+        return invalid(lambda: render_note(group_session, grid, form, conflict=True), 409)
+    except NoteNotReady as not_ready:
+        db.session.commit()  # the draft on screen is kept even though it cannot be signed yet
+        return invalid(partial(render_note, group_session, grid, form, note_problems=not_ready.problems))
+    db.session.commit()
+    return changed(
+        lambda: render_note(group_session, grid, note_message=SIGNED_MESSAGE, signed_just_now=True),
+        message=SIGNED_MESSAGE,
+        location=session_url(group_session),
+    )
 
 
 @bp.post("/<int:session_id>/cancel")
@@ -117,14 +152,13 @@ def cancel(session_id: int):
     """Cancel a session that has not been held; it stays listed as cancelled."""
     group_session = get_session_or_404(session_id)
     form = CancelForm()
-    if form.validate():
-        try:
+    try:
+        if form.validate():
             cancel_session(group_session, form.reason.data)
-        except ValueError as error:
-            flash(str(error), "error")
-        else:
             db.session.commit()
-            flash("The session is cancelled.", "success")
-    else:
-        flash(" ".join(form.reason.errors), "error")
-    return redirect(url_for("sessions.detail", session_id=session_id), 303)
+            return changed(
+                lambda: "", message="The session is cancelled.", location=session_url(group_session)
+            )
+    except ValueError as error:
+        form.reason.errors = [*form.reason.errors, str(error)]
+    return invalid(lambda: render_session(group_session, cancel_form=form))

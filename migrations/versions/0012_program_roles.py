@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0012_program_roles'
-down_revision = '0011_accounts'
+down_revision = '0010_sessions_amendments'
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,20 @@
 // Stepwise's only script besides htmx: marks the page as enhanced and reports failed saves.
 document.documentElement.classList.add("js");
 
+// Fields drawn only for pages without scripts (a signed row's own reason box) must not be sent beside the
+// enhanced ones, so they are switched off; htmx swaps in new rows, hence on every settle too.
+function disableNoScriptFields(root) {
+  root.querySelectorAll("input.nojs-only").forEach(function (input) {
+    input.disabled = true;
+  });
+}
+document.addEventListener("DOMContentLoaded", function () {
+  disableNoScriptFields(document);
+});
+document.addEventListener("htmx:load", function (event) {
+  disableNoScriptFields(event.detail.elt.parentElement || document);
+});
+
 function rowStateFor(element) {
   const row = element && element.closest ? element.closest(".attendance-row") : null;
   return row ? row.querySelector(".row-state") : null;
@@ -83,7 +97,7 @@ document.addEventListener("click", function (event) {
 });
 
 // After a conflict, "Use my note" puts the note this clinician typed back into the row's note box, over the
-// colleague's; leaving the box saves it with the fresh version, on purpose rather than silently.
+// colleague's, and saves it with the fresh version: on purpose, by pressing the button, never silently.
 document.addEventListener("click", function (event) {
   const button = event.target.closest ? event.target.closest("[data-reapply-note]") : null;
   if (!button) {
@@ -94,5 +108,6 @@ document.addEventListener("click", function (event) {
   if (input && kept) {
     input.value = kept.textContent;
     input.focus();
+    input.dispatchEvent(new Event("change", { bubbles: true }));
   }
 });

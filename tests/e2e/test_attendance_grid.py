@@ -231,7 +231,9 @@ def test_mark_all_unrecorded_present_leaves_recorded_rows_alone(live_app, page, 
     page.keyboard.press("Enter")
 
     expect(page.get_by_role("heading", name="Attendance")).to_contain_text("3 of 3 recorded")
-    expect(mark_all).to_be_focused()  # the grid is redrawn; a keyboard user keeps their place
+    # The grid is redrawn without the button (nobody is left); a keyboard user lands on the count.
+    expect(mark_all).to_have_count(0)
+    expect(page.get_by_role("heading", name="Attendance")).to_be_focused()
     expect(attendance_row(page, ada).get_by_role("radio", name="Absent (excused)")).to_be_checked()
     for member in (ben, cleo):
         expect(attendance_row(page, member).get_by_role("radio", name="Present")).to_be_checked()
@@ -276,7 +278,8 @@ def test_group_note_is_written_signed_and_then_amended(live_app, page, page_watc
     expect(amendments.get_by_role("listitem")).to_have_count(0)
     expect(note.get_by_text("None.")).to_be_visible()
 
-    # A change to attendance after signing is an amendment, listed at once.
+    # A change to attendance after signing is an amendment with a reason, listed at once.
+    page.get_by_label("Reason for changing signed attendance").fill("Ben left at the break")
     row = attendance_row(page, group.members[1])
     with row_save(page):
         choose(row, "Status", "Left early")
@@ -286,6 +289,7 @@ def test_group_note_is_written_signed_and_then_amended(live_app, page, page_watc
     expect(note.get_by_text("None.")).to_be_hidden()
 
     note.get_by_label("Topic").fill("Distress tolerance: TIPP and self-soothing")
+    note.get_by_label("Reason for the amendment").fill("Self-soothing was taught as well")
     note.get_by_role("button", name="Save amendment").click()
     expect(amendments.get_by_role("listitem")).to_have_count(2)
     expect(amendments.get_by_role("listitem").last).to_contain_text("Distress tolerance: TIPP skills")

@@ -65,6 +65,7 @@ def test_grid_fragment_is_only_the_grid(world, login):
     assert "<html" not in response.text
     assert response.text.lstrip().startswith('<section id="grid"')
     assert "HX-Request" in response.headers["Vary"]
+    assert response.text.count('class="attendance-row') == 3
 
 
 def test_choosing_a_status_saves_the_row_with_default_minutes(world, login):
@@ -175,6 +176,7 @@ def test_rating_an_absent_client_is_refused(world, login):
     )
     assert response.status_code == 422
     assert "An absent client is not rated." in response.text
+    assert stored(world, member) is None
 
 
 def test_plain_form_post_redirects_back_to_the_session(world, login):
@@ -191,6 +193,8 @@ def test_plain_form_post_with_bad_input_returns_the_whole_page_with_the_row_erro
     assert response.status_code == 422
     assert "<html" in response.text
     assert "Minutes must be between 0 and 180" in response.text
+    assert 'value="-5"' in response.text  # what was typed comes back
+    assert stored(world, member) is None
 
 
 def test_mark_all_present_leaves_recorded_rows_alone(world, login):
@@ -241,6 +245,7 @@ def test_cancelled_session_takes_no_attendance(world, login):
     )
     assert response.status_code == 422
     assert "cancelled" in response.text
+    assert db.session.scalar(select(func.count(Attendance.id))) == 0
 
 
 def test_each_save_is_audited_with_the_client(world, login):
@@ -357,3 +362,126 @@ def test_a_save_that_loses_the_race_after_its_check_is_a_conflict_not_an_error(w
     assert (conflict.value.current.status, conflict.value.current.participation) == ("late", 2)
     db.session.commit()  # the session is still usable: nothing of the lost save is written
     assert (stored(world, member).status, stored(world, member).version) == ("late", seen + 1)
+
+
+def test_the_database_refuses_a_status_outside_the_clinical_list(world, login):
+    import sqlalchemy.exc
+
+    from iop.clinical.attendance import STATUSES
+
+    member = world["members"][0]
+    for status in STATUSES:  # every listed status is stored (and the row removed again)
+        row = Attendance(
+            session_id=world["session"].id,
+            enrollment_id=member.id,
+            status=status,
+            minutes_attended=0,
+            updated_by_id=world["clinician"].id,
+        )
+        db.session.add(row)
+        db.session.flush()
+        db.session.delete(row)
+        db.session.flush()
+    db.session.add(
+        Attendance(
+            session_id=world["session"].id,
+            enrollment_id=member.id,
+            status="asleep",
+            minutes_attended=0,
+            updated_by_id=world["clinician"].id,
+        )
+    )
+    with pytest.raises(sqlalchemy.exc.IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_a_note_typed_before_a_status_is_kept_and_the_row_stays_unrecorded(world, login):
+    member = world["members"][0]
+    client = login(world["clinician"])
+    response = save(client, world, member, trigger="note", status="", note="Camera off")
+    assert response.status_code == 200
+    assert "Choose a status first" not in response.text
+    assert f'id="att-{member.id}-version" value="1" hx-swap-oob="true"' in response.text
+    row = stored(world, member)
+    assert (row.status, row.minutes_attended, row.participation, row.note) == (None, None, None, "Camera off")
+    assert db.session.get(GroupSession, world["session"].id).status == "scheduled"  # not held by a note
+    page = client.get(f"/sessions/{world['session'].id}").text
+    assert '<span id="recorded-count">0</span> of 3 recorded' in page
+    assert "No status yet" in page
+
+    # Choosing the status later records the row with its default minutes and keeps the note.
+    save(client, world, member, version="1", status="late", note="Camera off")
+    row = stored(world, member)
+    assert (row.status, row.minutes_attended, row.note, row.version) == ("late", 135, "Camera off", 2)
+
+
+def test_a_recorded_status_cannot_be_cleared(world, login):
+    member = world["members"][0]
+    client = login(world["clinician"])
+    save(client, world, member)
+    response = save(client, world, member, trigger="note", version="1", status="", note="x")
+    assert response.status_code == 422
+    assert "cannot be cleared" in response.text
+    assert (stored(world, member).status, stored(world, member).note) == ("present", "")
+
+
+def test_a_rating_needs_a_status(world, login):
+    member = world["members"][0]
+    response = save(
+        login(world["clinician"]), world, member, trigger="participation", status="", participation="3"
+    )
+    assert response.status_code == 422
+    assert "Choose a status before rating." in response.text
+    assert stored(world, member) is None
+
+
+def test_mark_all_present_records_rows_holding_only_a_note_and_then_goes(world, login):
+    client = login(world["clinician"])
+    adams, baker, chen = world["members"]
+    save(client, world, adams, trigger="note", status="", note="Joined late from work")
+    response = client.post(
+        f"/sessions/{world['session'].id}/mark-all-present", headers={**HTMX, "HX-Target": "grid"}
+    )
+    assert response.status_code == 200
+    assert response.headers["HX-Trigger"] == "attendance-updated"
+    assert "Mark all unrecorded present" not in response.text
+    assert '<span id="recorded-count">3</span> of 3 recorded' in response.text
+    row = stored(world, adams)
+    assert (row.status, row.minutes_attended, row.note) == ("present", 180, "Joined late from work")
+    assert stored(world, chen).status == "present"
+
+
+def test_the_last_row_recorded_removes_mark_all_out_of_band(world, login):
+    client = login(world["clinician"])
+    adams, baker, chen = world["members"]
+    first = save(client, world, adams)
+    assert 'id="mark-all"' not in first.text  # others are still unrecorded
+    save(client, world, baker)
+    last = save(client, world, chen)
+    assert '<div id="mark-all" hx-swap-oob="true"></div>' in last.text
+    page = client.get(f"/sessions/{world['session'].id}").text
+    assert "Mark all unrecorded present" not in page
+
+
+def test_mark_all_present_before_the_start_is_refused_in_the_grid(world, login):
+    from iop import clock
+
+    world["session"].starts_at = clock.now() + timedelta(hours=3)
+    db.session.commit()
+    response = login(world["clinician"]).post(
+        f"/sessions/{world['session'].id}/mark-all-present", headers={**HTMX, "HX-Target": "grid"}
+    )
+    assert response.status_code == 422
+    assert response.text.lstrip().startswith('<section id="grid"')
+    assert 'role="alert">This group starts' in response.text
+    assert db.session.scalar(select(func.count(Attendance.id))) == 0
+
+
+def test_plain_mark_all_post_redirects_with_the_count(world, login):
+    client = login(world["clinician"])
+    response = client.post(f"/sessions/{world['session'].id}/mark-all-present")
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/sessions/{world['session'].id}")
+    assert "Marked 3 present." in client.get(response.headers["Location"]).text
+    assert [stored(world, m).status for m in world["members"]] == ["present"] * 3

@@ -2,12 +2,14 @@
 
 from flask import render_template
 
+from iop.admin import bp
 from iop.extensions import db
 from iop.permissions import admin_required, permitted_program_ids
 from iop.services.audit import record_events
 from iop.services.break_glass import grants_of_programs
 
 
+@bp.get("/break-glass/")
 @admin_required
 def break_glass():
     """The newest break-glass grants of the admin's programs, each with its written reason."""

@@ -2,6 +2,7 @@
 
 from flask import current_app, render_template, url_for
 
+from iop.admin import bp
 from iop.admin.forms import CohortForm
 from iop.extensions import db
 from iop.htmx import changed, invalid
@@ -14,6 +15,7 @@ def _horizon_weeks() -> int:
     return current_app.config["IOP_SESSION_HORIZON_WEEKS"]
 
 
+@bp.route("/programs/<int:program_id>/cohorts/new", methods=["GET", "POST"])
 @admin_required
 def new_cohort(program_id: int):
     """Create a cohort and generate its sessions for the coming weeks."""
@@ -35,6 +37,7 @@ def new_cohort(program_id: int):
     )
 
 
+@bp.get("/cohorts/<int:cohort_id>")
 @admin_required
 def cohort(cohort_id: int):
     """A cohort's settings and its upcoming sessions, cancelled ones marked with their reason."""
@@ -43,6 +46,7 @@ def cohort(cohort_id: int):
     return render_template("admin/cohort.html", cohort=cohort, sessions=sessions)
 
 
+@bp.route("/cohorts/<int:cohort_id>/edit", methods=["GET", "POST"])
 @admin_required
 def edit_cohort(cohort_id: int):
     """Change a cohort; a new pattern cancels future unrecorded sessions off it and fills in the new ones."""

@@ -3,6 +3,7 @@
 from flask import render_template, url_for
 from flask_login import current_user
 
+from iop.admin import bp
 from iop.admin.instrument_forms import InstrumentForm
 from iop.clinical.instruments import STANDARD_INSTRUMENTS
 from iop.extensions import db
@@ -20,6 +21,7 @@ from iop.services.custom_instruments import (
 )
 
 
+@bp.get("/programs/<int:program_id>/instruments/")
 @admin_required
 def instruments(program_id: int):
     """The program's questionnaires: the standard ones, then its own with how often each was used."""
@@ -34,6 +36,7 @@ def instruments(program_id: int):
     )
 
 
+@bp.route("/programs/<int:program_id>/instruments/new", methods=["GET", "POST"])
 @admin_required
 def new_instrument(program_id: int):
     """Define a custom instrument for the program."""
@@ -53,6 +56,7 @@ def new_instrument(program_id: int):
     )
 
 
+@bp.route("/instruments/<int:instrument_id>/edit", methods=["GET", "POST"])
 @admin_required
 def edit_instrument(instrument_id: int):
     """Change a custom instrument; once answered, its key, items and scale are kept as they were."""

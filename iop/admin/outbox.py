@@ -2,6 +2,7 @@
 
 from flask import render_template
 
+from iop.admin import bp
 from iop.extensions import db
 from iop.models import CHANNELS, OUTBOX_STATUSES
 from iop.permissions import admin_required, permitted_program_ids
@@ -9,6 +10,7 @@ from iop.services.audit import record_event
 from iop.services.messaging import outbox_for_programs
 
 
+@bp.get("/outbox/")
 @admin_required
 def outbox():
     """The newest messages about the admin's programs, with the bodies of those not yet delivered."""

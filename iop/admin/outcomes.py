@@ -7,6 +7,7 @@ from datetime import UTC, date, timedelta
 from flask import Response, render_template, request
 
 from iop import clock
+from iop.admin import bp
 from iop.extensions import db
 from iop.permissions import admin_required, permitted_programs
 from iop.services.audit import record_event
@@ -34,6 +35,7 @@ def _period() -> tuple[date | None, date | None, dict[str, str]]:
     return values.get("start"), values.get("end"), errors
 
 
+@bp.get("/outcomes/")
 @admin_required
 def outcomes():
     """Response and remission rates, attendance, step-down rate, length of stay and urgent reviews."""
@@ -43,6 +45,7 @@ def outcomes():
     return render_template("admin/outcomes.html", **context), 422 if errors else 200
 
 
+@bp.get("/outcomes.csv")
 @admin_required
 def outcomes_csv():
     """The same report as a CSV file (aggregates only: no client appears in it)."""

@@ -3,6 +3,7 @@
 from flask import render_template, url_for
 from flask_login import current_user
 
+from iop.admin import bp
 from iop.admin.forms import ProgramForm
 from iop.extensions import db
 from iop.htmx import changed, invalid
@@ -11,18 +12,21 @@ from iop.services.administration import program_name_taken, program_summaries
 from iop.services.programs import create_program, update_program
 
 
+@bp.get("/")
 @admin_required
 def index():
     """The admin's programs with their cohorts, current members and upcoming sessions."""
     return render_template("admin/index.html", summaries=program_summaries(permitted_programs()))
 
 
+@bp.get("/programs/")
 @admin_required
 def programs():
     """The admin's programs and their settings."""
     return render_template("admin/programs.html", summaries=program_summaries(permitted_programs()))
 
 
+@bp.route("/programs/new", methods=["GET", "POST"])
 @admin_required
 def new_program():
     """Create a program; the admin who creates it is assigned to it."""
@@ -40,6 +44,7 @@ def new_program():
     )
 
 
+@bp.route("/programs/<int:program_id>/edit", methods=["GET", "POST"])
 @admin_required
 def edit_program(program_id: int):
     """Change a program's settings; its time zone is fixed once it has cohorts."""

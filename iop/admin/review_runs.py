@@ -4,6 +4,7 @@ work is under way) and a retry for a failed one."""
 from flask import url_for
 from flask_login import current_user
 
+from iop.admin import bp
 from iop.extensions import db
 from iop.htmx import changed, render_page
 from iop.permissions import admin_required, get_review_run_or_404, permitted_program_ids
@@ -23,12 +24,14 @@ def _render():
     )
 
 
+@bp.get("/review-runs/")
 @admin_required
 def review_runs():
     """The latest weeks' review runs of the admin's programs: queued, running, done or failed."""
     return _render()
 
 
+@bp.post("/review-runs/<int:run_id>/retry")
 @admin_required
 def retry_review_run(run_id: int):
     """Queue a failed review run again."""

@@ -7,6 +7,7 @@ password, sessions) reaches every program its owner works in, so only an admin o
 from flask import render_template, url_for
 from flask_login import current_user
 
+from iop.admin import bp
 from iop.admin.forms import StaffCreateForm, StaffEditForm, TemporaryPasswordForm
 from iop.extensions import db
 from iop.htmx import changed, invalid
@@ -28,6 +29,7 @@ from iop.services.accounts import (
 from iop.services.administration import staff_of_programs
 
 
+@bp.get("/staff/")
 @admin_required
 def staff():
     """Staff of the admin's programs with their roles there, their programs and whether they may sign in."""
@@ -36,6 +38,7 @@ def staff():
     return render_template("admin/staff.html", members=members, my_program_ids=program_ids)
 
 
+@bp.route("/staff/new", methods=["GET", "POST"])
 @admin_required
 def new_staff():
     """Create a staff account with its roles in the admin's programs and an initial password."""
@@ -59,6 +62,7 @@ def new_staff():
     return invalid(render) if form.is_submitted() else render()
 
 
+@bp.route("/staff/<int:user_id>/edit", methods=["GET", "POST"])
 @admin_required
 def edit_staff(user_id: int):
     """Change a staff member's roles in the admin's programs; with every program theirs, the account too."""
@@ -96,6 +100,7 @@ def edit_staff(user_id: int):
     return changed(render, message=f"{member.full_name} {state}.", location=url_for("admin.staff"))
 
 
+@bp.route("/staff/<int:user_id>/password", methods=["GET", "POST"])
 @admin_required
 def reset_staff_password(user_id: int):
     """Set a temporary password: they are signed out and must choose their own at the next sign-in."""
@@ -114,6 +119,7 @@ def reset_staff_password(user_id: int):
     )
 
 
+@bp.post("/staff/<int:user_id>/end-sessions")
 @admin_required
 def end_staff_sessions(user_id: int):
     """Sign out every session of a staff member."""

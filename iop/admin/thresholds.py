@@ -7,6 +7,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms.validators import InputRequired
 
+from iop.admin import bp
 from iop.clinical.thresholds import LABELS, Thresholds, ThresholdsError
 from iop.extensions import db
 from iop.fields import FloatField, IntegerField
@@ -43,6 +44,7 @@ for _field in fields(Thresholds):
     )
 
 
+@bp.route("/programs/<int:program_id>/thresholds", methods=["GET", "POST"])
 @admin_required
 def program_thresholds(program_id: int):
     """Change the numbers a program's weekly reviews use; reviews computed afterwards use them."""

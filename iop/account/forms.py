@@ -1,34 +1,16 @@
 """Forms of one's own account: changing the password."""
 
-from flask_wtf import FlaskForm
-from wtforms import PasswordField, ValidationError
-from wtforms.validators import DataRequired, EqualTo
+from wtforms import PasswordField
+from wtforms.validators import DataRequired
 
-from iop.services.passwords import password_problem
+from iop.auth.forms import NewPasswordForm
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(NewPasswordForm):
+    """The new password as on a reset link, and the current one to prove it is the owner changing it."""
+
     current_password = PasswordField(
         "Current password",
         validators=[DataRequired(message="Enter your current password.")],
         render_kw={"autocomplete": "current-password"},
     )
-    new_password = PasswordField(
-        "New password",
-        validators=[DataRequired(message="Enter a new password.")],
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        "New password again",
-        validators=[EqualTo("new_password", message="The two new passwords differ.")],
-        render_kw={"autocomplete": "new-password"},
-    )
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.user = user
-
-    def validate_new_password(self, field):
-        problem = password_problem(field.data, email=self.user.email, full_name=self.user.full_name)
-        if problem:
-            raise ValidationError(problem)

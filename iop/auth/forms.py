@@ -42,10 +42,13 @@ class ForgotPasswordForm(FlaskForm):
     )
 
 
-class ResetPasswordForm(FlaskForm):
+class NewPasswordForm(FlaskForm):
+    """A new password typed twice and checked against the rules and the account's own email and name: the
+    reset link's form, and the base of the account's change form."""
+
     new_password = PasswordField(
         "New password",
-        validators=[DataRequired(message="Choose a new password.")],
+        validators=[DataRequired(message="Enter a new password.")],
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(

@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, logout_user
 
 from iop import clock
-from iop.auth.forms import CodeForm, ForgotPasswordForm, RecoveryCodeForm, ResetPasswordForm, SignInForm
+from iop.auth.forms import CodeForm, ForgotPasswordForm, NewPasswordForm, RecoveryCodeForm, SignInForm
 from iop.extensions import db
 from iop.models import User
 from iop.permissions import public, signed_in_required
@@ -184,7 +184,7 @@ def reset(reset_token: str):
         link = open_reset(reset_token)
     except ResetProblem as problem:
         return _reset_problem(problem.kind)
-    form = ResetPasswordForm(user=link.user)
+    form = NewPasswordForm(user=link.user)
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
         return render_template("auth/reset.html", form=form), status

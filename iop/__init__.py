@@ -90,6 +90,11 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(reviews_bp)
     app.register_blueprint(consents_bp)
     app.register_blueprint(family_bp)
+    from iop.me.routes import bp as me_bp
+    from iop.self_reports.routes import bp as self_reports_bp
+
+    app.register_blueprint(self_reports_bp)
+    app.register_blueprint(me_bp)
     from iop.account.routes import bp as account_bp
 
     app.register_blueprint(account_bp)

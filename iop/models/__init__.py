@@ -70,8 +70,20 @@ from iop.models.reviews import (
     WeeklyReview,
     review_job_id,
 )
+from iop.models.self_report import (
+    LINK_STATES,
+    SECOND_FACTORS,
+    ClientLink,
+    ClientLinkSession,
+    DailyCheckin,
+)
 
 __all__ = [
+    "LINK_STATES",
+    "SECOND_FACTORS",
+    "ClientLink",
+    "ClientLinkSession",
+    "DailyCheckin",
     "DECISIONS",
     "DESTINATIONS",
     "ENDS_ENROLLMENT",

@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from iop import clock
+from iop.clinical.checkins import coping_skills
 from iop.clinical.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from iop.extensions import db
 from iop.models.people import User
@@ -56,6 +57,8 @@ class Program(db.Model):
     min_weekly_hours: Mapped[float] = mapped_column(Numeric(4, 1, asdecimal=False))
     # The weekly review's thresholds (DESIGN §5.5) as JSON, only those changed from the defaults.
     review_thresholds_json: Mapped[str | None] = mapped_column("review_thresholds", Text)
+    # The coping skills a client picks from in a check-in, one per line; empty = the default list.
+    coping_skills_text: Mapped[str | None] = mapped_column("coping_skills", Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     cohorts: Mapped[list[Cohort]] = relationship(back_populates="program", order_by="Cohort.name")
@@ -74,6 +77,10 @@ class Program(db.Model):
         if not self.review_thresholds_json:
             return DEFAULT_THRESHOLDS
         return Thresholds.from_mapping(json.loads(self.review_thresholds_json))
+
+    @property
+    def coping_skills(self) -> tuple[str, ...]:
+        return coping_skills(self.coping_skills_text)
 
     def __repr__(self) -> str:
         return f"<Program {self.id}>"

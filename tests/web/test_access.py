@@ -8,12 +8,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from iop import create_app
+from iop import clock, create_app
 from iop.extensions import db
 from iop.models import Alert, Consent, WeeklyReview
 from iop.permissions import Policy, policy_for
 from iop.services.assessments import record_assessment
+from iop.services.client_links import revoke_link
 from tests.factories import (
+    make_client_link,
     make_cohort,
     make_consent,
     make_custom_instrument,
@@ -27,6 +29,7 @@ from tests.factories import (
     make_session,
     make_user,
     sign_in,
+    sign_in_client,
 )
 
 PUBLIC = "public"
@@ -36,6 +39,7 @@ CARE_TEAM = frozenset({"clinician", "case_manager"})
 CASE_MANAGER = frozenset({"case_manager"})
 ADMIN = frozenset({"admin"})
 FAMILY = "family member with an active consent"
+CLIENT = "client by personal link"
 
 # The specification: who may use each route. A new route fails here until it is added.
 EXPECTED = {
@@ -124,6 +128,13 @@ EXPECTED = {
     "account.end_others": ANY_ACCOUNT,
     "admin.reset_staff_password": ADMIN,
     "admin.end_staff_sessions": ADMIN,
+    "self_reports.index": STAFF,
+    "self_reports.enable": CARE_TEAM,
+    "self_reports.revoke": CARE_TEAM,
+    "me.open": PUBLIC,
+    "me.ended": PUBLIC,
+    "me.index": CLIENT,
+    "me.sign_out": CLIENT,
 }
 # family: an active consent for the world's client; family_elsewhere: an active consent for another
 # client (so the first family member's ids are "another client's"); family_expired: a consent that ended.
@@ -136,8 +147,15 @@ PERSONAS = (
     "family",
     "family_elsewhere",
     "family_expired",
+    "client",
+    "client_elsewhere",
+    "client_revoked",
+    "client_expired",
 )
 FAMILY_PERSONAS = ("family", "family_elsewhere", "family_expired")
+# Browsers signed in by personal link: the world's client, another client, and links that stopped working.
+# None of them is an account: on staff and family routes they are as anonymous as anyone.
+CLIENT_PERSONAS = ("client", "client_elsewhere", "client_revoked", "client_expired")
 
 
 def _rules():
@@ -166,6 +184,8 @@ def test_declared_policies_match_the_specification():
         if policy.any_account
         else FAMILY
         if policy.family
+        else CLIENT
+        if policy.client
         else policy.roles
         for endpoint, _, _, policy in RULES
         if policy
@@ -204,6 +224,16 @@ def world(app):
     }
     consent = db.session.scalar(select(Consent).where(Consent.family_user_id == people["family"].id))
     observation = make_observation(consent)
+    links = {
+        "client": make_client_link(client, clinician),
+        "client_elsewhere": make_client_link(make_enrollment(cohort).client, clinician),
+        "client_revoked": make_client_link(make_enrollment(cohort).client, clinician),
+        "client_expired": make_client_link(make_enrollment(cohort).client, clinician),
+    }
+    revoke_link(links["client_revoked"][0], clinician)
+    _expire(links["client_expired"][0])
+    db.session.commit()
+    people.update({persona: link for persona, (link, _) in links.items()})
     # A second consent with an invitation nobody accepts, so the invitation page has a live link.
     token = make_invitation(
         make_consent(client, clinician, recipient_email="invited@example.test"), clinician
@@ -226,8 +256,16 @@ def world(app):
         "consent_id": consent.id,
         "observation_id": observation.id,
         "token": token,
+        "link_token": links["client"][1],
+        "link_id": links["client"][0].id,
     }
     return {"people": people, "ids": ids}
+
+
+def _expire(link):
+    """Move a link's life into the past, as if it had been sent 31 days ago."""
+    link.created_at = clock.now() - timedelta(days=31)
+    link.expires_at = clock.now() - timedelta(days=1)
 
 
 def _review_for(cohort):
@@ -281,22 +319,27 @@ def test_access_matrix(app, world, endpoint, rule, method, policy: Policy):
     has_object = "<int:" in rule
     for persona in PERSONAS:
         client = app.test_client()
-        if persona != "anonymous":
+        if persona in CLIENT_PERSONAS:
+            sign_in_client(client, world["people"][persona])
+        elif persona != "anonymous":
             sign_in(client, world["people"][persona])
         response = client.open(url, method=method, headers={})
         status = response.status_code
         where = f"{persona} {method} {url} -> {status}"
+        anonymous = persona == "anonymous" or persona in CLIENT_PERSONAS
         if policy.public:
             assert status not in (401, 403, 404), where
-        elif persona == "anonymous" and policy.family:
+        elif policy.client:
+            _client_route(persona, status, response, where)
+        elif anonymous and policy.family:
             assert status == 302 and response.headers["Location"].startswith("/auth/login"), where
         elif policy.family:
             _family_route(persona, status, response, has_object, where)
         elif persona in FAMILY_PERSONAS and policy.any_account:
             assert status not in (401, 403, 404), where
-        elif persona == "anonymous" and url.startswith("/api/"):
+        elif anonymous and url.startswith("/api/"):
             assert status == 401 and response.is_json, where
-        elif persona == "anonymous":
+        elif anonymous:
             assert status == 302 and response.headers["Location"].startswith("/auth/login"), where
         elif policy.any_account:
             assert status not in (401, 403, 404), where
@@ -307,6 +350,16 @@ def test_access_matrix(app, world, endpoint, rule, method, policy: Policy):
             assert status not in (401, 403, 404), where
         else:
             assert status == 403, where
+
+
+def _client_route(persona: str, status: int, response, where: str) -> None:
+    """The client's pages: only a browser signed in by a working link; everyone else (staff and family
+    included) lands on the "open your personal link" page. The pages take no ids: each client session
+    sees its own client (tests/web/test_client_pages.py checks what they show)."""
+    if persona in ("client", "client_elsewhere"):
+        assert status not in (401, 403, 404), where
+    else:
+        assert status == 302 and response.headers["Location"] == "/me/ended", where
 
 
 def _family_route(persona: str, status: int, response, has_object: bool, where: str) -> None:

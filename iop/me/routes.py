@@ -1,0 +1,111 @@
+"""The client's own pages by personal link: open the link (with its second step), today's page.
+
+Everything shown comes from the client of the link in this browser's client session (g.client):
+no route takes a client id, so no other client's data can be asked for.
+"""
+
+from flask import Blueprint, g, redirect, render_template, url_for
+
+from iop.extensions import db
+from iop.me.forms import OpenLinkForm
+from iop.permissions import client_required, public
+from iop.services.client_links import (
+    LinkProblem,
+    check_second_factor,
+    end_client_session,
+    open_link,
+    record_client_view,
+    start_client_session,
+)
+
+bp = Blueprint("me", __name__, url_prefix="/me")
+
+
+@bp.before_request
+def _audit_as_client():
+    # What happens on these pages is the client's doing, whoever else is signed in in this browser.
+    g.audit_as_client = True
+
+
+LINK_PROBLEMS = {
+    "unknown": (
+        "This link does not work",
+        "It may have been copied incompletely. Ask your care team for a new one.",
+    ),
+    "revoked": (
+        "This link was turned off",
+        "Your care team turned it off. Ask them for a new one if you need it.",
+    ),
+    "replaced": (
+        "This link was replaced",
+        "A newer link was sent to you; use the one in the latest message.",
+    ),
+    "expired": ("This link has expired", "Links work for 30 days. Ask your care team to send a new one."),
+    "throttled": (
+        "Too many tries",
+        "For your safety this link is paused for a few minutes. Try again later.",
+    ),
+}
+
+
+def _problem(kind: str):
+    title, message = LINK_PROBLEMS[kind]
+    db.session.commit()  # the refusal is audited
+    return render_template(
+        "me/link_problem.html", title=title, message=message
+    ), 404 if kind == "unknown" else 410
+
+
+@bp.route("/l/<link_token>", methods=["GET", "POST"])
+@public
+def open(link_token: str):
+    """The personal link: a button (and the PIN or date of birth when asked) opens the client's pages.
+
+    Opening needs a click, so a mail scanner that follows the link starts nothing.
+    """
+    try:
+        link = open_link(link_token)
+    except LinkProblem as problem:
+        return _problem(problem.kind)
+    form = OpenLinkForm()
+    if form.is_submitted():
+        answer = form.answer_for(link.second_factor) if form.validate() else None
+        if not form.errors:
+            try:
+                matches = link.second_factor == "none" or check_second_factor(link, answer)
+            except LinkProblem as problem:
+                return _problem(problem.kind)
+            if matches:
+                start_client_session(link)
+                db.session.commit()
+                return redirect(url_for("me.index"), 303)
+            field = form.pin if link.second_factor == "pin" else form.date_of_birth
+            field.errors = ["That does not match. Check it and try again."]
+            db.session.commit()  # the failed try is audited and counted
+        return render_template("me/open.html", form=form, link=link), 422
+    return render_template("me/open.html", form=form, link=link)
+
+
+@bp.get("/")
+@client_required
+def index():
+    """Today: the check-in and any questionnaire due, for the client of this link only."""
+    record_client_view("today")
+    db.session.commit()
+    return render_template("me/index.html", client=g.client)
+
+
+@bp.post("/sign-out")
+@client_required
+def sign_out():
+    """Sign this browser out of the client's pages; the link keeps working."""
+    end_client_session(g.client_session)
+    db.session.commit()
+    return redirect(url_for("me.ended", signed_out=1), 303)
+
+
+@bp.get("/ended")
+@public
+def ended():
+    """Where a browser without a working client session lands."""
+    return render_template("me/ended.html")

@@ -1,10 +1,24 @@
-"""Forms of the client's own pages: opening the personal link (with its second step)."""
+"""Forms of the client's own pages: opening the personal link (with its second step), the check-in."""
+
+import secrets
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField
-from wtforms.validators import Optional
+from wtforms import HiddenField, PasswordField, RadioField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
-from iop.fields import DateField
+from iop.clinical.checkins import (
+    CHECKIN_SCALES,
+    MAX_EXERCISE_MINUTES,
+    MAX_SLEEP_HOURS,
+    SCALE_KEYS,
+    SCALE_MAX,
+    SCALE_MIN,
+    SOCIAL_CATEGORIES,
+)
+from iop.family.forms import printable
+from iop.fields import DateField, FloatField, IntegerField
+from iop.services.checkins import NOTE_MAX_LENGTH, CheckinInput
 
 
 class OpenLinkForm(FlaskForm):
@@ -24,3 +38,93 @@ class OpenLinkForm(FlaskForm):
             message = "Enter your PIN." if second_factor == "pin" else "Enter your date of birth."
             field.errors = [*field.errors, message]
         return field.data
+
+
+def _scale(key: str, label: str) -> IntegerField:
+    return IntegerField(
+        label,
+        default=5,
+        validators=[
+            InputRequired(message=f"Choose a number from {SCALE_MIN} to {SCALE_MAX}."),
+            NumberRange(SCALE_MIN, SCALE_MAX, message=f"Choose a number from {SCALE_MIN} to {SCALE_MAX}."),
+        ],
+    )
+
+
+class CheckinForm(FlaskForm):
+    """Today's check-in: four 0–10 sliders, sleep, exercise, contact, a coping skill and a note."""
+
+    # One random key per form shown: posting the same form twice stores one check-in.
+    submission_key = HiddenField(
+        validators=[
+            Regexp(r"^[A-Za-z0-9_-]{16,64}$", message="This form had expired: check it and send again.")
+        ]
+    )
+    mood = _scale(*CHECKIN_SCALES[0][:2])
+    anxiety = _scale(*CHECKIN_SCALES[1][:2])
+    cravings = _scale(*CHECKIN_SCALES[2][:2])
+    stress = _scale(*CHECKIN_SCALES[3][:2])
+    sleep_hours = FloatField(
+        "Hours of sleep last night",
+        validators=[
+            Optional(),
+            NumberRange(0, MAX_SLEEP_HOURS, message=f"Sleep is 0 to {MAX_SLEEP_HOURS} hours."),
+        ],
+        render_kw={"inputmode": "decimal", "step": "0.5", "min": 0, "max": MAX_SLEEP_HOURS},
+    )
+    exercise_minutes = IntegerField(
+        "Minutes of exercise today",
+        validators=[
+            Optional(),
+            NumberRange(0, MAX_EXERCISE_MINUTES, message=f"Exercise is 0 to {MAX_EXERCISE_MINUTES} minutes."),
+        ],
+        render_kw={"inputmode": "numeric", "min": 0, "max": MAX_EXERCISE_MINUTES},
+    )
+    social_contact = RadioField(
+        "Did you spend time with someone today?",
+        choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No")],
+        validators=[InputRequired(message="Answer yes or no.")],
+    )
+    social_with = SelectField(
+        "With whom (if yes)",
+        choices=[SelectChoice("", "Choose…"), *(SelectChoice(k, v) for k, v in SOCIAL_CATEGORIES.items())],
+        validate_choice=False,
+    )
+    coping_skill = SelectField("A coping skill you used today (optional)", validate_choice=False)
+    note = TextAreaField(
+        "Anything else (optional)",
+        validators=[
+            Length(max=NOTE_MAX_LENGTH, message=f"Keep it under {NOTE_MAX_LENGTH} characters."),
+            printable,
+        ],
+        render_kw={"maxlength": NOTE_MAX_LENGTH, "rows": 3},
+    )
+
+    def __init__(self, *args, skills: tuple[str, ...] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.coping_skill.choices = [SelectChoice("", "None today"), *(SelectChoice(s, s) for s in skills)]
+
+    @classmethod
+    def blank(cls, skills: tuple[str, ...]) -> "CheckinForm":
+        return cls(formdata=None, skills=skills, submission_key=secrets.token_urlsafe(24))
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.submission_key.errors:  # a fresh key, so sending the form again can work
+            self.submission_key.data = secrets.token_urlsafe(24)
+        return valid
+
+    def scale_fields(self):
+        return [(getattr(self, key), low, high) for key, _, low, high in CHECKIN_SCALES]
+
+    def to_input(self) -> CheckinInput:
+        contact = self.social_contact.data == "yes"
+        return CheckinInput(
+            scales={key: getattr(self, key).data for key in SCALE_KEYS},
+            sleep_hours=self.sleep_hours.data,
+            exercise_minutes=self.exercise_minutes.data,
+            social_contact=contact,
+            social_with=(self.social_with.data or None) if contact else None,
+            coping_skill=self.coping_skill.data or None,
+            note=self.note.data or "",
+        )

@@ -4,11 +4,14 @@ Everything shown comes from the client of the link in this browser's client sess
 no route takes a client id, so no other client's data can be asked for.
 """
 
-from flask import Blueprint, g, redirect, render_template, url_for
+from flask import Blueprint, g, redirect, render_template, request, url_for
 
+from iop.clinical.checkins import CHECKIN_SCALES, SOCIAL_CATEGORIES
 from iop.extensions import db
-from iop.me.forms import OpenLinkForm
+from iop.htmx import invalid
+from iop.me.forms import CheckinForm, OpenLinkForm
 from iop.permissions import client_required, public
+from iop.services.checkins import CheckinRefused, submit_checkin, todays_checkin
 from iop.services.client_links import (
     LinkProblem,
     check_second_factor,
@@ -92,7 +95,46 @@ def index():
     """Today: the check-in and any questionnaire due, for the client of this link only."""
     record_client_view("today")
     db.session.commit()
-    return render_template("me/index.html", client=g.client)
+    return render_template(
+        "me/index.html",
+        client=g.client,
+        checkin=todays_checkin(g.client),
+        CHECKIN_SCALES=CHECKIN_SCALES,
+        SOCIAL_CATEGORIES=SOCIAL_CATEGORIES,
+    )
+
+
+def _render_checkin(form, status=200, error=None):
+    return (
+        render_template(
+            "me/checkin.html", client=g.client, form=form, error=error, done=todays_checkin(g.client)
+        ),
+        status,
+    )
+
+
+@bp.route("/checkin", methods=["GET", "POST"])
+@client_required
+def checkin():
+    """Today's check-in, under a minute: bad input comes back as typed, a double submit stores one."""
+    skills = g.client.program.coping_skills
+    if request.method == "GET":
+        record_client_view("checkin")
+        db.session.commit()
+        return _render_checkin(CheckinForm.blank(skills))
+    form = CheckinForm(skills=skills)
+    if not form.validate():
+        return invalid(lambda: _render_checkin(form))
+    try:
+        submit_checkin(g.client_link, form.to_input(), form.submission_key.data)
+    except CheckinRefused as refused:
+        for name, message in refused.errors.items():
+            if name in form:
+                form[name].errors = [*form[name].errors, message]
+        error = refused.errors.get("form")
+        return invalid(lambda: _render_checkin(form, error=error))
+    db.session.commit()
+    return redirect(url_for("me.index"), 303)
 
 
 @bp.post("/sign-out")

@@ -134,6 +134,7 @@ EXPECTED = {
     "me.open": PUBLIC,
     "me.ended": PUBLIC,
     "me.index": CLIENT,
+    "me.checkin": CLIENT,
     "me.sign_out": CLIENT,
 }
 # family: an active consent for the world's client; family_elsewhere: an active consent for another

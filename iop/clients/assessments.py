@@ -85,7 +85,7 @@ def new_assessment(client_id: int):
         form.form_errors.append(str(error))
         return _render_form(client, instrument, form, answers, {}, 422, supersedes)
     db.session.commit()
-    _enqueue_escalation_checks(response)
+    enqueue_escalation_checks(response)
     severity = severity_label(instrument, response.severity)
     flash(
         f"{instrument.short_name} recorded: total {response.total}{', ' + severity if severity else ''}.",
@@ -107,7 +107,8 @@ def _answer_errors(instrument: Instrument, answers) -> dict[int, str]:
     return {}
 
 
-def _enqueue_escalation_checks(response: AssessmentResponse) -> None:
+def enqueue_escalation_checks(response: AssessmentResponse) -> None:
+    """After the commit: the escalation check of each alert the response raised."""
     # After the commit, so the job sees the alert; it escalates only once the window has passed.
     alert_ids = db.session.scalars(db.select(Alert.id).where(Alert.response_id == response.id))
     for alert_id in alert_ids:

@@ -128,3 +128,7 @@ class CheckinForm(FlaskForm):
             coping_skill=self.coping_skill.data or None,
             note=self.note.data or "",
         )
+
+
+class QuestionnaireForm(FlaskForm):
+    """Only the CSRF token: the items are read from the post by iop.clients.assessment_forms.item_answers."""

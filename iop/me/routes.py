@@ -4,13 +4,18 @@ Everything shown comes from the client of the link in this browser's client sess
 no route takes a client id, so no other client's data can be asked for.
 """
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
+from iop.clients.assessment_forms import item_answers
+from iop.clients.assessments import enqueue_escalation_checks
 from iop.clinical.checkins import CHECKIN_SCALES, SOCIAL_CATEGORIES
+from iop.clinical.instruments import AnswerError
 from iop.extensions import db
 from iop.htmx import invalid
-from iop.me.forms import CheckinForm, OpenLinkForm
+from iop.me.forms import CheckinForm, OpenLinkForm, QuestionnaireForm
+from iop.models import AssessmentResponse
 from iop.permissions import client_required, public
+from iop.services.assessments import AssessmentRefused, record_assessment
 from iop.services.checkins import CheckinRefused, submit_checkin, todays_checkin
 from iop.services.client_links import (
     LinkProblem,
@@ -20,6 +25,7 @@ from iop.services.client_links import (
     record_client_view,
     start_client_session,
 )
+from iop.services.self_reports import client_questionnaires
 
 bp = Blueprint("me", __name__, url_prefix="/me")
 
@@ -99,6 +105,8 @@ def index():
         "me/index.html",
         client=g.client,
         checkin=todays_checkin(g.client),
+        questionnaires=client_questionnaires(g.client),
+        today=g.client.program.today(),
         CHECKIN_SCALES=CHECKIN_SCALES,
         SOCIAL_CATEGORIES=SOCIAL_CATEGORIES,
     )
@@ -135,6 +143,63 @@ def checkin():
         return invalid(lambda: _render_checkin(form, error=error))
     db.session.commit()
     return redirect(url_for("me.index"), 303)
+
+
+def _render_questionnaire(due, answers, item_errors=None, error=None, status=200):
+    html = render_template(
+        "me/questionnaire.html",
+        client=g.client,
+        due=due,
+        instrument=due.instrument,
+        answers=answers,
+        item_errors=item_errors or {},
+        error=error,
+        today=g.client.program.today(),
+    )
+    return html, status
+
+
+@bp.route("/questionnaires/<instrument>", methods=["GET", "POST"])
+@client_required
+def questionnaire(instrument: str):
+    """A questionnaire due on the program's cadence, sent through the same assessment service the
+    care team uses, so scoring and the item-9 alert are the same."""
+    due = next((q for q in client_questionnaires(g.client) if q.instrument.key == instrument), None) or abort(
+        404
+    )
+    today = g.client.program.today()
+    if request.method == "GET":
+        record_client_view(f"questionnaire_{instrument}")
+        db.session.commit()
+        return _render_questionnaire(due, [None] * len(due.instrument.items))
+    answers = item_answers(request.form, due.instrument)
+    if not QuestionnaireForm().validate():
+        return _render_questionnaire(due, answers, error="This form had expired: send it again.", status=422)
+    if not due.is_open(today):
+        return _render_questionnaire(due, answers, error="This questionnaire is not due today.", status=422)
+    try:
+        response = record_assessment(
+            g.client, instrument, answers, today, "self_report", None, client_link=g.client_link
+        )
+    except AnswerError as problem:
+        return _render_questionnaire(due, answers, item_errors=problem.item_errors, status=422)
+    except AssessmentRefused as refused:
+        return _render_questionnaire(due, answers, error=str(refused), status=422)
+    db.session.commit()
+    enqueue_escalation_checks(response)
+    return redirect(url_for("me.questionnaire_sent", response_id=response.id), 303)
+
+
+@bp.get("/questionnaires/sent/<int:response_id>")
+@client_required
+def questionnaire_sent(response_id: int):
+    """Thank you; and at once, when item 9 was above 0, the crisis lines and word that the team was told."""
+    response = db.session.get(AssessmentResponse, response_id)
+    if response is None or response.client_id != g.client.id:
+        abort(404)
+    record_client_view("questionnaire_sent")
+    db.session.commit()
+    return render_template("me/questionnaire_sent.html", client=g.client, response=response)
 
 
 @bp.post("/sign-out")

@@ -135,6 +135,8 @@ EXPECTED = {
     "me.ended": PUBLIC,
     "me.index": CLIENT,
     "me.checkin": CLIENT,
+    "me.questionnaire": CLIENT,
+    "me.questionnaire_sent": CLIENT,
     "me.sign_out": CLIENT,
 }
 # family: an active consent for the world's client; family_elsewhere: an active consent for another
@@ -247,7 +249,9 @@ def world(app):
         "client_id": enrollment.client_id,
         "user_id": people["clinician"].id,
         "filename": "css/app.css",
-        "alert_id": _alert_for(enrollment.client, people["clinician"]).id,
+        "alert_id": (alert := _alert_for(enrollment.client, people["clinician"])).id,
+        "response_id": alert.response_id,
+        "instrument": "gad7",
         "instrument_id": make_custom_instrument(program, actor=people["admin"]).id,
         "goal_id": make_goal(enrollment.client, people["clinician"]).id,
         "medication_id": make_medication(enrollment.client, people["clinician"]).id,
@@ -331,7 +335,7 @@ def test_access_matrix(app, world, endpoint, rule, method, policy: Policy):
         if policy.public:
             assert status not in (401, 403, 404), where
         elif policy.client:
-            _client_route(persona, status, response, where)
+            _client_route(persona, status, response, has_object, where)
         elif anonymous and policy.family:
             assert status == 302 and response.headers["Location"].startswith("/auth/login"), where
         elif policy.family:
@@ -353,11 +357,13 @@ def test_access_matrix(app, world, endpoint, rule, method, policy: Policy):
             assert status == 403, where
 
 
-def _client_route(persona: str, status: int, response, where: str) -> None:
+def _client_route(persona: str, status: int, response, has_object: bool, where: str) -> None:
     """The client's pages: only a browser signed in by a working link; everyone else (staff and family
-    included) lands on the "open your personal link" page. The pages take no ids: each client session
-    sees its own client (tests/web/test_client_pages.py checks what they show)."""
-    if persona in ("client", "client_elsewhere"):
+    included) lands on the "open your personal link" page. Each client session sees its own client:
+    another client's ids answer 404 (tests/web/test_checkins.py checks what the pages show)."""
+    if persona == "client_elsewhere" and has_object:
+        assert status == 404, where
+    elif persona in ("client", "client_elsewhere"):
         assert status not in (401, 403, 404), where
     else:
         assert status == 302 and response.headers["Location"] == "/me/ended", where

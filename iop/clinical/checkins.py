@@ -108,3 +108,45 @@ def questionnaire_window(latest_on: date | None, admitted_on: date, today: date)
         weeks = -(-expired_by // QUESTIONNAIRE_INTERVAL_DAYS)
         due_on += timedelta(days=weeks * QUESTIONNAIRE_INTERVAL_DAYS)
     return QuestionnaireWindow(due_on, due_on + timedelta(days=QUESTIONNAIRE_EXPIRES_AFTER_DAYS))
+
+
+@dataclass(frozen=True)
+class CheckinDay:
+    """One check-in as the summaries read it: the day and what was rated (None where not given)."""
+
+    day: date
+    mood: int
+    anxiety: int
+    cravings: int
+    stress: int
+    sleep_hours: float | None = None
+
+
+@dataclass(frozen=True)
+class CheckinSummary:
+    """A window of check-ins: adherence and the means the weekly review and the staff tab show."""
+
+    start: date
+    end: date
+    adherence: Adherence
+    mean_mood: float | None
+    mean_anxiety: float | None
+    mean_cravings: float | None
+    mean_sleep_hours: float | None
+
+
+def summarise_checkins(
+    checkins: Iterable[CheckinDay], start: date, end: date, enrolled_on: date
+) -> CheckinSummary:
+    """Adherence and mean mood, anxiety, cravings and sleep over start…end (both included), from
+    `enrolled_on` on; no check-ins means no means, never zeros."""
+    inside = [c for c in checkins if max(start, enrolled_on) <= c.day <= end]
+    return CheckinSummary(
+        start,
+        end,
+        checkin_adherence((c.day for c in inside), start, end, enrolled_on),
+        mean(c.mood for c in inside),
+        mean(c.anxiety for c in inside),
+        mean(c.cravings for c in inside),
+        mean(c.sleep_hours for c in inside),
+    )

@@ -6,13 +6,15 @@ from flask_login import current_user
 
 from iop import clock
 from iop.clients.tabs import render_client_tab
+from iop.clinical.checkins import CHECKIN_SCALES
 from iop.extensions import db
 from iop.htmx import changed, invalid
 from iop.models import CHANNELS, LINK_STATES, SECOND_FACTORS, Client
 from iop.permissions import care_team_required, get_client_link_or_404, get_client_or_404, staff_required
 from iop.self_reports.forms import EnableForm, RevokeLinkForm
+from iop.services.audit import record_event
 from iop.services.client_links import EnableInput, LinkRefused, client_links, enable_checkins, revoke_link
-from iop.services.self_reports import client_activity_log
+from iop.services.self_reports import client_activity_log, self_report_trends
 
 bp = Blueprint("self_reports", __name__, url_prefix="/clients")
 
@@ -29,6 +31,8 @@ def _render(client: Client, *, enable_form=None, audit_view=True, notice=None, e
         enable_form=enable_form or EnableForm.blank(client.program.today()),
         revoke_form=RevokeLinkForm(formdata=None),
         activity=client_activity_log(client),
+        trends=self_report_trends(client),
+        CHECKIN_SCALES=CHECKIN_SCALES,
         notice=notice,
         error=error,
         LINK_STATES=LINK_STATES,
@@ -51,6 +55,19 @@ def _done(client: Client, message: str):
 def index(client_id: int):
     """The personal link's state, the client's check-in trends and adherence, and what the client did."""
     return _render(get_client_or_404(client_id))
+
+
+@bp.get("/<int:client_id>/self-reports/trends")
+@staff_required
+def trends(client_id: int):
+    """The last 28 days of check-ins as JSON for the tab's chart (the tab's table holds the same)."""
+    client = get_client_or_404(client_id)
+    found = self_report_trends(client)
+    record_event(
+        "client.view", "client", client.id, client.id, details={"via": "json", "what": "self_reports"}
+    )
+    db.session.commit()
+    return found.chart_data() if found else {"days": [], "series": {}}
 
 
 @bp.post("/<int:client_id>/self-reports/link")

@@ -15,6 +15,7 @@ from iop.clinical.checkins import (
     SCALE_MAX,
     SCALE_MIN,
     SOCIAL_CATEGORIES,
+    CheckinDay,
 )
 from iop.extensions import db
 from iop.models import Client, ClientLink, DailyCheckin
@@ -131,15 +132,25 @@ def submit_checkin(link: ClientLink, data: CheckinInput, submission_key: str) ->
     return checkin, True
 
 
-def checkins_between(client_ids, start: date, end: date) -> list[DailyCheckin]:
-    """The check-ins of these clients dated start…end, by client and day."""
+def checkin_days(client_ids, start: date, end: date) -> dict[int, list[CheckinDay]]:
+    """The check-ins of these clients dated start…end, by client, oldest first (one query)."""
     ids = list(dict.fromkeys(client_ids))
+    result: dict[int, list[CheckinDay]] = {client_id: [] for client_id in ids}
     if not ids:
-        return []
-    return list(
-        db.session.scalars(
-            select(DailyCheckin)
-            .where(DailyCheckin.client_id.in_(ids), DailyCheckin.day >= start, DailyCheckin.day <= end)
-            .order_by(DailyCheckin.client_id, DailyCheckin.day)
+        return result
+    rows = db.session.execute(
+        select(
+            DailyCheckin.client_id,
+            DailyCheckin.day,
+            DailyCheckin.mood,
+            DailyCheckin.anxiety,
+            DailyCheckin.cravings,
+            DailyCheckin.stress,
+            DailyCheckin.sleep_hours,
         )
+        .where(DailyCheckin.client_id.in_(ids), DailyCheckin.day >= start, DailyCheckin.day <= end)
+        .order_by(DailyCheckin.client_id, DailyCheckin.day)
     )
+    for client_id, *values in rows:
+        result[client_id].append(CheckinDay(*values))
+    return result

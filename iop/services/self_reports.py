@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from iop.clinical.checkins import SELF_REPORT_INSTRUMENTS, QuestionnaireWindow, questionnaire_window
+from iop.clinical.checkins import (
+    SELF_REPORT_INSTRUMENTS,
+    CheckinDay,
+    CheckinSummary,
+    QuestionnaireWindow,
+    questionnaire_window,
+    summarise_checkins,
+)
 from iop.clinical.instruments import STANDARD_INSTRUMENTS, Instrument
 from iop.extensions import db
 from iop.models import AssessmentResponse, AuditEvent, Client
+from iop.services.checkins import checkin_days
 
 # What a client does by link, and what the schedule does for them, audited with no staff actor.
 CLIENT_ACTIONS = (
@@ -27,7 +35,7 @@ CLIENT_ACTIONS = (
 )
 
 
-def client_activity_log(client: Client, limit: int = 50) -> list[tuple[AuditEvent, dict]]:
+def client_activity_log(client: Client, limit: int = 20) -> list[tuple[AuditEvent, dict]]:
     """What was done through the client's personal links (opened, viewed, sent, refused), newest first."""
     rows = db.session.scalars(
         select(AuditEvent)
@@ -80,3 +88,47 @@ def client_questionnaires(client: Client) -> list[DueQuestionnaire]:
         )
         for key in SELF_REPORT_INSTRUMENTS
     ]
+
+
+TREND_DAYS = 28
+
+
+@dataclass(frozen=True)
+class SelfReportTrends:
+    """The last four weeks of check-ins: one row per day (None where none was sent), and summaries."""
+
+    days: list[tuple[date, CheckinDay | None]]
+    last_7: CheckinSummary
+    last_28: CheckinSummary
+
+    def chart_data(self) -> dict:
+        """What charts.js draws: one series per measure, None on days without a check-in."""
+
+        def series(name):
+            return [getattr(row, name) if row else None for _, row in self.days]
+
+        return {
+            "days": [day.isoformat() for day, _ in self.days],
+            "series": {name: series(name) for name in ("mood", "anxiety", "cravings", "sleep_hours")},
+        }
+
+
+def self_report_trends(client: Client) -> SelfReportTrends | None:
+    """The client's check-ins over the last 28 days with adherence since admission; None when the
+    client was never admitted to the program."""
+    admitted = [e.started_on for e in client.enrollments if e.cohort.program_id == client.program_id]
+    if not admitted:
+        return None
+    today = client.program.today()
+    start = today - timedelta(days=TREND_DAYS - 1)
+    rows = checkin_days([client.id], start, today)[client.id]
+    by_day = {row.day: row for row in rows}
+    enrolled_on = min(admitted)
+    return SelfReportTrends(
+        [
+            (start + timedelta(days=offset), by_day.get(start + timedelta(days=offset)))
+            for offset in range(TREND_DAYS)
+        ],
+        summarise_checkins(rows, today - timedelta(days=6), today, enrolled_on),
+        summarise_checkins(rows, start, today, enrolled_on),
+    )

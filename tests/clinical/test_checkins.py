@@ -8,10 +8,12 @@ from iop.clinical.checkins import (
     DEFAULT_COPING_SKILLS,
     QUESTIONNAIRE_EXPIRES_AFTER_DAYS,
     Adherence,
+    CheckinDay,
     checkin_adherence,
     coping_skills,
     mean,
     questionnaire_window,
+    summarise_checkins,
 )
 
 MON = date(2026, 11, 30)
@@ -78,3 +80,29 @@ def test_an_expired_window_gives_way_to_the_next_weekly_one(days_after_due, expe
     window = questionnaire_window(latest, MON - timedelta(days=30), today)
     assert window.due_on == MON + timedelta(days=expected_due_offset)
     assert window.expires_on >= today
+
+
+def _day(offset, mood=5, cravings=2, sleep=None):
+    return CheckinDay(MON + timedelta(days=offset), mood, 4, cravings, 3, sleep)
+
+
+def test_a_summary_gives_adherence_and_means_of_the_window_only():
+    rows = [_day(-1, mood=0), _day(0, mood=4, cravings=6, sleep=6.0), _day(3, mood=6, cravings=2)]
+    summary = summarise_checkins(rows, MON, MON + timedelta(days=13), enrolled_on=MON - timedelta(days=40))
+    assert summary.adherence == Adherence(2, 14)
+    assert (summary.mean_mood, summary.mean_cravings, summary.mean_sleep_hours) == (5, 4, 6.0)
+
+
+def test_a_summary_without_check_ins_has_no_means():
+    summary = summarise_checkins([], MON, MON + timedelta(days=13), enrolled_on=MON)
+    assert summary.adherence == Adherence(0, 14)
+    assert (summary.mean_mood, summary.mean_anxiety, summary.mean_cravings, summary.mean_sleep_hours) == (
+        None,
+    ) * 4
+
+
+def test_a_summary_ignores_check_ins_from_before_admission():
+    summary = summarise_checkins(
+        [_day(0, mood=1), _day(5, mood=9)], MON, MON + timedelta(days=6), MON + timedelta(days=5)
+    )
+    assert summary.adherence == Adherence(1, 2) and summary.mean_mood == 9

@@ -129,6 +129,7 @@ EXPECTED = {
     "admin.reset_staff_password": ADMIN,
     "admin.end_staff_sessions": ADMIN,
     "self_reports.index": STAFF,
+    "self_reports.trends": STAFF,
     "self_reports.enable": CARE_TEAM,
     "self_reports.revoke": CARE_TEAM,
     "me.open": PUBLIC,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -17,6 +17,7 @@ from iop.clinical.checkins import (
     SOCIAL_CATEGORIES,
     CheckinDay,
 )
+from iop import clock
 from iop.extensions import db
 from iop.models import Client, ClientLink, DailyCheckin
 from iop.services.audit import record_event
@@ -70,11 +71,14 @@ def _problems(client: Client, data: CheckinInput) -> dict[str, str]:
     return errors
 
 
-def submit_checkin(link: ClientLink, data: CheckinInput, submission_key: str) -> tuple[DailyCheckin, bool]:
+def submit_checkin(
+    link: ClientLink, data: CheckinInput, submission_key: str, *, day: date | None = None
+) -> tuple[DailyCheckin, bool]:
     """Store today's check-in; returns it and whether it is new.
 
     The same form posted twice (same key) gives back the first check-in; a second check-in on one
-    day is refused with a message, so a day never holds two.
+    day is refused with a message, so a day never holds two. `day` (default the program's today) lets
+    the demo write earlier days since the consent; it is never in the future.
     """
     client = link.client
     existing = db.session.scalar(select(DailyCheckin).where(DailyCheckin.submission_key == submission_key))
@@ -86,12 +90,17 @@ def submit_checkin(link: ClientLink, data: CheckinInput, submission_key: str) ->
     if errors:
         raise CheckinRefused(errors)
     today = client.program.today()
+    if day is not None and not link.consent_on <= day <= today:
+        raise CheckinRefused({"form": "A check-in is dated since the consent, never ahead."})
+    submitted_at = _noon(client, day) if day else clock.now()
+    today = day or today
     if todays_checkin(client, today) is not None:
         raise CheckinRefused({"form": "You already checked in today. Thank you! Come back tomorrow."})
     checkin = DailyCheckin(
         client_id=client.id,
         link_id=link.id,
         day=today,
+        submitted_at=submitted_at,
         sleep_hours=data.sleep_hours,
         exercise_minutes=data.exercise_minutes,
         social_contact=data.social_contact,
@@ -130,6 +139,10 @@ def submit_checkin(link: ClientLink, data: CheckinInput, submission_key: str) ->
         },
     )
     return checkin, True
+
+
+def _noon(client: Client, day: date) -> datetime:
+    return datetime.combine(day, time(12), client.program.zone).astimezone(UTC)
 
 
 def checkin_days(client_ids, start: date, end: date) -> dict[int, list[CheckinDay]]:

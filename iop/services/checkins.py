@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from iop import clock
 from iop.clinical.checkins import (
     MAX_EXERCISE_MINUTES,
     MAX_SLEEP_HOURS,
@@ -17,7 +18,6 @@ from iop.clinical.checkins import (
     SOCIAL_CATEGORIES,
     CheckinDay,
 )
-from iop import clock
 from iop.extensions import db
 from iop.models import Client, ClientLink, DailyCheckin
 from iop.services.audit import record_event

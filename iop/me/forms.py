@@ -3,7 +3,7 @@
 import secrets
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, RadioField, SelectField, TextAreaField
+from wtforms import BooleanField, HiddenField, PasswordField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
@@ -19,6 +19,7 @@ from iop.clinical.checkins import (
 from iop.family.forms import printable
 from iop.fields import DateField, FloatField, IntegerField
 from iop.services.checkins import NOTE_MAX_LENGTH, CheckinInput
+from iop.services.journal import JOURNAL_MAX_LENGTH
 
 
 class OpenLinkForm(FlaskForm):
@@ -132,3 +133,37 @@ class CheckinForm(FlaskForm):
 
 class QuestionnaireForm(FlaskForm):
     """Only the CSRF token: the items are read from the post by iop.clients.assessment_forms.item_answers."""
+
+
+class JournalForm(FlaskForm):
+    submission_key = HiddenField(
+        validators=[
+            Regexp(r"^[A-Za-z0-9_-]{16,64}$", message="This form had expired: check it and send again.")
+        ]
+    )
+    body = TextAreaField(
+        "New entry",
+        validators=[
+            InputRequired(message="Write something first."),
+            Length(max=JOURNAL_MAX_LENGTH, message=f"Keep an entry under {JOURNAL_MAX_LENGTH} characters."),
+            printable,
+        ],
+        render_kw={"maxlength": JOURNAL_MAX_LENGTH, "rows": 6},
+    )
+    shared = BooleanField("Share this entry with my care team")
+
+    @classmethod
+    def blank(cls) -> "JournalForm":
+        return cls(formdata=None, submission_key=secrets.token_urlsafe(24))
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.submission_key.errors:
+            self.submission_key.data = secrets.token_urlsafe(24)
+        return valid
+
+
+class ShareForm(FlaskForm):
+    """Share or unshare one entry: the value says which."""
+
+    shared = HiddenField()

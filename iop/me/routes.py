@@ -12,6 +12,7 @@ from iop.clinical.checkins import CHECKIN_SCALES, SOCIAL_CATEGORIES
 from iop.clinical.instruments import AnswerError
 from iop.extensions import db
 from iop.htmx import invalid
+from iop.me import journal
 from iop.me.forms import CheckinForm, OpenLinkForm, QuestionnaireForm
 from iop.models import AssessmentResponse
 from iop.permissions import client_required, public
@@ -216,3 +217,7 @@ def sign_out():
 def ended():
     """Where a browser without a working client session lands."""
     return render_template("me/ended.html")
+
+
+bp.add_url_rule("/journal", "journal", journal.journal, methods=["GET", "POST"])
+bp.add_url_rule("/journal/<int:entry_id>/share", "share_entry", journal.share_entry, methods=["POST"])

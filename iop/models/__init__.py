@@ -76,6 +76,7 @@ from iop.models.self_report import (
     ClientLink,
     ClientLinkSession,
     DailyCheckin,
+    JournalEntry,
 )
 
 __all__ = [
@@ -84,6 +85,7 @@ __all__ = [
     "ClientLink",
     "ClientLinkSession",
     "DailyCheckin",
+    "JournalEntry",
     "DECISIONS",
     "DESTINATIONS",
     "ENDS_ENROLLMENT",

@@ -132,3 +132,23 @@ class DailyCheckin(db.Model):
 
     def __repr__(self) -> str:
         return f"<DailyCheckin {self.id}>"
+
+
+class JournalEntry(db.Model):
+    """A client's journal entry: private unless the client shares it with the care team (and can unshare)."""
+
+    __tablename__ = "journal_entries"
+    __table_args__ = (CheckConstraint("body <> ''", name="body_not_empty"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    link_id: Mapped[int | None] = mapped_column(ForeignKey("client_links.id"))
+    written_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    body: Mapped[str] = mapped_column(Text)
+    shared: Mapped[bool] = mapped_column(Boolean, default=False)
+    shared_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The form's one-time key: the same entry posted twice is stored once.
+    submission_key: Mapped[str] = mapped_column(String(64), unique=True)
+
+    def __repr__(self) -> str:
+        return f"<JournalEntry {self.id}>"

@@ -14,6 +14,7 @@ from iop.permissions import care_team_required, get_client_link_or_404, get_clie
 from iop.self_reports.forms import EnableForm, RevokeLinkForm
 from iop.services.audit import record_event
 from iop.services.client_links import EnableInput, LinkRefused, client_links, enable_checkins, revoke_link
+from iop.services.journal import shared_entries
 from iop.services.self_reports import client_activity_log, self_report_trends
 
 bp = Blueprint("self_reports", __name__, url_prefix="/clients")
@@ -32,6 +33,7 @@ def _render(client: Client, *, enable_form=None, audit_view=True, notice=None, e
         revoke_form=RevokeLinkForm(formdata=None),
         activity=client_activity_log(client),
         trends=self_report_trends(client),
+        shared_journal=shared_entries(client),
         CHECKIN_SCALES=CHECKIN_SCALES,
         notice=notice,
         error=error,

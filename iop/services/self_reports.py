@@ -32,6 +32,9 @@ CLIENT_ACTIONS = (
     "client.self_view",
     "checkin.submit",
     "assessment.record",
+    "journal.write",
+    "journal.share",
+    "journal.unshare",
 )
 
 

@@ -1,4 +1,5 @@
-"""clients' own pages: personal links (hashed tokens, second factor), their sessions, daily check-ins;
+"""clients' own pages: personal links (hashed tokens, second factor), their sessions, daily check-ins, journal
+entries;
 self-reported questionnaires carry the link instead of a staff member; the program's coping skills
 
 Revision ID: 0013_client_checkins
@@ -93,6 +94,24 @@ def upgrade():
     sa.UniqueConstraint('client_id', 'day', name=op.f('uq_daily_checkins_client_id_day')),
     sa.UniqueConstraint('submission_key', name=op.f('uq_daily_checkins_submission_key'))
     )
+    op.create_table('journal_entries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('client_id', sa.Integer(), nullable=False),
+    sa.Column('link_id', sa.Integer(), nullable=True),
+    sa.Column('written_at', sa.DateTime(), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('shared', sa.Boolean(), nullable=False),
+    sa.Column('shared_changed_at', sa.DateTime(), nullable=True),
+    sa.Column('submission_key', sa.String(length=64), nullable=False),
+    sa.CheckConstraint("body <> ''", name=op.f('ck_journal_entries_body_not_empty')),
+    sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_journal_entries_client_id_clients')),
+    sa.ForeignKeyConstraint(['link_id'], ['client_links.id'], name=op.f('fk_journal_entries_link_id_client_links')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_journal_entries')),
+    sa.UniqueConstraint('submission_key', name=op.f('uq_journal_entries_submission_key'))
+    )
+    with op.batch_alter_table('journal_entries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_journal_entries_client_id'), ['client_id'], unique=False)
+
     with op.batch_alter_table('assessment_responses', schema=None) as batch_op:
         batch_op.add_column(sa.Column('client_link_id', sa.Integer(), nullable=True))
         batch_op.alter_column('entered_by_id',
@@ -118,6 +137,10 @@ def downgrade():
                nullable=False)
         batch_op.drop_column('client_link_id')
 
+    with op.batch_alter_table('journal_entries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_journal_entries_client_id'))
+
+    op.drop_table('journal_entries')
     op.drop_table('daily_checkins')
     with op.batch_alter_table('client_link_sessions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_client_link_sessions_link_id'))

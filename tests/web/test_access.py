@@ -14,6 +14,7 @@ from iop.models import Alert, Consent, WeeklyReview
 from iop.permissions import Policy, policy_for
 from iop.services.assessments import record_assessment
 from iop.services.client_links import revoke_link
+from iop.services.journal import write_entry
 from tests.factories import (
     make_client_link,
     make_cohort,
@@ -138,6 +139,8 @@ EXPECTED = {
     "me.checkin": CLIENT,
     "me.questionnaire": CLIENT,
     "me.questionnaire_sent": CLIENT,
+    "me.journal": CLIENT,
+    "me.share_entry": CLIENT,
     "me.sign_out": CLIENT,
 }
 # family: an active consent for the world's client; family_elsewhere: an active consent for another
@@ -235,6 +238,7 @@ def world(app):
         "client_expired": make_client_link(make_enrollment(cohort).client, clinician),
     }
     revoke_link(links["client_revoked"][0], clinician)
+    entry, _ = write_entry(links["client"][0], "A private entry.", False, "access-matrix-journal-key")
     _expire(links["client_expired"][0])
     db.session.commit()
     people.update({persona: link for persona, (link, _) in links.items()})
@@ -264,6 +268,7 @@ def world(app):
         "token": token,
         "link_token": links["client"][1],
         "link_id": links["client"][0].id,
+        "entry_id": entry.id,
     }
     return {"people": people, "ids": ids}
 

@@ -150,3 +150,22 @@ def summarise_checkins(
         mean(c.cravings for c in inside),
         mean(c.sleep_hours for c in inside),
     )
+
+
+# The post-session feedback: the program's own three questions, 1–5 (not the licensed SRS/GSRS wording).
+FEEDBACK_QUESTIONS: tuple[tuple[str, str, tuple[str, str, str, str, str]], ...] = (
+    (
+        "felt_heard",
+        "I felt heard in today's group",
+        ("Not at all", "A little", "Somewhat", "Mostly", "Completely"),
+    ),
+    ("useful", "Today's group was useful to me", ("Not at all", "A little", "Somewhat", "Mostly", "Very")),
+    (
+        "plan_to_use",
+        "I plan to use a skill from today before the next group",
+        ("No", "Probably not", "Maybe", "Probably", "Yes, I have a plan"),
+    ),
+)
+FEEDBACK_KEYS = tuple(key for key, _, _ in FEEDBACK_QUESTIONS)
+# Feedback on a group can be given for this many days after it.
+FEEDBACK_DAYS = 7

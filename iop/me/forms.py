@@ -9,6 +9,8 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Reg
 
 from iop.clinical.checkins import (
     CHECKIN_SCALES,
+    FEEDBACK_KEYS,
+    FEEDBACK_QUESTIONS,
     MAX_EXERCISE_MINUTES,
     MAX_SLEEP_HOURS,
     SCALE_KEYS,
@@ -19,6 +21,7 @@ from iop.clinical.checkins import (
 from iop.family.forms import printable
 from iop.fields import DateField, FloatField, IntegerField
 from iop.services.checkins import NOTE_MAX_LENGTH, CheckinInput
+from iop.services.feedback import COMMENT_MAX_LENGTH
 from iop.services.journal import JOURNAL_MAX_LENGTH
 
 
@@ -167,3 +170,34 @@ class ShareForm(FlaskForm):
     """Share or unshare one entry: the value says which."""
 
     shared = HiddenField()
+
+
+def _feedback_question(label: str, anchors) -> RadioField:
+    return RadioField(
+        label,
+        choices=[SelectChoice(level, f"{level} – {anchor}") for level, anchor in enumerate(anchors, 1)],
+        coerce=int,
+        validators=[InputRequired(message="Choose from 1 to 5.")],
+    )
+
+
+class FeedbackForm(FlaskForm):
+    """The program's own post-session questions (never the licensed SRS/GSRS wording)."""
+
+    felt_heard = _feedback_question(*FEEDBACK_QUESTIONS[0][1:])
+    useful = _feedback_question(*FEEDBACK_QUESTIONS[1][1:])
+    plan_to_use = _feedback_question(*FEEDBACK_QUESTIONS[2][1:])
+    comment = TextAreaField(
+        "Anything you want the group leader to know (optional)",
+        validators=[
+            Length(max=COMMENT_MAX_LENGTH, message=f"Keep it under {COMMENT_MAX_LENGTH} characters."),
+            printable,
+        ],
+        render_kw={"maxlength": COMMENT_MAX_LENGTH, "rows": 3},
+    )
+
+    def questions(self):
+        return [getattr(self, key) for key in FEEDBACK_KEYS]
+
+    def ratings(self) -> dict[str, int]:
+        return {key: getattr(self, key).data for key in FEEDBACK_KEYS}

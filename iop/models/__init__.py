@@ -77,6 +77,7 @@ from iop.models.self_report import (
     ClientLinkSession,
     DailyCheckin,
     JournalEntry,
+    SessionFeedback,
 )
 
 __all__ = [
@@ -86,6 +87,7 @@ __all__ = [
     "ClientLinkSession",
     "DailyCheckin",
     "JournalEntry",
+    "SessionFeedback",
     "DECISIONS",
     "DESTINATIONS",
     "ENDS_ENROLLMENT",

@@ -19,10 +19,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from iop import clock
-from iop.clinical.checkins import SCALE_KEYS, SOCIAL_CATEGORIES
+from iop.clinical.checkins import FEEDBACK_KEYS, SCALE_KEYS, SOCIAL_CATEGORIES
 from iop.extensions import db
 from iop.models.clients import Client
 from iop.models.people import User
+from iop.models.programs import GroupSession
 from iop.models.types import UTCDateTime
 
 SECOND_FACTORS = {
@@ -152,3 +153,28 @@ class JournalEntry(db.Model):
 
     def __repr__(self) -> str:
         return f"<JournalEntry {self.id}>"
+
+
+class SessionFeedback(db.Model):
+    """A client's feedback on one group they attended: three 1–5 ratings and a comment. One per group."""
+
+    __tablename__ = "session_feedback"
+    __table_args__ = (
+        UniqueConstraint("client_id", "session_id"),
+        *(CheckConstraint(f"{key} BETWEEN 1 AND 5", name=f"{key}_range") for key in FEEDBACK_KEYS),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("group_sessions.id"), index=True)
+    link_id: Mapped[int | None] = mapped_column(ForeignKey("client_links.id"))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    felt_heard: Mapped[int] = mapped_column(SmallInteger)
+    useful: Mapped[int] = mapped_column(SmallInteger)
+    plan_to_use: Mapped[int] = mapped_column(SmallInteger)
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+    session: Mapped[GroupSession] = relationship(lazy="joined")
+
+    def __repr__(self) -> str:
+        return f"<SessionFeedback {self.id}>"

@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from iop import clock
 from iop.clients.tabs import render_client_tab
-from iop.clinical.checkins import CHECKIN_SCALES
+from iop.clinical.checkins import CHECKIN_SCALES, FEEDBACK_QUESTIONS
 from iop.extensions import db
 from iop.htmx import changed, invalid
 from iop.models import CHANNELS, LINK_STATES, SECOND_FACTORS, Client
@@ -14,6 +14,7 @@ from iop.permissions import care_team_required, get_client_link_or_404, get_clie
 from iop.self_reports.forms import EnableForm, RevokeLinkForm
 from iop.services.audit import record_event
 from iop.services.client_links import EnableInput, LinkRefused, client_links, enable_checkins, revoke_link
+from iop.services.feedback import client_feedback
 from iop.services.journal import shared_entries
 from iop.services.self_reports import client_activity_log, self_report_trends
 
@@ -34,6 +35,8 @@ def _render(client: Client, *, enable_form=None, audit_view=True, notice=None, e
         activity=client_activity_log(client),
         trends=self_report_trends(client),
         shared_journal=shared_entries(client),
+        feedback=client_feedback(client),
+        FEEDBACK_QUESTIONS=FEEDBACK_QUESTIONS,
         CHECKIN_SCALES=CHECKIN_SCALES,
         notice=notice,
         error=error,

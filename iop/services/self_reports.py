@@ -35,6 +35,7 @@ CLIENT_ACTIONS = (
     "journal.write",
     "journal.share",
     "journal.unshare",
+    "feedback.submit",
 )
 
 

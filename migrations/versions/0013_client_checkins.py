@@ -1,5 +1,5 @@
 """clients' own pages: personal links (hashed tokens, second factor), their sessions, daily check-ins, journal
-entries;
+entries, post-session feedback;
 self-reported questionnaires carry the link instead of a staff member; the program's coping skills
 
 Revision ID: 0013_client_checkins
@@ -112,6 +112,29 @@ def upgrade():
     with op.batch_alter_table('journal_entries', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_journal_entries_client_id'), ['client_id'], unique=False)
 
+    op.create_table('session_feedback',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('client_id', sa.Integer(), nullable=False),
+    sa.Column('session_id', sa.Integer(), nullable=False),
+    sa.Column('link_id', sa.Integer(), nullable=True),
+    sa.Column('submitted_at', sa.DateTime(), nullable=False),
+    sa.Column('felt_heard', sa.SmallInteger(), nullable=False),
+    sa.Column('useful', sa.SmallInteger(), nullable=False),
+    sa.Column('plan_to_use', sa.SmallInteger(), nullable=False),
+    sa.Column('comment', sa.Text(), nullable=False),
+    sa.CheckConstraint('felt_heard BETWEEN 1 AND 5', name=op.f('ck_session_feedback_felt_heard_range')),
+    sa.CheckConstraint('useful BETWEEN 1 AND 5', name=op.f('ck_session_feedback_useful_range')),
+    sa.CheckConstraint('plan_to_use BETWEEN 1 AND 5', name=op.f('ck_session_feedback_plan_to_use_range')),
+    sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_session_feedback_client_id_clients')),
+    sa.ForeignKeyConstraint(['session_id'], ['group_sessions.id'], name=op.f('fk_session_feedback_session_id_group_sessions')),
+    sa.ForeignKeyConstraint(['link_id'], ['client_links.id'], name=op.f('fk_session_feedback_link_id_client_links')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_session_feedback')),
+    sa.UniqueConstraint('client_id', 'session_id', name=op.f('uq_session_feedback_client_id_session_id'))
+    )
+    with op.batch_alter_table('session_feedback', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_session_feedback_client_id'), ['client_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_session_feedback_session_id'), ['session_id'], unique=False)
+
     with op.batch_alter_table('assessment_responses', schema=None) as batch_op:
         batch_op.add_column(sa.Column('client_link_id', sa.Integer(), nullable=True))
         batch_op.alter_column('entered_by_id',
@@ -141,6 +164,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_journal_entries_client_id'))
 
     op.drop_table('journal_entries')
+    with op.batch_alter_table('session_feedback', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_session_feedback_session_id'))
+        batch_op.drop_index(batch_op.f('ix_session_feedback_client_id'))
+
+    op.drop_table('session_feedback')
     op.drop_table('daily_checkins')
     with op.batch_alter_table('client_link_sessions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_client_link_sessions_link_id'))

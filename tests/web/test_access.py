@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from iop import clock, create_app
 from iop.extensions import db
-from iop.models import Alert, Consent, WeeklyReview
+from iop.models import Alert, Attendance, Consent, WeeklyReview
 from iop.permissions import Policy, policy_for
 from iop.services.assessments import record_assessment
 from iop.services.client_links import revoke_link
@@ -141,6 +141,8 @@ EXPECTED = {
     "me.questionnaire_sent": CLIENT,
     "me.journal": CLIENT,
     "me.share_entry": CLIENT,
+    "me.feedback_list": CLIENT,
+    "me.feedback": CLIENT,
     "me.sign_out": CLIENT,
 }
 # family: an active consent for the world's client; family_elsewhere: an active consent for another
@@ -238,6 +240,16 @@ def world(app):
         "client_expired": make_client_link(make_enrollment(cohort).client, clinician),
     }
     revoke_link(links["client_revoked"][0], clinician)
+    # The world's client attended today's group, so the feedback form has a group to load.
+    db.session.add(
+        Attendance(
+            session_id=group_session.id,
+            enrollment_id=enrollment.id,
+            status="present",
+            minutes_attended=group_session.duration_minutes,
+            updated_by_id=clinician.id,
+        )
+    )
     entry, _ = write_entry(links["client"][0], "A private entry.", False, "access-matrix-journal-key")
     _expire(links["client_expired"][0])
     db.session.commit()

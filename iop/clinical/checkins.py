@@ -169,3 +169,13 @@ FEEDBACK_QUESTIONS: tuple[tuple[str, str, tuple[str, str, str, str, str]], ...] 
 FEEDBACK_KEYS = tuple(key for key, _, _ in FEEDBACK_QUESTIONS)
 # Feedback on a group can be given for this many days after it.
 FEEDBACK_DAYS = 7
+
+
+HOMEWORK_FREQUENCIES = {"once": "Once, by the due date", "daily": "Every day", "weekly": "Once a week"}
+
+
+def homework_target(frequency: str, days: int) -> int:
+    """How many completions a week of `days` days asks for: daily one a day, weekly and once one."""
+    if days <= 0:
+        return 0
+    return days if frequency == "daily" else 1

@@ -9,6 +9,7 @@ from iop.demo.content import CLINICIAN_EMAIL
 from iop.models import Enrollment, User
 from iop.services.checkins import CheckinInput, submit_checkin
 from iop.services.client_links import EnableInput, enable_checkins
+from iop.services.homework import HomeworkInput, assign_homework
 
 CLIENTS_WITH_LINKS = 3
 CHECKIN_DAYS = 21
@@ -16,8 +17,9 @@ NOTES = ("", "", "Went to a meeting.", "Hard evening.", "Walked with my sister."
 
 
 def seed_self_reports(enrollments: list[Enrollment], staff: dict[str, User], seed: int) -> int:
-    """Links for the three longest-enrolled current adult clients, and their check-ins (about three in
-    four days of the last three weeks, mood rising and cravings easing); returns how many check-ins."""
+    """Links for the three longest-enrolled current adult clients, a daily practice assigned to each, and
+    their check-ins (about three in four days of the last three weeks, mood rising and cravings easing);
+    returns how many check-ins."""
     clinician = staff[CLINICIAN_EMAIL]
     current = sorted(
         (e for e in enrollments if e.ended_on is None and e.cohort.program.population == "adult"),
@@ -35,6 +37,13 @@ def seed_self_reports(enrollments: list[Enrollment], staff: dict[str, User], see
             EnableInput("Daily check-ins and weekly questionnaires between sessions.", start, "email"),
             clinician,
             lambda token: f"/me/l/{token}",
+        )
+        assign_homework(
+            client,
+            HomeworkInput(
+                "Practise grounding (5-4-3-2-1)", "daily", instructions="Once a day, and when an urge rises."
+            ),
+            clinician,
         )
         skills = client.program.coping_skills
         for offset in range((today - start).days):

@@ -201,3 +201,11 @@ class FeedbackForm(FlaskForm):
 
     def ratings(self) -> dict[str, int]:
         return {key: getattr(self, key).data for key in FEEDBACK_KEYS}
+
+
+class HomeworkDoneForm(FlaskForm):
+    note = TextAreaField(
+        "How did it go? (optional)",
+        validators=[Length(max=1000, message="Keep it under 1000 characters."), printable],
+        render_kw={"maxlength": 1000, "rows": 2},
+    )

@@ -12,7 +12,7 @@ from iop.clinical.checkins import CHECKIN_SCALES, SOCIAL_CATEGORIES
 from iop.clinical.instruments import AnswerError
 from iop.extensions import db
 from iop.htmx import invalid
-from iop.me import feedback, journal
+from iop.me import feedback, homework, journal
 from iop.me.forms import CheckinForm, OpenLinkForm, QuestionnaireForm
 from iop.models import AssessmentResponse
 from iop.permissions import client_required, public
@@ -223,3 +223,7 @@ bp.add_url_rule("/journal", "journal", journal.journal, methods=["GET", "POST"])
 bp.add_url_rule("/journal/<int:entry_id>/share", "share_entry", journal.share_entry, methods=["POST"])
 bp.add_url_rule("/feedback", "feedback_list", feedback.feedback_list)
 bp.add_url_rule("/feedback/<int:session_id>", "feedback", feedback.feedback, methods=["GET", "POST"])
+bp.add_url_rule("/homework", "homework", homework.homework)
+bp.add_url_rule(
+    "/homework/<int:assignment_id>/done", "homework_done", homework.homework_done, methods=["POST"]
+)

@@ -76,6 +76,8 @@ from iop.models.self_report import (
     ClientLink,
     ClientLinkSession,
     DailyCheckin,
+    HomeworkAssignment,
+    HomeworkCompletion,
     JournalEntry,
     SessionFeedback,
 )
@@ -88,6 +90,8 @@ __all__ = [
     "DailyCheckin",
     "JournalEntry",
     "SessionFeedback",
+    "HomeworkAssignment",
+    "HomeworkCompletion",
     "DECISIONS",
     "DESTINATIONS",
     "ENDS_ENROLLMENT",

@@ -178,3 +178,46 @@ class SessionFeedback(db.Model):
 
     def __repr__(self) -> str:
         return f"<SessionFeedback {self.id}>"
+
+
+class HomeworkAssignment(db.Model):
+    """Skill practice a clinician assigns between groups: once by a due date, daily or weekly."""
+
+    __tablename__ = "homework_assignments"
+    __table_args__ = (
+        CheckConstraint("frequency IN ('once', 'daily', 'weekly')", name="frequency"),
+        CheckConstraint("frequency <> 'once' OR due_on IS NOT NULL", name="once_needs_due_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    title: Mapped[str] = mapped_column(String(120))
+    instructions: Mapped[str] = mapped_column(Text, default="")
+    frequency: Mapped[str] = mapped_column(String(8))
+    due_on: Mapped[date | None] = mapped_column(Date)
+    assigned_on: Mapped[date] = mapped_column(Date)
+    assigned_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    completions: Mapped[list[HomeworkCompletion]] = relationship(
+        back_populates="assignment", order_by="HomeworkCompletion.day"
+    )
+
+    def __repr__(self) -> str:
+        return f"<HomeworkAssignment {self.id}>"
+
+
+class HomeworkCompletion(db.Model):
+    """The client marked an assignment done on a day, with an optional note; once per day."""
+
+    __tablename__ = "homework_completions"
+    __table_args__ = (UniqueConstraint("assignment_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("homework_assignments.id"))
+    link_id: Mapped[int | None] = mapped_column(ForeignKey("client_links.id"))
+    day: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+    completed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    assignment: Mapped[HomeworkAssignment] = relationship(back_populates="completions")

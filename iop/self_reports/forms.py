@@ -1,10 +1,11 @@
 """Forms of the Self-reports tab: enable client check-ins (consent, channel, second step), revoke a link."""
 
 from flask_wtf import FlaskForm
-from wtforms import RadioField, StringField, ValidationError
+from wtforms import RadioField, StringField, TextAreaField, ValidationError
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from iop.clinical.checkins import HOMEWORK_FREQUENCIES
 from iop.family.forms import printable
 from iop.fields import DateField
 from iop.models import CHANNELS, SECOND_FACTORS
@@ -55,3 +56,23 @@ class EnableForm(FlaskForm):
 
 class RevokeLinkForm(FlaskForm):
     """Only the CSRF token: revoking a lost link is one click."""
+
+
+class HomeworkForm(FlaskForm):
+    title = StringField(
+        "Practice",
+        validators=[DataRequired(message="Say what to practise."), Length(max=120), printable],
+        render_kw={"maxlength": 120, "placeholder": "Practise grounding (5-4-3-2-1)"},
+    )
+    frequency = RadioField(
+        "How often",
+        choices=[SelectChoice(key, label) for key, label in HOMEWORK_FREQUENCIES.items()],
+        default="daily",
+        validators=[InputRequired(message="Choose how often.")],
+    )
+    due_on = DateField("Due date (needed for once)", validators=[Optional()])
+    instructions = TextAreaField(
+        "Instructions for the client (optional)",
+        validators=[Length(max=1000, message="Keep it under 1000 characters."), printable],
+        render_kw={"maxlength": 1000, "rows": 2},
+    )

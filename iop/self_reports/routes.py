@@ -6,27 +6,41 @@ from flask_login import current_user
 
 from iop import clock
 from iop.clients.tabs import render_client_tab
-from iop.clinical.checkins import CHECKIN_SCALES, FEEDBACK_QUESTIONS
+from iop.clinical.checkins import CHECKIN_SCALES, FEEDBACK_QUESTIONS, HOMEWORK_FREQUENCIES
 from iop.extensions import db
 from iop.htmx import changed, invalid
 from iop.models import CHANNELS, LINK_STATES, SECOND_FACTORS, Client
 from iop.permissions import care_team_required, get_client_link_or_404, get_client_or_404, staff_required
-from iop.self_reports.forms import EnableForm, RevokeLinkForm
+from iop.self_reports.forms import EnableForm, HomeworkForm, RevokeLinkForm
 from iop.services.audit import record_event
 from iop.services.client_links import EnableInput, LinkRefused, client_links, enable_checkins, revoke_link
 from iop.services.feedback import client_feedback
+from iop.services.homework import (
+    HomeworkInput,
+    HomeworkRefused,
+    assign_homework,
+    client_homework,
+    completion_by_week,
+)
 from iop.services.journal import shared_entries
 from iop.services.self_reports import client_activity_log, self_report_trends
 
 bp = Blueprint("self_reports", __name__, url_prefix="/clients")
 
 
-def _render(client: Client, *, enable_form=None, audit_view=True, notice=None, error=None):
+def _render(
+    client: Client, *, enable_form=None, homework_form=None, audit_view=True, notice=None, error=None
+):
+    today = client.program.today()
+    homework = client_homework(client)
     return render_client_tab(
         client,
         "self_reports",
         "self_reports/index.html",
-        status=422 if enable_form or error else 200,
+        status=422 if enable_form or homework_form or error else 200,
+        homework=[(assignment, completion_by_week(assignment, today)) for assignment in homework],
+        homework_form=homework_form or HomeworkForm(formdata=None),
+        HOMEWORK_FREQUENCIES=HOMEWORK_FREQUENCIES,
         audit_view=audit_view,
         checked_at=clock.now(),
         links=client_links(client),
@@ -116,3 +130,23 @@ def revoke(client_id: int, link_id: int):
         db.session.commit()
         return _done(client, "Personal link revoked.")
     return invalid(lambda: _render(client, audit_view=False, error="The form expired; try again."))
+
+
+@bp.post("/<int:client_id>/self-reports/homework")
+@care_team_required
+def assign(client_id: int):
+    """Assign skill practice: once by a due date, daily or weekly."""
+    client = get_client_or_404(client_id)
+    form = HomeworkForm()
+    if form.validate():
+        data = HomeworkInput(
+            form.title.data, form.frequency.data, form.due_on.data, form.instructions.data or ""
+        )
+        try:
+            assign_homework(client, data, current_user)
+        except HomeworkRefused as refused:
+            form.form_errors.append(str(refused))
+        else:
+            db.session.commit()
+            return _done(client, f"Homework assigned: {data.title.strip()}.")
+    return invalid(lambda: _render(client, homework_form=form, audit_view=False))

@@ -36,6 +36,7 @@ CLIENT_ACTIONS = (
     "journal.share",
     "journal.unshare",
     "feedback.submit",
+    "homework.done",
 )
 
 

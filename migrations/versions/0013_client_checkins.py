@@ -1,5 +1,5 @@
 """clients' own pages: personal links (hashed tokens, second factor), their sessions, daily check-ins, journal
-entries, post-session feedback;
+entries, post-session feedback, homework;
 self-reported questionnaires carry the link instead of a staff member; the program's coping skills
 
 Revision ID: 0013_client_checkins
@@ -135,6 +135,38 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_session_feedback_client_id'), ['client_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_session_feedback_session_id'), ['session_id'], unique=False)
 
+    op.create_table('homework_assignments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('client_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=120), nullable=False),
+    sa.Column('instructions', sa.Text(), nullable=False),
+    sa.Column('frequency', sa.String(length=8), nullable=False),
+    sa.Column('due_on', sa.Date(), nullable=True),
+    sa.Column('assigned_on', sa.Date(), nullable=False),
+    sa.Column('assigned_by_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("frequency IN ('once', 'daily', 'weekly')", name=op.f('ck_homework_assignments_frequency')),
+    sa.CheckConstraint("frequency <> 'once' OR due_on IS NOT NULL", name=op.f('ck_homework_assignments_once_needs_due_date')),
+    sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_homework_assignments_client_id_clients')),
+    sa.ForeignKeyConstraint(['assigned_by_id'], ['users.id'], name=op.f('fk_homework_assignments_assigned_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_homework_assignments'))
+    )
+    with op.batch_alter_table('homework_assignments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_homework_assignments_client_id'), ['client_id'], unique=False)
+
+    op.create_table('homework_completions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('assignment_id', sa.Integer(), nullable=False),
+    sa.Column('link_id', sa.Integer(), nullable=True),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('completed_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['assignment_id'], ['homework_assignments.id'], name=op.f('fk_homework_completions_assignment_id_homework_assignments')),
+    sa.ForeignKeyConstraint(['link_id'], ['client_links.id'], name=op.f('fk_homework_completions_link_id_client_links')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_homework_completions')),
+    sa.UniqueConstraint('assignment_id', 'day', name=op.f('uq_homework_completions_assignment_id_day'))
+    )
+
     with op.batch_alter_table('assessment_responses', schema=None) as batch_op:
         batch_op.add_column(sa.Column('client_link_id', sa.Integer(), nullable=True))
         batch_op.alter_column('entered_by_id',
@@ -163,6 +195,11 @@ def downgrade():
     with op.batch_alter_table('journal_entries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_journal_entries_client_id'))
 
+    op.drop_table('homework_completions')
+    with op.batch_alter_table('homework_assignments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_homework_assignments_client_id'))
+
+    op.drop_table('homework_assignments')
     op.drop_table('journal_entries')
     with op.batch_alter_table('session_feedback', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_session_feedback_session_id'))

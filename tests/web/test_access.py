@@ -14,6 +14,7 @@ from iop.models import Alert, Attendance, Consent, WeeklyReview
 from iop.permissions import Policy, policy_for
 from iop.services.assessments import record_assessment
 from iop.services.client_links import revoke_link
+from iop.services.homework import HomeworkInput, assign_homework
 from iop.services.journal import write_entry
 from tests.factories import (
     make_client_link,
@@ -133,6 +134,7 @@ EXPECTED = {
     "self_reports.trends": STAFF,
     "self_reports.enable": CARE_TEAM,
     "self_reports.revoke": CARE_TEAM,
+    "self_reports.assign": CARE_TEAM,
     "me.open": PUBLIC,
     "me.ended": PUBLIC,
     "me.index": CLIENT,
@@ -143,6 +145,8 @@ EXPECTED = {
     "me.share_entry": CLIENT,
     "me.feedback_list": CLIENT,
     "me.feedback": CLIENT,
+    "me.homework": CLIENT,
+    "me.homework_done": CLIENT,
     "me.sign_out": CLIENT,
 }
 # family: an active consent for the world's client; family_elsewhere: an active consent for another
@@ -281,6 +285,7 @@ def world(app):
         "link_token": links["client"][1],
         "link_id": links["client"][0].id,
         "entry_id": entry.id,
+        "assignment_id": assign_homework(client, HomeworkInput("Practise grounding", "daily"), clinician).id,
     }
     return {"people": people, "ids": ids}
 

@@ -142,3 +142,39 @@ def test_a_full_days_check_in_and_a_phq9_with_item_9_above_zero(open_page, live_
     expect(staff.get_by_text("Sent a check-in")).to_be_visible()
     screenshot(staff, "client-self-reports-tab-1280")
     assert not has_horizontal_overflow(staff), "the Self-reports tab scrolls sideways at 1280 px"
+
+
+def test_journal_practice_and_group_pages_fit_and_pass_axe(open_page, live_app, person, page_watch):
+    page_watch.allow_http_status(422)  # the empty journal entry, on purpose
+    with live_app.app_context():
+        from iop.models import Client, User
+        from iop.services.homework import HomeworkInput, assign_homework
+
+        client = db.session.get(Client, person.client_id)
+        clinician = db.session.scalar(select(User).where(User.email == person.clinician_email))
+        assign_homework(client, HomeworkInput("Practise grounding (5-4-3-2-1)", "daily"), clinician)
+        db.session.commit()
+    _, link = enable_and_read_link(open_page, live_app, person)
+    me = open_page(label="client", viewport=PHONE)
+    me.goto(link)
+    me.get_by_label("Your date of birth").fill("1994-03-09")
+    me.get_by_role("button", name="Open my check-ins").click()
+    me.get_by_role("link", name="Journal").click()
+    me.get_by_role("button", name="Save entry").click()
+    expect(me.get_by_text("Write something first.")).to_be_visible()
+    assert_fits_and_accessible(me, "client journal with an error")
+    me.get_by_label("New entry").fill("Said no to the party and felt proud.")
+    me.get_by_label("Share this entry with my care team").check()
+    me.get_by_role("button", name="Save entry").click()
+    expect(me.get_by_text("Shared with your care team")).to_be_visible()
+    assert_fits_and_accessible(me, "client journal")
+    screenshot(me, "client-journal-375")
+    me.get_by_role("link", name="Practice").click()
+    me.get_by_label("How did it go?").fill("Five minutes before bed.")
+    me.get_by_role("button", name=re.compile("Mark done today")).click()
+    expect(me.get_by_text("Done today. Well done!")).to_be_visible()
+    assert_fits_and_accessible(me, "client practice")
+    screenshot(me, "client-practice-375")
+    me.get_by_role("link", name="Groups").click()
+    expect(me.get_by_text("No groups attended in the last week.")).to_be_visible()
+    assert_fits_and_accessible(me, "client groups")

@@ -255,6 +255,7 @@ def world(app):
         )
     )
     entry, _ = write_entry(links["client"][0], "A private entry.", False, "access-matrix-journal-key")
+    assignment = assign_homework(client, HomeworkInput("Practise grounding", "daily"), clinician)
     _expire(links["client_expired"][0])
     db.session.commit()
     people.update({persona: link for persona, (link, _) in links.items()})
@@ -285,7 +286,7 @@ def world(app):
         "link_token": links["client"][1],
         "link_id": links["client"][0].id,
         "entry_id": entry.id,
-        "assignment_id": assign_homework(client, HomeworkInput("Practise grounding", "daily"), clinician).id,
+        "assignment_id": assignment.id,
     }
     return {"people": people, "ids": ids}
 

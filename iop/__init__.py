@@ -79,8 +79,10 @@ def _register_blueprints(app: Flask) -> None:
     from iop.family.routes import bp as family_bp
     from iop.goals.routes import bp as goals_bp
     from iop.home.routes import bp as home_bp
+    from iop.me.routes import bp as me_bp
     from iop.medications.routes import bp as medications_bp
     from iop.reviews.routes import bp as reviews_bp
+    from iop.self_reports.routes import bp as self_reports_bp
     from iop.sessions.routes import bp as sessions_bp
     from iop.symptoms.routes import bp as symptoms_bp
 
@@ -101,5 +103,7 @@ def _register_blueprints(app: Flask) -> None:
         alerts_bp,
         account_bp,
         breakglass_bp,
+        self_reports_bp,
+        me_bp,
     ):
         app.register_blueprint(blueprint)

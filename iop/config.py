@@ -41,7 +41,8 @@ def from_environment() -> dict:
         "IOP_SMTP_URL": os.environ.get("IOP_SMTP_URL") or None,
         "IOP_MAIL_FROM": os.environ.get("IOP_MAIL_FROM") or "Stepwise <no-reply@localhost>",
         "IOP_SMS_BACKEND": os.environ.get("IOP_SMS_BACKEND") or None,
-        # Where links in mail sent by background jobs point (the weekly family summary).
+        # Where links in mail and messages sent by background jobs point (the weekly family summary, a
+        # renewed personal link): they have no request to copy the address from.
         "IOP_BASE_URL": os.environ.get("IOP_BASE_URL") or "http://127.0.0.1:5000",
         # Signs the audit chain and hashes identifiers; unset, a key is derived from SECRET_KEY.
         "IOP_AUDIT_KEY": os.environ.get("IOP_AUDIT_KEY") or None,

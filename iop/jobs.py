@@ -52,10 +52,22 @@ def hourly_tick() -> int:
     added = extend_session_horizon(current_app.config["IOP_SESSION_HORIZON_WEEKS"])
     prune()
     prune_visitor_sessions(current_app.config["IOP_IDLE_TIMEOUT"])
+    renew_client_links()
     db.session.commit()
     escalation_tick()
     reviews_tick()
     return added
+
+
+def renew_client_links() -> int:
+    """Send a fresh personal link to each client whose link expires within three days (the caller commits)."""
+    from flask import url_for
+
+    from iop.services.client_links import renew_expiring_links
+
+    # A job has no request to take the site's address from: links point at IOP_BASE_URL.
+    with current_app.test_request_context(base_url=current_app.config["IOP_BASE_URL"]):
+        return renew_expiring_links(lambda token: url_for("me.open", link_token=token, _external=True))
 
 
 @with_app_context

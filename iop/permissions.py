@@ -19,6 +19,7 @@ from iop.models import (
     Alert,
     AssessmentResponse,
     Client,
+    ClientLink,
     Cohort,
     Consent,
     CustomInstrument,
@@ -47,12 +48,16 @@ class Policy:
     any_account: bool = False
     # A family account holding at least one active consent (the family portal).
     family: bool = False
+    # A browser signed in through the client's personal link (the client's own pages).
+    client: bool = False
 
     def describe(self) -> str:
         if self.public or self.any_account:
             return "public" if self.public else "any signed-in account"
         if self.family:
             return "family member with an active consent"
+        if self.client:
+            return "client by personal link"
         return "roles: " + ", ".join(sorted(self.roles))
 
 
@@ -77,6 +82,11 @@ def signed_in_required(view: Callable) -> Callable:
 def family_required(view: Callable) -> Callable:
     """Only a family account with an active consent; without one, the access-ended page."""
     return _declare(Policy(family=True))(view)
+
+
+def client_required(view: Callable) -> Callable:
+    """Only a browser signed in through a working personal link; the client's data comes from the link."""
+    return _declare(Policy(client=True))(view)
 
 
 def roles_required(*roles: str) -> Callable:
@@ -119,6 +129,8 @@ def enforce_policy():
         abort(403)
     if policy.public:
         return None
+    if policy.client:
+        return _client_gate()
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     if policy.family:
@@ -147,6 +159,26 @@ def _route_roles() -> frozenset[str]:
     """The roles the current route's policy names (empty for routes open to any account)."""
     policy = policy_for(request.endpoint)
     return policy.roles if policy else frozenset()
+
+
+def _client_gate():
+    """The client's pages: a live client session whose link still works, else the "link needed" page."""
+    from iop.services.client_links import current_client_session
+
+    record = current_client_session()
+    if record is None:
+        from flask import redirect, url_for
+
+        from iop.extensions import htmx
+
+        target = url_for("me.ended")
+        if htmx:
+            from flask_htmx import make_response
+
+            return make_response("", 401, redirect=target)
+        return redirect(target)
+    g.client_session, g.client_link, g.client = record, record.link, record.link.client
+    return None
 
 
 def _visible(program_id: int) -> bool:
@@ -321,6 +353,11 @@ def get_own_observation_or_404(consent: Consent, observation_id: int) -> FamilyO
         observation_id,
         lambda row: row.author_id == current_user.id and row.consent_id == consent.id,
     )
+
+
+def get_client_link_or_404(client: Client, link_id: int) -> ClientLink:
+    """A personal link of this client (the client loader already checked the program)."""
+    return _get_or_404(ClientLink, link_id, lambda link: link.client_id == client.id)
 
 
 def get_consent_or_404(client: Client, consent_id: int) -> Consent:

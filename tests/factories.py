@@ -299,3 +299,40 @@ def make_observation(consent, author: User | None = None, key: str | None = None
     )
     db.session.commit()
     return observation
+
+
+def make_client_link(client: Client, actor: User, **overrides) -> tuple:
+    """Enable check-ins for the client through the service (by email, no second step unless given);
+    returns the link and the token of its URL."""
+    from iop.services.client_links import EnableInput, enable_checkins
+
+    if not client.email:
+        client.email = f"client{client.id}@example.test"
+    if not client.phone:
+        client.phone = "+1 555 0100"
+    values = {
+        "purpose": "Daily check-ins between sessions.",
+        "consent_on": client.program.today(),
+        "channel": "email",
+        "second_factor": "none",
+        "pin": "",
+    } | overrides
+    tokens: list[str] = []
+    link = enable_checkins(
+        client, EnableInput(**values), actor, lambda token: tokens.append(token) or f"/me/l/{token}"
+    )
+    db.session.commit()
+    return link, tokens[0]
+
+
+def sign_in_client(test_client, link) -> None:
+    """Give the test client a live client session for the link (opening the link has its own tests)."""
+    from iop.models import ClientLinkSession
+    from iop.services.client_links import SESSION_KEY
+    from iop.services.client_links import _hash_token as hash_link_token
+
+    token = f"test-client-token-{link.id}-{next(_counter)}"
+    db.session.add(ClientLinkSession(link_id=link.id, token_hash=hash_link_token(token)))
+    db.session.commit()
+    with test_client.session_transaction() as flask_session:
+        flask_session[SESSION_KEY] = token

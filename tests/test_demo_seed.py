@@ -432,3 +432,17 @@ def test_the_demo_has_reviews_of_every_kind_a_few_decisions_and_a_client_ready_t
         )
     ).all()
     assert open_candidates
+
+
+def test_a_few_clients_have_working_personal_links_and_weeks_of_check_ins(demo):
+    from iop import clock
+    from iop.models import ClientLink, DailyCheckin
+
+    links = db.session.scalars(select(ClientLink)).all()
+    assert len(links) == 3 and all(link.state(clock.now()) == "active" for link in links)
+    for link in links:
+        days = db.session.scalars(
+            select(DailyCheckin.day).where(DailyCheckin.client_id == link.client_id)
+        ).all()
+        today = link.client.program.today()
+        assert 5 <= len(days) <= 21 and max(days) < today  # today's check-in is left for the visitor

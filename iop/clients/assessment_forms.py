@@ -22,14 +22,8 @@ class ItemAnswers(FieldList):
             self._add_entry(formdata, answers[number - 1] if number <= len(answers) else unset_value, number)
 
 
-class AssessmentForm(FlaskForm):
-    administered_on = DateField("Date completed", validators=[DataRequired(message="Enter the date.")])
-    source = RadioField(
-        "Source",
-        choices=[SelectChoice(key, label) for key, label in ASSESSMENT_SOURCES.items()],
-        validators=[InputRequired(message="Say who completed it.")],
-    )
-    supersedes = HiddenField()
+class ItemsForm(FlaskForm):
+    """Only the items (and the CSRF token): what a client answers from their own page."""
 
     def answers(self) -> list[int | None]:
         """The answer of each item, in order; None where none (or no valid one) was chosen."""
@@ -40,8 +34,21 @@ class AssessmentForm(FlaskForm):
         return {number: entry.errors[0] for number, entry in enumerate(self.item.entries, 1) if entry.errors}
 
 
-def assessment_form(instrument: Instrument, **kwargs) -> AssessmentForm:
-    """The form for one instrument: its items, each an answer on the instrument's scale."""
+class AssessmentForm(ItemsForm):
+    """What the care team enters: the items, when the questionnaire was completed and by whom."""
+
+    administered_on = DateField("Date completed", validators=[DataRequired(message="Enter the date.")])
+    source = RadioField(
+        "Source",
+        choices=[SelectChoice(key, label) for key, label in ASSESSMENT_SOURCES.items()],
+        validators=[InputRequired(message="Say who completed it.")],
+    )
+    supersedes = HiddenField()
+
+
+def assessment_form(instrument: Instrument, base: type[ItemsForm] = AssessmentForm, **kwargs) -> ItemsForm:
+    """The form for one instrument: its items, each an answer on the instrument's scale (on the care
+    team's form, or on `ItemsForm` for the client's own page)."""
     low, high = instrument.scale_min, instrument.scale_max
     answer = IntegerField(
         validators=[
@@ -50,7 +57,7 @@ def assessment_form(instrument: Instrument, **kwargs) -> AssessmentForm:
         ]
     )
 
-    class InstrumentForm(AssessmentForm):
+    class InstrumentForm(base):
         item = ItemAnswers(answer, min_entries=len(instrument.items))
 
     return InstrumentForm(**kwargs)

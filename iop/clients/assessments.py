@@ -71,7 +71,7 @@ def new_assessment(client_id: int):
             form.form_errors.append(str(error))
         else:
             db.session.commit()
-            _enqueue_escalation_checks(response)
+            enqueue_escalation_checks(response)
             location = url_for("clients.assessments", client_id=client.id)
             return changed(
                 lambda: redirect(location, 303), message=_recorded(instrument, response), location=location
@@ -89,7 +89,9 @@ def program_instruments(client: Client) -> dict[str, Instrument]:
     return {instrument.key: instrument for instrument in instruments_for_program(client.program_id)}
 
 
-def _enqueue_escalation_checks(response: AssessmentResponse) -> None:
+def enqueue_escalation_checks(response: AssessmentResponse) -> None:
+    """After the commit: the escalation check of each alert the response raised (staff entry and the
+    client's own questionnaire alike)."""
     # After the commit, so the job sees the alert; it escalates only once the window has passed.
     for alert_id in response.raised_alert_ids:
         enqueue(

@@ -20,6 +20,7 @@ CLIENT_TABS: list[tuple[str, str, str]] = [
     ("overview", "Overview", "clients.detail"),
     ("assessments", "Assessments", "clients.assessments"),
     ("symptoms", "Symptoms & exposures", "symptoms.index"),
+    ("self_reports", "Self-reports", "self_reports.index"),
     ("goals", "Goals", "goals.index"),
     ("medications", "Medications", "medications.index"),
     ("reviews", "Reviews", "reviews.client_tab"),

@@ -19,6 +19,7 @@ from iop.demo.content import (
 from iop.demo.family import seed_family
 from iop.demo.plan import ClinicPlan, SessionPlan, plan_clinic
 from iop.demo.reviews import write_reviews
+from iop.demo.self_reports import seed_self_reports
 from iop.demo.write_measures import write_measures
 from iop.extensions import db
 from iop.models import (
@@ -27,9 +28,11 @@ from iop.models import (
     AssessmentResponse,
     Attendance,
     Client,
+    ClientLink,
     Cohort,
     Consent,
     CustomInstrument,
+    DailyCheckin,
     DoseLog,
     Enrollment,
     ExposureEvent,
@@ -78,6 +81,7 @@ def seed_demo_clinic(clients: int = 30, weeks: int = 6, seed: int = 2026) -> str
     clients_by_key = {key: rows[0].client for key, rows in enrollments.items()}
     write_measures(plan.measures, clients_by_key, programs, staff)
     seed_family([e for rows in enrollments.values() for e in rows], staff[CLINICIAN_EMAIL])
+    seed_self_reports([e for rows in enrollments.values() for e in rows], staff, seed)
     write_reviews(programs, staff[CASE_MANAGER_EMAIL])
     return summary(seed)
 
@@ -244,6 +248,7 @@ def summary(seed: int) -> str:
         f"{_count(SideEffect)} side effects",
         f"  symptoms    {_count(SymptomEvent)} symptom counts, {_count(ExposureEvent)} exposure exercises",
         f"  family      {_count(Consent)} consent, {_count(FamilyObservation)} observations",
+        f"  self-report {_count(ClientLink)} personal links, {_count(DailyCheckin)} check-ins",
         f"  reviews     {_count(WeeklyReview)} weekly reviews, {_count(LevelOfCareDecision)} decisions",
         f"Demo sign-ins (password {PASSWORD}):",
     ]

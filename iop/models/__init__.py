@@ -74,6 +74,17 @@ from iop.models.reviews import (
     WeeklyReview,
     review_job_id,
 )
+from iop.models.self_report import (
+    LINK_STATES,
+    SECOND_FACTORS,
+    ClientLink,
+    ClientLinkSession,
+    DailyCheckin,
+    HomeworkAssignment,
+    HomeworkCompletion,
+    JournalEntry,
+    SessionFeedback,
+)
 
 __all__ = [
     "FamilyAttendanceSummary",
@@ -82,6 +93,15 @@ __all__ = [
     "BREAK_GLASS_MINUTES",
     "REASON_MIN_LENGTH",
     "BreakGlassGrant",
+    "LINK_STATES",
+    "SECOND_FACTORS",
+    "ClientLink",
+    "ClientLinkSession",
+    "DailyCheckin",
+    "JournalEntry",
+    "SessionFeedback",
+    "HomeworkAssignment",
+    "HomeworkCompletion",
     "DECISIONS",
     "DESTINATIONS",
     "ENDS_ENROLLMENT",

@@ -27,6 +27,7 @@ class AssessmentResponse(db.Model):
     __table_args__ = (
         CheckConstraint("source IN ('self_report', 'clinician')", name="source"),
         CheckConstraint("total >= 0", name="total"),
+        CheckConstraint("entered_by_id IS NOT NULL OR client_link_id IS NOT NULL", name="entered_by_someone"),
         CheckConstraint("superseded_by_id IS NULL OR superseded_by_id <> id", name="not_self_superseded"),
         Index("ix_assessment_responses_client_instrument", "client_id", "instrument", "administered_on"),
     )
@@ -43,13 +44,19 @@ class AssessmentResponse(db.Model):
     # Space-separated flag keys, e.g. "suicide_risk"; empty when none.
     flags_text: Mapped[str] = mapped_column("flags", String(200), default="")
     source: Mapped[str] = mapped_column(String(16))
-    entered_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # Staff who entered it; None when the client answered it themselves by personal link.
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    client_link_id: Mapped[int | None] = mapped_column(ForeignKey("client_links.id"))
     entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("assessment_responses.id"))
 
     client: Mapped[Client] = relationship()
     enrollment: Mapped[Enrollment | None] = relationship()
-    entered_by: Mapped[User] = relationship(lazy="joined")
+    entered_by: Mapped[User | None] = relationship(lazy="joined")
+
+    @property
+    def entered_by_label(self) -> str:
+        return self.entered_by.full_name if self.entered_by else "the client, by personal link"
 
     @property
     def answers(self) -> list[int]:

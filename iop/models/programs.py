@@ -24,6 +24,7 @@ from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from iop import clock
+from iop.clinical.checkins import coping_skills
 from iop.clinical.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from iop.extensions import db
 from iop.models.people import User
@@ -60,6 +61,8 @@ class Program(db.Model):
     # Break-glass access (a clinician of another program opens a client with a written reason): off unless
     # one of the program's admins turns it on.
     break_glass_enabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    # The coping skills a client picks from in a check-in, one per line; empty = the default list.
+    coping_skills_text: Mapped[str | None] = mapped_column("coping_skills", Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     cohorts: Mapped[list[Cohort]] = relationship(back_populates="program", order_by="Cohort.name")
@@ -78,6 +81,10 @@ class Program(db.Model):
         if not self.review_thresholds_json:
             return DEFAULT_THRESHOLDS
         return Thresholds.from_mapping(json.loads(self.review_thresholds_json))
+
+    @property
+    def coping_skills(self) -> tuple[str, ...]:
+        return coping_skills(self.coping_skills_text)
 
     def __repr__(self) -> str:
         return f"<Program {self.id}>"

@@ -29,8 +29,9 @@ class AlertRefused(ValueError):
     """The alert cannot be acknowledged as asked."""
 
 
-def raise_alert(response: AssessmentResponse, kind: str, actor: User) -> Alert:
-    """Open an alert for a response; the caller commits, then enqueues the escalation check."""
+def raise_alert(response: AssessmentResponse, kind: str, actor: User | None) -> Alert:
+    """Open an alert for a response (actor None: the client sent it by personal link); the caller
+    commits, then enqueues the escalation check."""
     alert = Alert(client_id=response.client_id, kind=kind, response_id=response.id)
     db.session.add(alert)
     db.session.flush()
@@ -39,7 +40,7 @@ def raise_alert(response: AssessmentResponse, kind: str, actor: User) -> Alert:
         "alert",
         alert.id,
         response.client_id,
-        actor_id=actor.id,
+        actor_id=actor.id if actor else None,
         details={"kind": kind, "response_id": response.id},
     )
     return alert

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from iop.clinical.instruments import score
 from iop.extensions import db
-from iop.models import ASSESSMENT_SOURCES, AssessmentResponse, Client, User
+from iop.models import ASSESSMENT_SOURCES, AssessmentResponse, Client, ClientLink, User
 from iop.services.alerts import raise_alert
 from iop.services.audit import record_event
 from iop.services.custom_instruments import instrument_for
@@ -26,14 +26,22 @@ def record_assessment(
     answers: Sequence[int | None],
     administered_on: date,
     source: str,
-    actor: User,
+    actor: User | None,
     supersedes: AssessmentResponse | None = None,
+    *,
+    client_link: ClientLink | None = None,
 ) -> AssessmentResponse:
     """Score and store one response; a suicide_risk flag raises an alert in the same transaction
     (its id is in the response's raised_alert_ids, for the caller to schedule its escalation check).
 
-    AnswerError (a ValueError) names every missing or bad item; nothing is stored then.
+    Staff enter it as `actor`; the client answers it themselves by personal link (`client_link`, no
+    actor, always a self-report). AnswerError (a ValueError) names every missing or bad item; nothing
+    is stored then.
     """
+    if (actor is None) == (client_link is None) or (client_link and client_link.client_id != client.id):
+        raise AssessmentRefused("A response is entered by a staff member or by the client's own link.")
+    if client_link is not None and (source != "self_report" or supersedes is not None):
+        raise AssessmentRefused("By personal link a client sends a new self-report only.")
     if source not in ASSESSMENT_SOURCES:
         raise AssessmentRefused(f"unknown source {source!r}")
     if administered_on > client.program.today():
@@ -52,7 +60,8 @@ def record_assessment(
         severity=result.severity,
         flags_text=" ".join(sorted(result.flags)),
         source=source,
-        entered_by_id=actor.id,
+        entered_by_id=actor.id if actor else None,
+        client_link_id=client_link.id if client_link else None,
     )
     db.session.add(response)
     db.session.flush()
@@ -64,8 +73,9 @@ def record_assessment(
         "assessment_response",
         response.id,
         client.id,
-        actor_id=actor.id,
+        actor_id=actor.id if actor else None,
         details={
+            "via_link": client_link.id if client_link else None,
             "instrument": response.instrument,
             "total": response.total,
             "severity": response.severity,

@@ -76,7 +76,10 @@ def _chain_head() -> str:
 
 
 def _context(actor_id: int | None) -> dict:
-    if actor_id is None and has_request_context() and current_user.is_authenticated:
+    # On the client's own pages the actor is the client (no account): a staff sign-in in the same
+    # browser must not be named as the actor of what the client did.
+    as_client = has_request_context() and g.get("audit_as_client", False)
+    if actor_id is None and has_request_context() and not as_client and current_user.is_authenticated:
         actor_id = current_user.id
     return {
         "actor_id": actor_id,

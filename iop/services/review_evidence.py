@@ -16,6 +16,7 @@ from sqlalchemy import and_, or_, select
 
 from iop.clinical.attendance import ScheduledSession, meets_minimum, review_weeks, summarise
 from iop.clinical.change import classify
+from iop.clinical.checkins import CheckinDay, CheckinSummary, summarise_checkins
 from iop.clinical.evidence import RULE_INSTRUMENTS
 from iop.clinical.instruments import severity_for
 from iop.clinical.recommend import Evidence, ScoreEntry
@@ -32,6 +33,7 @@ from iop.models import (
     GroupSession,
 )
 from iop.services.adherence import AdherenceSummary, adherence_summaries
+from iop.services.checkins import checkin_days
 from iop.services.family import family_concerns
 
 TREND_POINTS = 8  # the small trend beside each score: its last few totals
@@ -85,6 +87,7 @@ def cohort_evidence(cohort: Cohort, week_start: date, thresholds: Thresholds) ->
     goals = _goals(client_ids, week_end, week_over)
     alerts = _open_alerts(client_ids, week_over)
     concerns = family_concerns(client_ids, window_start, week_end)
+    checkins = checkin_days(client_ids, window_start, week_end)
 
     context = _Context(cohort, week_end, window_start, thresholds)
     return [
@@ -97,6 +100,7 @@ def cohort_evidence(cohort: Cohort, week_start: date, thresholds: Thresholds) ->
             goals.get(member.client_id),
             member.client_id in alerts,
             concerns.get(member.client_id, []),
+            checkins[member.client_id],
         )
         for member in members
     ]
@@ -132,6 +136,7 @@ class _Context:
         goals: _Goals | None,
         open_alert: bool,
         concerns: list[tuple[date, str]],
+        checkins: list[CheckinDay],
     ) -> MemberEvidence:
         week_end = self.week_end
         enrolled = [
@@ -211,8 +216,22 @@ class _Context:
                 if self.window_start <= day <= week_end
             ],
             "open_safety_alert": open_alert,
+            # What the client reported by personal link: evidence to read, not one of the four rules.
+            "self_reports": _self_report_metrics(
+                summarise_checkins(checkins, self.window_start, week_end, enrollment.started_on)
+            ),
         }
         return MemberEvidence(enrollment, evidence, metrics)
+
+
+def _self_report_metrics(summary: CheckinSummary) -> dict:
+    return {
+        "checkin_days": summary.adherence.days_checked_in,
+        "days": summary.adherence.days,
+        "adherence": _rounded(summary.adherence.rate),
+        "mean_mood": _rounded(summary.mean_mood, 1),
+        "mean_cravings": _rounded(summary.mean_cravings, 1),
+    }
 
 
 def _rounded(value: float | None, digits: int = 3) -> float | None:

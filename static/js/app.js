@@ -111,3 +111,16 @@ document.addEventListener("click", function (event) {
     input.dispatchEvent(new Event("change", { bubbles: true }));
   }
 });
+
+// A slider shows its number as it moves (the client's check-in); without script the number of the
+// last save is shown and the slider still works.
+document.addEventListener("input", function (event) {
+  const slider = event.target;
+  if (!slider.matches || !slider.matches("input[type='range'][data-output]")) {
+    return;
+  }
+  const output = document.getElementById(slider.dataset.output);
+  if (output) {
+    output.textContent = slider.value;
+  }
+});

@@ -195,7 +195,56 @@
     });
   }
 
+  // The client's own check-ins (the Self-reports tab): the 0-10 scales on the left axis, sleep hours on the right.
+  const SELF_REPORT_LINES = [
+    { key: "mood", label: "Mood", color: "#1e7a46", axis: "y" },
+    { key: "anxiety", label: "Anxiety", color: "#b35c00", axis: "y", dash: [6, 3] },
+    { key: "cravings", label: "Cravings", color: "#b3261e", axis: "y", dash: [2, 3] },
+    { key: "sleep_hours", label: "Sleep (hours)", color: LINE, axis: "hours" },
+  ];
+
+  function selfReportChart(canvas, data) {
+    return new Chart(canvas, {
+      type: "line",
+      data: {
+        labels: data.days.map(dayLabel),
+        datasets: SELF_REPORT_LINES.map(function (line) {
+          return { label: line.label, data: data.series[line.key] || [], borderColor: line.color,
+            backgroundColor: line.color, borderDash: line.dash || [], yAxisID: line.axis, spanGaps: false };
+        }),
+      },
+      options: {
+        animation: false,
+        maintainAspectRatio: false,
+        scales: {
+          y: { min: 0, max: 10, ticks: { stepSize: 2 }, title: { display: true, text: "0–10" } },
+          hours: { position: "right", min: 0, max: 12, grid: { drawOnChartArea: false }, title: { display: true, text: "Hours" } },
+        },
+      },
+    });
+  }
+
+  function drawSelfReports(root) {
+    if (!root.querySelectorAll) return;
+    const holders = Array.from(root.querySelectorAll("[data-self-report-url]"));
+    if (root.matches && root.matches("[data-self-report-url]")) holders.push(root);
+    holders.forEach(function (holder) {
+      fetch(holder.dataset.selfReportUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (response) { return response.ok ? response.json() : Promise.reject(response.status); })
+        .then(function (data) {
+          holder.querySelectorAll("canvas[data-chart='self_reports']").forEach(function (canvas) {
+            const existing = Chart.getChart(canvas);
+            if (existing) existing.destroy();
+            selfReportChart(canvas, data);
+            canvas.dataset.drawn = "true";
+          });
+        })
+        .catch(function () { holder.classList.add("charts-unavailable"); });
+    });
+  }
+
   htmx.onLoad(drawCharts);
+  htmx.onLoad(drawSelfReports);
   // The back button restores a page from the server without htmx:load on its content.
-  document.addEventListener("htmx:historyRestore", function () { drawCharts(document.body); });
+  document.addEventListener("htmx:historyRestore", function () { drawCharts(document.body); drawSelfReports(document.body); });
 })();

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from iop.clinical.thresholds import ThresholdsError
 from iop.extensions import db
-from iop.models import LevelOfCareDecision, ReviewRevision, WeeklyReview
+from iop.models import DailyCheckin, LevelOfCareDecision, ReviewRevision, WeeklyReview
 from iop.services.review_evidence import cohort_evidence
 from iop.services.reviews import compute_cohort_reviews, set_program_thresholds
 from tests.factories import make_consent, make_family_user, make_observation
@@ -33,7 +33,9 @@ def test_cohort_evidence_takes_the_same_number_of_queries_for_5_and_60_members(a
     with counting_statements() as statements:
         members = cohort_evidence(cohort, world.week_start, program.review_thresholds)
     assert len(members) == size
-    assert len(statements) == 10, statements  # enrollments, sessions, attendance, scores, doses, ..., family
+    assert len(statements) == 11, (
+        statements
+    )  # enrollments, sessions, attendance, scores, doses, ..., family, check-ins
 
 
 def test_a_member_who_attended_and_improved_is_a_step_down_candidate_with_the_numbers(app):
@@ -187,3 +189,48 @@ def test_family_concerns_in_the_window_reach_the_review_and_later_ones_do_not(ap
         {"date": day, "concern": "safety"},
         {"date": day, "concern": "substance_use"},
     ]
+
+
+def _checkin(enrollment, day, mood, cravings):
+    db.session.add(
+        DailyCheckin(
+            client_id=enrollment.client_id,
+            day=day,
+            mood=mood,
+            anxiety=3,
+            cravings=cravings,
+            stress=3,
+            submission_key=f"key-{enrollment.id}-{day.isoformat()}",
+        )
+    )
+
+
+def test_check_in_adherence_and_mean_mood_and_cravings_reach_the_evidence_but_not_the_rules(app):
+    world = build_review_world(0)
+    reporting = add_member(world, phq9=(15, 4))
+    silent = add_member(world, phq9=(15, 4))
+    for offset, mood, cravings in ((0, 4, 7), (3, 6, 5), (13, 8, 3)):
+        _checkin(reporting, world.week_end - timedelta(days=offset), mood, cravings)
+    _checkin(reporting, world.week_end + timedelta(days=1), 0, 10)  # after the week: not evidence
+    _checkin(reporting, world.week_end - timedelta(days=14), 0, 10)  # before the 14 days
+    db.session.commit()
+    compute_cohort_reviews(world.cohort, world.week_start)
+    with_checkins, without = (review.latest for review in reviews())
+    assert with_checkins.metrics["self_reports"] == {
+        "checkin_days": 3,
+        "days": 14,
+        "adherence": round(3 / 14, 3),
+        "mean_mood": 6.0,
+        "mean_cravings": 5.0,
+    }
+    assert without.metrics["self_reports"] == {
+        "checkin_days": 0,
+        "days": 14,
+        "adherence": 0.0,
+        "mean_mood": None,
+        "mean_cravings": None,
+    }
+    # The four rules stay as they are: both are step-down candidates with the same reasons.
+    assert with_checkins.recommendation == without.recommendation == "step_down_candidate"
+    assert with_checkins.reasons == without.reasons
+    assert silent.id != reporting.id

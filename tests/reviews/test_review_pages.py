@@ -317,3 +317,34 @@ def test_the_progress_api_marks_decisions_for_the_charts(world, login):
     [decision] = body["decisions"]
     assert decision["decision"] == "step_down"
     assert decision["effective_on"] == (review.week_end + timedelta(days=3)).isoformat()
+
+
+def test_the_evidence_shows_check_in_adherence_and_mean_mood_and_cravings(app, login):
+    from iop.models import DailyCheckin
+
+    world = build_review_world(0)
+    member = add_member(world)
+    for offset, mood, cravings in ((0, 4, 6), (2, 6, 2)):
+        db.session.add(
+            DailyCheckin(
+                client_id=member.client_id,
+                day=world.week_end - timedelta(days=offset),
+                mood=mood,
+                anxiety=3,
+                cravings=cravings,
+                stress=3,
+                submission_key=f"evidence-key-{offset:02d}-000000",
+            )
+        )
+    quiet = add_member(world)
+    db.session.commit()
+    compute_cohort_reviews(world.cohort, world.week_start)
+    db.session.commit()
+    client = login(world.case_manager)
+    html = client.get(f"/reviews/{review_of(member).id}/evidence", headers={"HX-Request": "true"}).text
+    assert "Client check-ins (last 14 days)" in html
+    assert "2 of 14 days (14 %); mean mood 5.0, mean cravings 4.0 of 10" in html
+    assert (
+        "none in 14 days"
+        in client.get(f"/reviews/{review_of(quiet).id}/evidence", headers={"HX-Request": "true"}).text
+    )

@@ -10,12 +10,16 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from iop import create_app
+from iop import clock, create_app
 from iop.extensions import db
-from iop.models import Alert, Consent, WeeklyReview
+from iop.models import Alert, Attendance, Consent, WeeklyReview
 from iop.permissions import Policy, policy_for
 from iop.services.assessments import record_assessment
+from iop.services.client_links import revoke_link
+from iop.services.homework import HomeworkInput, assign_homework
+from iop.services.journal import write_entry
 from tests.factories import (
+    make_client_link,
     make_cohort,
     make_consent,
     make_custom_instrument,
@@ -29,6 +33,7 @@ from tests.factories import (
     make_session,
     make_user,
     sign_in,
+    sign_in_client,
 )
 
 PUBLIC = "public"
@@ -38,6 +43,7 @@ CARE_TEAM = frozenset({"clinician", "case_manager"})
 CASE_MANAGER = frozenset({"case_manager"})
 ADMIN = frozenset({"admin"})
 FAMILY = "family member with an active consent"
+CLIENT = "client by personal link"
 
 # The specification: who may use each route. A new route fails here until it is added.
 EXPECTED = {
@@ -132,6 +138,24 @@ EXPECTED = {
     "admin.end_staff_sessions": ADMIN,
     "admin.break_glass": ADMIN,
     "breakglass.open_record": frozenset({"clinician"}),
+    "self_reports.index": STAFF,
+    "self_reports.trends": STAFF,
+    "self_reports.enable": CARE_TEAM,
+    "self_reports.revoke": CARE_TEAM,
+    "self_reports.assign": CARE_TEAM,
+    "me.open": PUBLIC,
+    "me.ended": PUBLIC,
+    "me.index": CLIENT,
+    "me.checkin": CLIENT,
+    "me.questionnaire": CLIENT,
+    "me.questionnaire_sent": CLIENT,
+    "me.journal": CLIENT,
+    "me.share_entry": CLIENT,
+    "me.feedback_list": CLIENT,
+    "me.feedback": CLIENT,
+    "me.homework": CLIENT,
+    "me.homework_done": CLIENT,
+    "me.sign_out": CLIENT,
 }
 # What a clinician of another program may read of a client under an active break-glass grant.
 BREAK_GLASS_READS = frozenset(
@@ -164,6 +188,10 @@ PERSONAS = (
     "family",
     "family_elsewhere",
     "family_expired",
+    "client",
+    "client_elsewhere",
+    "client_revoked",
+    "client_expired",
 )
 ALL_ROLES = ("clinician", "case_manager", "admin")
 # Staff personas: the roles each holds in program A (where the matrix's objects are) and in program B.
@@ -180,6 +208,9 @@ STAFF_GRANTS = {
     "break_glass": {"B": ("clinician",)},
 }
 FAMILY_PERSONAS = ("family", "family_elsewhere", "family_expired")
+# Browsers signed in by personal link: the world's client, another client, and links that stopped working.
+# None of them is an account: on staff and family routes they are as anonymous as anyone.
+CLIENT_PERSONAS = ("client", "client_elsewhere", "client_revoked", "client_expired")
 
 
 def _rules():
@@ -208,6 +239,8 @@ def test_declared_policies_match_the_specification():
         if policy.any_account
         else FAMILY
         if policy.family
+        else CLIENT
+        if policy.client
         else policy.roles
         for endpoint, _, _, policy in RULES
         if policy
@@ -256,6 +289,28 @@ def world(app):
     }
     consent = db.session.scalar(select(Consent).where(Consent.family_user_id == people["family"].id))
     observation = make_observation(consent)
+    links = {
+        "client": make_client_link(client, clinician),
+        "client_elsewhere": make_client_link(make_enrollment(cohort).client, clinician),
+        "client_revoked": make_client_link(make_enrollment(cohort).client, clinician),
+        "client_expired": make_client_link(make_enrollment(cohort).client, clinician),
+    }
+    revoke_link(links["client_revoked"][0], clinician)
+    # The world's client attended today's group, so the feedback form has a group to load.
+    db.session.add(
+        Attendance(
+            session_id=group_session.id,
+            enrollment_id=enrollment.id,
+            status="present",
+            minutes_attended=group_session.duration_minutes,
+            updated_by_id=clinician.id,
+        )
+    )
+    entry, _ = write_entry(links["client"][0], "A private entry.", False, "access-matrix-journal-key")
+    assignment = assign_homework(client, HomeworkInput("Practise grounding", "daily"), clinician)
+    _expire(links["client_expired"][0])
+    db.session.commit()
+    people.update({persona: link for persona, (link, _) in links.items()})
     # A second consent with an invitation nobody accepts, so the invitation page has a live link.
     token = make_invitation(
         make_consent(client, clinician, recipient_email="invited@example.test"), clinician
@@ -268,7 +323,9 @@ def world(app):
         "client_id": enrollment.client_id,
         "user_id": people["clinician"].id,
         "filename": "css/app.css",
-        "alert_id": _alert_for(enrollment.client, people["clinician"]).id,
+        "alert_id": (alert := _alert_for(enrollment.client, people["clinician"])).id,
+        "response_id": alert.response_id,
+        "instrument": "gad7",
         "instrument_id": make_custom_instrument(program, actor=people["admin"]).id,
         "goal_id": make_goal(enrollment.client, people["clinician"]).id,
         "medication_id": make_medication(enrollment.client, people["clinician"]).id,
@@ -279,6 +336,10 @@ def world(app):
         "observation_id": observation.id,
         "token": token,
         "reset_token": _reset_link_for(people["clinician"]),
+        "link_token": links["client"][1],
+        "link_id": links["client"][0].id,
+        "entry_id": entry.id,
+        "assignment_id": assignment.id,
     }
     return {"people": people, "ids": ids}
 
@@ -310,6 +371,12 @@ def _break_glass_grant(user, client):
         user, client.program, client.mrn, "The client called the crisis line; their team is away."
     )
     db.session.commit()
+
+
+def _expire(link):
+    """Move a link's life into the past, as if it had been sent 31 days ago."""
+    link.created_at = clock.now() - timedelta(days=31)
+    link.expires_at = clock.now() - timedelta(days=1)
 
 
 def _review_for(cohort):
@@ -363,22 +430,27 @@ def test_access_matrix(app, world, endpoint, rule, method, policy: Policy):
     has_object = "<int:" in rule
     for persona in PERSONAS:
         client = app.test_client()
-        if persona != "anonymous":
+        if persona in CLIENT_PERSONAS:
+            sign_in_client(client, world["people"][persona])
+        elif persona != "anonymous":
             sign_in(client, world["people"][persona])
         response = client.open(url, method=method, headers={})
         status = response.status_code
         where = f"{persona} {method} {url} -> {status}"
+        anonymous = persona == "anonymous" or persona in CLIENT_PERSONAS
         if policy.public:
             assert status not in (401, 403, 404), where
-        elif persona == "anonymous" and policy.family:
+        elif policy.client:
+            _client_route(persona, status, response, has_object, where)
+        elif anonymous and policy.family:
             assert status == 302 and response.headers["Location"].startswith("/auth/login"), where
         elif policy.family:
             _family_route(persona, status, response, has_object, where)
         elif persona in FAMILY_PERSONAS and policy.any_account:
             assert status not in (401, 403, 404), where
-        elif persona == "anonymous" and url.startswith("/api/"):
+        elif anonymous and url.startswith("/api/"):
             assert status == 401 and response.is_json, where
-        elif persona == "anonymous":
+        elif anonymous:
             assert status == 302 and response.headers["Location"].startswith("/auth/login"), where
         elif policy.any_account:
             assert status not in (401, 403, 404), where
@@ -411,6 +483,18 @@ def _staff_route(persona, endpoint, rule, method, policy: Policy, status: int, w
 
 def _reads_under_break_glass(persona: str, endpoint: str, method: str) -> bool:
     return persona == "break_glass" and method == "GET" and endpoint in BREAK_GLASS_READS
+
+
+def _client_route(persona: str, status: int, response, has_object: bool, where: str) -> None:
+    """The client's pages: only a browser signed in by a working link; everyone else (staff and family
+    included) lands on the "open your personal link" page. Each client session sees its own client:
+    another client's ids answer 404 (tests/web/test_checkins.py checks what the pages show)."""
+    if persona == "client_elsewhere" and has_object:
+        assert status == 404, where
+    elif persona in ("client", "client_elsewhere"):
+        assert status not in (401, 403, 404), where
+    else:
+        assert status == 302 and response.headers["Location"] == "/me/ended", where
 
 
 def _family_route(persona: str, status: int, response, has_object: bool, where: str) -> None:

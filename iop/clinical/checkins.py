@@ -1,0 +1,181 @@
+"""What a client reports between sessions: the daily check-in's scales, adherence, and when a
+self-report questionnaire is due and when it expires.
+
+Plain data in, plain data out: the client's pages, the staff tab and the weekly review share these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from iop.clinical.due import QUESTIONNAIRE_INTERVAL_DAYS, questionnaire_due_on
+
+# (key, label, anchor at 0, anchor at 10): the four 0–10 sliders, in the words the client sees.
+CHECKIN_SCALES: tuple[tuple[str, str, str, str], ...] = (
+    ("mood", "Mood", "Very low", "Very good"),
+    ("anxiety", "Anxiety", "None", "Extreme"),
+    ("cravings", "Cravings", "None", "Overwhelming"),
+    ("stress", "Stress", "None", "Extreme"),
+)
+SCALE_KEYS = tuple(key for key, _, _, _ in CHECKIN_SCALES)
+SCALE_MIN, SCALE_MAX = 0, 10
+MAX_SLEEP_HOURS = 24
+MAX_EXERCISE_MINUTES = 1440
+
+SOCIAL_CATEGORIES = {
+    "family": "Family",
+    "friends": "Friends",
+    "peers": "Recovery or group peers",
+    "sponsor": "Sponsor or mentor",
+    "work": "Work or school",
+    "other": "Someone else",
+}
+# A program without its own list offers these (skills taught in DBT, CBT and relapse prevention).
+DEFAULT_COPING_SKILLS = (
+    "Grounding (5-4-3-2-1)",
+    "Paced breathing",
+    "Opposite action",
+    "Urge surfing",
+    "Reaching out to someone",
+    "Distraction",
+    "Self-soothing",
+    "Radical acceptance",
+)
+
+# A self-report questionnaire can be answered from the day it is due until this many days after.
+QUESTIONNAIRE_EXPIRES_AFTER_DAYS = 3
+SELF_REPORT_INSTRUMENTS = ("phq9", "gad7")
+
+
+def coping_skills(program_list: str | None) -> tuple[str, ...]:
+    """The program's coping skills, one per line; the default list when the program has none."""
+    skills = tuple(line.strip() for line in (program_list or "").splitlines() if line.strip())
+    return skills or DEFAULT_COPING_SKILLS
+
+
+@dataclass(frozen=True)
+class Adherence:
+    """Days with a check-in out of the days the client could check in."""
+
+    days_checked_in: int
+    days: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.days_checked_in / self.days if self.days else None
+
+
+def checkin_adherence(checkin_days: Iterable[date], start: date, end: date, enrolled_on: date) -> Adherence:
+    """Check-in adherence over start…end (both included), counting only days from `enrolled_on` on.
+
+    Several check-ins on one day count once; days outside the window are ignored.
+    """
+    first = max(start, enrolled_on)
+    if end < first:
+        return Adherence(0, 0)
+    days = (end - first).days + 1
+    checked = {day for day in checkin_days if first <= day <= end}
+    return Adherence(len(checked), days)
+
+
+def mean(values: Iterable[float | None]) -> float | None:
+    """The mean of the values given (None ignored); None when there are none."""
+    present = [value for value in values if value is not None]
+    return sum(present) / len(present) if present else None
+
+
+@dataclass(frozen=True)
+class QuestionnaireWindow:
+    """When a self-report is due and the last day it can be answered."""
+
+    due_on: date
+    expires_on: date
+
+    def is_open(self, today: date) -> bool:
+        return self.due_on <= today <= self.expires_on
+
+
+def questionnaire_window(latest_on: date | None, admitted_on: date, today: date) -> QuestionnaireWindow:
+    """The window the client should answer next: due a week after the latest response (on admission
+    for the first), open for three days; a window that expired unanswered gives way to the next
+    weekly one, so a missed week is never answered late as if it were on time."""
+    due_on = questionnaire_due_on(latest_on, admitted_on)
+    expired_by = (today - due_on).days - QUESTIONNAIRE_EXPIRES_AFTER_DAYS
+    if expired_by > 0:
+        # Skip whole missed weeks: the first window whose expiry is today or later.
+        weeks = -(-expired_by // QUESTIONNAIRE_INTERVAL_DAYS)
+        due_on += timedelta(days=weeks * QUESTIONNAIRE_INTERVAL_DAYS)
+    return QuestionnaireWindow(due_on, due_on + timedelta(days=QUESTIONNAIRE_EXPIRES_AFTER_DAYS))
+
+
+@dataclass(frozen=True)
+class CheckinDay:
+    """One check-in as the summaries read it: the day and what was rated (None where not given)."""
+
+    day: date
+    mood: int
+    anxiety: int
+    cravings: int
+    stress: int
+    sleep_hours: float | None = None
+
+
+@dataclass(frozen=True)
+class CheckinSummary:
+    """A window of check-ins: adherence and the means the weekly review and the staff tab show."""
+
+    start: date
+    end: date
+    adherence: Adherence
+    mean_mood: float | None
+    mean_anxiety: float | None
+    mean_cravings: float | None
+    mean_sleep_hours: float | None
+
+
+def summarise_checkins(
+    checkins: Iterable[CheckinDay], start: date, end: date, enrolled_on: date
+) -> CheckinSummary:
+    """Adherence and mean mood, anxiety, cravings and sleep over start…end (both included), from
+    `enrolled_on` on; no check-ins means no means, never zeros."""
+    inside = [c for c in checkins if max(start, enrolled_on) <= c.day <= end]
+    return CheckinSummary(
+        start,
+        end,
+        checkin_adherence((c.day for c in inside), start, end, enrolled_on),
+        mean(c.mood for c in inside),
+        mean(c.anxiety for c in inside),
+        mean(c.cravings for c in inside),
+        mean(c.sleep_hours for c in inside),
+    )
+
+
+# The post-session feedback: the program's own three questions, 1–5 (not the licensed SRS/GSRS wording).
+FEEDBACK_QUESTIONS: tuple[tuple[str, str, tuple[str, str, str, str, str]], ...] = (
+    (
+        "felt_heard",
+        "I felt heard in today's group",
+        ("Not at all", "A little", "Somewhat", "Mostly", "Completely"),
+    ),
+    ("useful", "Today's group was useful to me", ("Not at all", "A little", "Somewhat", "Mostly", "Very")),
+    (
+        "plan_to_use",
+        "I plan to use a skill from today before the next group",
+        ("No", "Probably not", "Maybe", "Probably", "Yes, I have a plan"),
+    ),
+)
+FEEDBACK_KEYS = tuple(key for key, _, _ in FEEDBACK_QUESTIONS)
+# Feedback on a group can be given for this many days after it.
+FEEDBACK_DAYS = 7
+
+
+HOMEWORK_FREQUENCIES = {"once": "Once, by the due date", "daily": "Every day", "weekly": "Once a week"}
+
+
+def homework_target(frequency: str, days: int) -> int:
+    """How many completions a week of `days` days asks for: daily one a day, weekly and once one."""
+    if days <= 0:
+        return 0
+    return days if frequency == "daily" else 1

@@ -1,0 +1,1 @@
+"""The client's own pages, reached by personal link: check-in, questionnaires."""

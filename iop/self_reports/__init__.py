@@ -1,0 +1,1 @@
+"""The Self-reports tab of a client record: the personal link, check-ins and their trends."""

@@ -1,0 +1,95 @@
+"""The client's journal: private by default; each entry can be shared with the care team and unshared."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from iop import clock
+from iop.extensions import db
+from iop.models import Client, ClientLink, JournalEntry
+from iop.services.audit import record_event
+
+JOURNAL_MAX_LENGTH = 5000
+
+
+class JournalRefused(ValueError):
+    """The entry cannot be stored as sent; the message is shown to the client."""
+
+
+def write_entry(link: ClientLink, body: str, shared: bool, submission_key: str) -> tuple[JournalEntry, bool]:
+    """Store an entry (private unless `shared`); the same form posted twice stores one."""
+    existing = db.session.scalar(select(JournalEntry).where(JournalEntry.submission_key == submission_key))
+    if existing is not None:
+        if existing.client_id != link.client_id:
+            raise JournalRefused("This form was already used. Reload the page and try again.")
+        return existing, False
+    body = body.strip()
+    if not body:
+        raise JournalRefused("Write something first.")
+    if len(body) > JOURNAL_MAX_LENGTH:
+        raise JournalRefused(f"Keep an entry under {JOURNAL_MAX_LENGTH} characters.")
+    entry = JournalEntry(
+        client_id=link.client_id,
+        link_id=link.id,
+        body=body,
+        shared=shared,
+        shared_changed_at=clock.now() if shared else None,
+        submission_key=submission_key,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(entry)
+            db.session.flush()
+    except IntegrityError:
+        return db.session.scalar(
+            select(JournalEntry).where(JournalEntry.submission_key == submission_key)
+        ), False
+    record_event(
+        "journal.write",
+        "journal_entry",
+        entry.id,
+        link.client_id,
+        details={"link_id": link.id, "shared": shared, "length": len(body)},
+    )
+    return entry, True
+
+
+def set_shared(entry: JournalEntry, link: ClientLink, shared: bool) -> JournalEntry:
+    """Share an entry with the care team, or take it back; only the client's own entries."""
+    if entry.client_id != link.client_id:
+        raise JournalRefused("That entry is not yours.")
+    if entry.shared != shared:
+        entry.shared = shared
+        entry.shared_changed_at = clock.now()
+        record_event(
+            "journal.share" if shared else "journal.unshare",
+            "journal_entry",
+            entry.id,
+            link.client_id,
+            details={"link_id": link.id},
+        )
+    return entry
+
+
+def own_entries(client: Client) -> list[JournalEntry]:
+    """All of the client's entries, newest first (for the client only)."""
+    return list(
+        db.session.scalars(
+            select(JournalEntry)
+            .where(JournalEntry.client_id == client.id)
+            .order_by(JournalEntry.written_at.desc(), JournalEntry.id.desc())
+        )
+    )
+
+
+def shared_entries(client: Client, limit: int = 20) -> list[JournalEntry]:
+    """What the client chose to share with the care team, newest first; private entries never."""
+    return list(
+        db.session.scalars(
+            select(JournalEntry)
+            .where(JournalEntry.client_id == client.id, JournalEntry.shared.is_(True))
+            .order_by(JournalEntry.written_at.desc(), JournalEntry.id.desc())
+            .limit(limit)
+        )
+    )

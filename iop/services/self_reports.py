@@ -1,0 +1,139 @@
+"""What the client reported by personal link, as the care team reads it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from iop.clinical.checkins import (
+    SELF_REPORT_INSTRUMENTS,
+    CheckinDay,
+    CheckinSummary,
+    QuestionnaireWindow,
+    questionnaire_window,
+    summarise_checkins,
+)
+from iop.clinical.instruments import STANDARD_INSTRUMENTS, Instrument
+from iop.extensions import db
+from iop.models import AssessmentResponse, AuditEvent, Client
+from iop.services.checkins import checkin_days
+
+# What a client does by link, and what the schedule does for them, audited with no staff actor.
+CLIENT_ACTIONS = (
+    "client_link.open",
+    "client_link.refused",
+    "client_link.second_factor_failed",
+    "client_link.throttled",
+    "client_link.sign_out",
+    "client_link.renew",
+    "client.self_view",
+    "checkin.submit",
+    "assessment.record",
+    "journal.write",
+    "journal.share",
+    "journal.unshare",
+    "feedback.submit",
+    "homework.done",
+)
+
+
+def client_activity_log(client: Client, limit: int = 20) -> list[tuple[AuditEvent, dict]]:
+    """What was done through the client's personal links (opened, viewed, sent, refused), newest first."""
+    rows = db.session.scalars(
+        select(AuditEvent)
+        .where(
+            AuditEvent.client_id == client.id,
+            AuditEvent.action.in_(CLIENT_ACTIONS),
+            AuditEvent.actor_id.is_(None),
+        )
+        .order_by(AuditEvent.id.desc())
+        .limit(limit)
+    )
+    return [(event, json.loads(event.details or "{}")) for event in rows]
+
+
+@dataclass(frozen=True)
+class DueQuestionnaire:
+    """A self-report questionnaire of the client's: its window (due date, last day) and latest answer."""
+
+    instrument: Instrument
+    window: QuestionnaireWindow
+    latest_on: date | None
+
+    def is_open(self, today: date) -> bool:
+        return self.window.is_open(today)
+
+
+def client_questionnaires(client: Client) -> list[DueQuestionnaire]:
+    """PHQ-9 and GAD-7 on the program's weekly cadence for a client enrolled today (none otherwise)."""
+    today = client.program.today()
+    enrollment = next((e for e in client.enrollments if e.is_active_on(today)), None)
+    if enrollment is None:
+        return []
+    latest = {
+        instrument: day
+        for instrument, day in db.session.execute(
+            select(AssessmentResponse.instrument, func.max(AssessmentResponse.administered_on))
+            .where(
+                AssessmentResponse.client_id == client.id,
+                AssessmentResponse.instrument.in_(SELF_REPORT_INSTRUMENTS),
+                AssessmentResponse.superseded_by_id.is_(None),
+            )
+            .group_by(AssessmentResponse.instrument)
+        )
+    }
+    return [
+        DueQuestionnaire(
+            STANDARD_INSTRUMENTS[key],
+            questionnaire_window(latest.get(key), enrollment.started_on, today),
+            latest.get(key),
+        )
+        for key in SELF_REPORT_INSTRUMENTS
+    ]
+
+
+TREND_DAYS = 28
+
+
+@dataclass(frozen=True)
+class SelfReportTrends:
+    """The last four weeks of check-ins: one row per day (None where none was sent), and summaries."""
+
+    days: list[tuple[date, CheckinDay | None]]
+    last_7: CheckinSummary
+    last_28: CheckinSummary
+
+    def chart_data(self) -> dict:
+        """What charts.js draws: one series per measure, None on days without a check-in."""
+
+        def series(name):
+            return [getattr(row, name) if row else None for _, row in self.days]
+
+        return {
+            "days": [day.isoformat() for day, _ in self.days],
+            "series": {name: series(name) for name in ("mood", "anxiety", "cravings", "sleep_hours")},
+        }
+
+
+def self_report_trends(client: Client) -> SelfReportTrends | None:
+    """The client's check-ins over the last 28 days with adherence since admission; None when the
+    client was never admitted to the program."""
+    admitted = [e.started_on for e in client.enrollments if e.cohort.program_id == client.program_id]
+    if not admitted:
+        return None
+    today = client.program.today()
+    start = today - timedelta(days=TREND_DAYS - 1)
+    rows = checkin_days([client.id], start, today)[client.id]
+    by_day = {row.day: row for row in rows}
+    enrolled_on = min(admitted)
+    return SelfReportTrends(
+        [
+            (start + timedelta(days=offset), by_day.get(start + timedelta(days=offset)))
+            for offset in range(TREND_DAYS)
+        ],
+        summarise_checkins(rows, today - timedelta(days=6), today, enrolled_on),
+        summarise_checkins(rows, start, today, enrolled_on),
+    )

@@ -1,0 +1,108 @@
+"""Check-in adherence, the program's coping skills, and the self-report questionnaire window: pure rules."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from iop.clinical.checkins import (
+    DEFAULT_COPING_SKILLS,
+    QUESTIONNAIRE_EXPIRES_AFTER_DAYS,
+    Adherence,
+    CheckinDay,
+    checkin_adherence,
+    coping_skills,
+    mean,
+    questionnaire_window,
+    summarise_checkins,
+)
+
+MON = date(2026, 11, 30)
+
+
+def test_adherence_counts_days_with_a_check_in_over_the_window():
+    days = [MON, MON + timedelta(days=2), MON + timedelta(days=2), MON - timedelta(days=1)]
+    result = checkin_adherence(days, MON, MON + timedelta(days=6), enrolled_on=MON - timedelta(days=30))
+    assert result == Adherence(2, 7) and result.rate == pytest.approx(2 / 7)
+
+
+def test_adherence_starts_on_the_day_of_admission():
+    result = checkin_adherence(
+        [MON + timedelta(days=5)], MON, MON + timedelta(days=6), enrolled_on=MON + timedelta(days=4)
+    )
+    assert result == Adherence(1, 3)
+
+
+def test_adherence_with_no_days_to_count_has_no_rate():
+    result = checkin_adherence([], MON, MON + timedelta(days=6), enrolled_on=MON + timedelta(days=10))
+    assert result == Adherence(0, 0) and result.rate is None
+
+
+def test_adherence_of_a_single_day_window():
+    assert checkin_adherence([MON], MON, MON, enrolled_on=MON).rate == 1.0
+
+
+def test_mean_ignores_missing_values_and_is_none_when_empty():
+    assert mean([2, None, 4]) == 3 and mean([]) is None and mean([None]) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (None, DEFAULT_COPING_SKILLS),
+        ("", DEFAULT_COPING_SKILLS),
+        ("  \n \n", DEFAULT_COPING_SKILLS),
+        (" Box breathing \n\nCall my sponsor", ("Box breathing", "Call my sponsor")),
+    ],
+)
+def test_coping_skills_come_from_the_program_or_the_default_list(text, expected):
+    assert coping_skills(text) == expected
+
+
+def test_the_first_questionnaire_is_due_on_admission_and_open_three_days():
+    window = questionnaire_window(None, MON, MON)
+    assert (window.due_on, window.expires_on) == (MON, MON + timedelta(days=QUESTIONNAIRE_EXPIRES_AFTER_DAYS))
+    assert window.is_open(MON) and window.is_open(MON + timedelta(days=3))
+    assert not window.is_open(MON - timedelta(days=1))
+
+
+def test_the_next_is_due_a_week_after_the_latest_and_not_open_before():
+    window = questionnaire_window(MON, MON - timedelta(days=14), MON + timedelta(days=3))
+    assert window.due_on == MON + timedelta(days=7) and not window.is_open(MON + timedelta(days=3))
+
+
+@pytest.mark.parametrize(
+    ("days_after_due", "expected_due_offset"),
+    [(3, 0), (4, 7), (10, 7), (11, 14), (17, 14), (18, 21)],
+)
+def test_an_expired_window_gives_way_to_the_next_weekly_one(days_after_due, expected_due_offset):
+    latest = MON - timedelta(days=7)  # due on MON
+    today = MON + timedelta(days=days_after_due)
+    window = questionnaire_window(latest, MON - timedelta(days=30), today)
+    assert window.due_on == MON + timedelta(days=expected_due_offset)
+    assert window.expires_on >= today
+
+
+def _day(offset, mood=5, cravings=2, sleep=None):
+    return CheckinDay(MON + timedelta(days=offset), mood, 4, cravings, 3, sleep)
+
+
+def test_a_summary_gives_adherence_and_means_of_the_window_only():
+    rows = [_day(-1, mood=0), _day(0, mood=4, cravings=6, sleep=6.0), _day(3, mood=6, cravings=2)]
+    summary = summarise_checkins(rows, MON, MON + timedelta(days=13), enrolled_on=MON - timedelta(days=40))
+    assert summary.adherence == Adherence(2, 14)
+    assert (summary.mean_mood, summary.mean_cravings, summary.mean_sleep_hours) == (5, 4, 6.0)
+
+
+def test_a_summary_without_check_ins_has_no_means():
+    summary = summarise_checkins([], MON, MON + timedelta(days=13), enrolled_on=MON)
+    assert summary.adherence == Adherence(0, 14)
+    assert (summary.mean_mood, summary.mean_anxiety, summary.mean_cravings, summary.mean_sleep_hours) == (
+        None,
+    ) * 4
+
+
+def test_a_summary_ignores_check_ins_from_before_admission():
+    summary = summarise_checkins(
+        [_day(0, mood=1), _day(5, mood=9)], MON, MON + timedelta(days=6), MON + timedelta(days=5)
+    )
+    assert summary.adherence == Adherence(1, 2) and summary.mean_mood == 9

@@ -175,7 +175,7 @@ def questionnaire(instrument: str):
         return _render_questionnaire(due, [None] * len(due.instrument.items))
     form = assessment_form(due.instrument, base=ItemsForm)
     valid, answers = form.validate(), form.answers()
-    if form.csrf_token.errors:
+    if "csrf_token" in form.errors:
         return _render_questionnaire(due, answers, error="This form had expired: send it again.", status=422)
     if not due.is_open(today):
         return _render_questionnaire(due, answers, error="This questionnaire is not due today.", status=422)

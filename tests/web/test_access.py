@@ -171,6 +171,8 @@ BREAK_GLASS_READS = frozenset(
         "reviews.client_tab",
         "reviews.summary",
         "symptoms.index",
+        "self_reports.index",
+        "self_reports.trends",
         "api.client_progress",
     }
 )

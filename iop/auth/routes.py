@@ -118,24 +118,31 @@ def mfa():
         else:
             result = check_second_factor(user, form.code.data, secret=setup_secret)
         if result.ok:
-            codes = confirm_totp_enrolment(user) if setup_secret else None
-            response = _complete_sign_in(user, session.get("mfa_next"))
-            if codes:  # shown once, right after enrolment
-                return render_template("account/recovery_codes.html", codes=codes, next_url=response.location)
-            if result.recovery_codes_left is not None:
-                flash(_codes_left_message(result.recovery_codes_left), "info")
-            return response
+            return _second_factor_passed(user, result, setup_secret)
         if result.throttled:
             db.session.commit()  # the throttled attempt is kept
             session.clear()  # the pending sign-in ends: the password step starts again
             flash(THROTTLED, "error")
             return redirect(url_for("auth.login"))
-        if using_recovery:
-            recovery_form.recovery_code.errors.append("That recovery code is not valid or was already used.")
-        else:
-            form.code.errors.append("That code is not valid. Codes change every 30 seconds and work once.")
+        field = recovery_form.recovery_code if using_recovery else form.code
+        field.errors.append(WRONG_RECOVERY_CODE if using_recovery else WRONG_CODE)
     db.session.commit()  # the failed attempt, or a newly made enrolment key, is kept server-side
     return _render_mfa(user, form, recovery_form, using_recovery, setup_secret)
+
+
+WRONG_CODE = "That code is not valid. Codes change every 30 seconds and work once."
+WRONG_RECOVERY_CODE = "That recovery code is not valid or was already used."
+
+
+def _second_factor_passed(user: User, result, setup_secret: str | None):
+    """Signed in; right after enrolment the recovery codes are shown, once, before going on."""
+    codes = confirm_totp_enrolment(user) if setup_secret else None
+    response = _complete_sign_in(user, session.get("mfa_next"))
+    if codes:
+        return render_template("account/recovery_codes.html", codes=codes, next_url=response.location)
+    if result.recovery_codes_left is not None:
+        flash(_codes_left_message(result.recovery_codes_left), "info")
+    return response
 
 
 def _codes_left_message(left: int) -> str:

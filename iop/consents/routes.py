@@ -58,6 +58,16 @@ def _tab_url(client: Client) -> str:
     return url_for("consents.index", client_id=client.id)
 
 
+def _saved(client: Client, message: str):
+    """A change on this tab was saved: the tab again with the notice for htmx, else the message and a 303."""
+    return changed(
+        lambda: _render(client, audit_view=False, notice=message),
+        message=message,
+        location=_tab_url(client),
+        trigger=FAMILY_UPDATED,
+    )
+
+
 @bp.get("/<int:client_id>/family")
 @staff_required
 def index(client_id: int):
@@ -80,12 +90,7 @@ def create(client_id: int):
         else:
             db.session.commit()
             message = f"Consent recorded for {data.recipient_name.strip()}."
-            return changed(
-                lambda: _render(client, audit_view=False, notice=message),
-                message=message,
-                location=_tab_url(client),
-                trigger=FAMILY_UPDATED,
-            )
+            return _saved(client, message)
     return invalid(lambda: _render(client, consent_form=form, audit_view=False))
 
 
@@ -104,12 +109,7 @@ def send_invitation(client_id: int, consent_id: int):
             return invalid(lambda: _render(client, invite_errors=errors, audit_view=False))
         db.session.commit()
         message = f"Invitation sent to {consent.recipient_email}."
-        return changed(
-            lambda: _render(client, audit_view=False, notice=message),
-            message=message,
-            location=_tab_url(client),
-            trigger=FAMILY_UPDATED,
-        )
+        return _saved(client, message)
     return invalid(
         lambda: _render(client, invite_errors={consent.id: "The form expired; try again."}, audit_view=False)
     )
@@ -130,10 +130,5 @@ def revoke(client_id: int, consent_id: int):
         else:
             db.session.commit()
             message = f"Consent for {consent.recipient_name} revoked."
-            return changed(
-                lambda: _render(client, audit_view=False, notice=message),
-                message=message,
-                location=_tab_url(client),
-                trigger=FAMILY_UPDATED,
-            )
+            return _saved(client, message)
     return invalid(lambda: _render(client, revoke_forms={consent.id: form}, audit_view=False))

@@ -94,6 +94,16 @@ def _tab_url(client: Client) -> str:
     return url_for("medications.index", client_id=client.id)
 
 
+def _saved(client: Client, message: str):
+    """A change on this tab was saved: the tab again with the notice for htmx, else the message and a 303."""
+    return changed(
+        lambda: _render(client, notice=message, audit_view=False),
+        message=message,
+        location=_tab_url(client),
+        trigger=ADHERENCE_UPDATED,
+    )
+
+
 def _refused(client: Client, key: str, form):
     """The tab again with the refused form as typed (422)."""
     return invalid(lambda: _render(client, forms={key: form}))
@@ -144,12 +154,7 @@ def create(client_id: int):
         else:
             db.session.commit()
             message = f"Added {form.name.data.strip()}."
-            return changed(
-                lambda: _render(client, notice=message, audit_view=False),
-                message=message,
-                location=_tab_url(client),
-                trigger=ADHERENCE_UPDATED,
-            )
+            return _saved(client, message)
     return _refused(client, "new", form)
 
 
@@ -168,12 +173,7 @@ def end(client_id: int, medication_id: int):
         else:
             db.session.commit()
             message = f"{medication.name} ends on {day_label(form.ended_on.data)}."
-            return changed(
-                lambda: _render(client, notice=message, audit_view=False),
-                message=message,
-                location=_tab_url(client),
-                trigger=ADHERENCE_UPDATED,
-            )
+            return _saved(client, message)
     return _refused(client, f"end-{medication.id}", form)
 
 
@@ -190,12 +190,7 @@ def undo_end_view(client_id: int, medication_id: int):
         return invalid(lambda: _render(client, dose_error=error))
     db.session.commit()
     message = f"{medication.name} continues: the end date was taken back."
-    return changed(
-        lambda: _render(client, notice=message, audit_view=False),
-        message=message,
-        location=_tab_url(client),
-        trigger=ADHERENCE_UPDATED,
-    )
+    return _saved(client, message)
 
 
 @bp.post("/<int:medication_id>/restart")
@@ -213,12 +208,7 @@ def restart(client_id: int, medication_id: int):
         else:
             db.session.commit()
             message = f"{medication.name} starts again on {day_label(form.started_on.data)}."
-            return changed(
-                lambda: _render(client, notice=message, audit_view=False),
-                message=message,
-                location=_tab_url(client),
-                trigger=ADHERENCE_UPDATED,
-            )
+            return _saved(client, message)
     return _refused(client, f"restart-{medication.id}", form)
 
 
@@ -265,12 +255,7 @@ def _add_to_medication(client_id: int, medication_id: int, form_class, key: str,
             form.form_errors.append(str(refused))
         else:
             db.session.commit()
-            return changed(
-                lambda: _render(client, notice=message, audit_view=False),
-                message=message,
-                location=_tab_url(client),
-                trigger=ADHERENCE_UPDATED,
-            )
+            return _saved(client, message)
     return _refused(client, f"{key}-{medication.id}", form)
 
 

@@ -68,21 +68,9 @@ def edit_staff(user_id: int):
     """Change a staff member's roles in the admin's programs; with every program theirs, the account too."""
     member = get_staff_member_or_404(user_id)
     managed = permitted_programs()
-    managed_ids = {program.id for program in managed}
-    # Roles in programs the admin does not administer are not on the form and stay as they are.
-    kept = {
-        program: member.roles_in(program.id) for program in member.programs if program.id not in managed_ids
-    }
+    kept = _roles_outside(member, managed)
     whole_account = may_manage_account(member)
-    form = StaffEditForm(
-        **StaffEditForm.initial(member, managed_ids),
-        user=member,
-        actor=current_user,
-        program_choices=managed,
-        other_program_count=len(kept),
-    )
-    if not whole_account:
-        del form.full_name, form.active
+    form = _edit_form(member, managed, kept, whole_account)
     render = lambda: render_template(  # noqa: E731
         "admin/staff_form.html", form=form, member=member, whole_account=whole_account
     )
@@ -98,6 +86,26 @@ def edit_staff(user_id: int):
     db.session.commit()
     state = "was saved" if member.active else "is deactivated and signed out"
     return changed(render, message=f"{member.full_name} {state}.", location=url_for("admin.staff"))
+
+
+def _roles_outside(member, managed) -> dict:
+    """The member's roles in programs the admin does not administer: not on the form, they stay."""
+    managed_ids = {program.id for program in managed}
+    return {p: member.roles_in(p.id) for p in member.programs if p.id not in managed_ids}
+
+
+def _edit_form(member, managed, kept: dict, whole_account: bool) -> StaffEditForm:
+    """The member's roles in the admin's programs; name and active state only with the whole account."""
+    form = StaffEditForm(
+        **StaffEditForm.initial(member, {program.id for program in managed}),
+        user=member,
+        actor=current_user,
+        program_choices=managed,
+        other_program_count=len(kept),
+    )
+    if not whole_account:
+        del form.full_name, form.active
+    return form
 
 
 @bp.route("/staff/<int:user_id>/password", methods=["GET", "POST"])

@@ -198,13 +198,7 @@ def accept(token: str):
     except InvitationProblem as problem:
         return _link_problem(problem.kind)
     account = existing_account(invitation)
-    form = (
-        ExistingAccountForm()
-        if account
-        else NewAccountForm(
-            full_name=invitation.consent.recipient_name, email=invitation.consent.recipient_email
-        )
-    )
+    form = _acceptance_form(invitation, account)
     render = lambda: render_template("family/accept.html", form=form, invitation=invitation, account=account)  # noqa: E731
     if request.method == "GET":
         return render()
@@ -218,9 +212,22 @@ def accept(token: str):
             form.password.errors.append(str(refused))
             db.session.commit()  # a wrong password is counted for throttling and audited
         else:
-            start_session(user)
-            record_event("auth.sign_in", "user", user.id, actor_id=user.id, details={"via": "invitation"})
-            db.session.commit()
-            location = url_for("family.index")
-            return changed(lambda: redirect(location, 303), location=location)
+            return _signed_in(user)
     return invalid(render)
+
+
+def _acceptance_form(invitation, account):
+    """Confirm an existing account with its password, or set up a new one named as the consent names them."""
+    if account:
+        return ExistingAccountForm()
+    consent = invitation.consent
+    return NewAccountForm(full_name=consent.recipient_name, email=consent.recipient_email)
+
+
+def _signed_in(user):
+    """The invitation accepted: signed in (audited as a sign-in by invitation) and on to the family portal."""
+    start_session(user)
+    record_event("auth.sign_in", "user", user.id, actor_id=user.id, details={"via": "invitation"})
+    db.session.commit()
+    location = url_for("family.index")
+    return changed(lambda: redirect(location, 303), location=location)

@@ -43,6 +43,16 @@ class MemberProposal:
         return self.stored is not None and self.stored.status is not None
 
     @property
+    def unreadable_rows(self) -> bool:
+        """A row of the member's could not be read: the proposal may miss time they attended."""
+        return any(row.problem for row in self.rows)
+
+    @property
+    def proposed_by_default(self) -> bool:
+        """Ticked in the preview: not recorded yet, and nothing in the report left unread."""
+        return not self.recorded and not self.unreadable_rows
+
+    @property
     def version(self) -> int:
         return self.stored.version if self.stored else 0
 

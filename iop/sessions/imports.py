@@ -73,7 +73,7 @@ def render_import(
     ticked = (
         confirm_form.choices()["chosen"]
         if confirm_form.import_id.raw_data
-        else {m.enrollment.id for m in preview.members if not m.recorded}
+        else {m.enrollment.id for m in preview.members if m.proposed_by_default}
         if preview
         else set()
     )

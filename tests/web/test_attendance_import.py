@@ -21,7 +21,8 @@ def world(app):
         for first, name in (("Joanna", "Smith"), ("José", "Müller"), ("Ann", "Lee"), ("Ben", "Okafor"))
     }
     members["Smith"].client.email = "jo@mail.test"
-    group_session = make_session(cohort)
+    # Yesterday's 9:00–12:00 group: report times never cross a DST switch, whatever the test date.
+    group_session = make_session(cohort, day=program.today() - timedelta(days=1), status="held")
     clinician = make_user("clinician", programs=[program], name="Dana Reyes", email="dana@clinic.test")
     db.session.commit()
     return {"program": program, "session": group_session, "members": members, "clinician": clinician}

@@ -28,7 +28,9 @@ class ReportUploadForm(FlaskForm):
 
     @property
     def filename(self) -> str:
-        return (self.report.data.filename or "report")[:100]
+        # Shown on the preview and kept in the session record: printable characters only (never a NUL).
+        name = "".join(char for char in self.report.data.filename or "" if char.isprintable()).strip()
+        return name[:100] or "report"
 
     def refuse(self, message: str) -> None:
         self.report.errors = [*self.report.errors, message]

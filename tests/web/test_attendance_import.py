@@ -325,3 +325,17 @@ def test_an_admin_of_the_program_may_not_import(world, login):
         content_type="multipart/form-data",
     )
     assert response.status_code == 403
+
+
+def test_a_filename_with_control_characters_is_cleaned(world, login):
+    client = login(world["clinician"])
+    assert upload(client, world, zoom_report(world), "zo\x00om\x1b.csv").status_code == 303
+    page = client.get(f"/sessions/{world['session'].id}/import").text
+    assert "<strong>zoom.csv</strong>" in page
+
+
+def test_a_request_over_the_app_limit_is_a_413_page_not_a_500(world, login):
+    client = login(world["clinician"])
+    response = upload(client, world, b"x" * (2 * 1024 * 1024))
+    assert response.status_code == 413 and "That upload is too large" in response.text
+    assert db.session.scalar(select(func.count(Attendance.id))) == 0

@@ -267,3 +267,31 @@ def test_staff_are_recognised_by_email_name_host_and_organizer():
 def test_a_stranger_is_unmatched_not_guessed():
     assert matched(name="Joanna Smyth") == ("unmatched", None, "unknown")
     assert matched(name="Joanna") == ("unmatched", None, "unknown")
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+HEADER = "Name (Original Name),User Email,Join Time,Leave Time,Duration (Minutes),Guest\n"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=2000))
+def test_any_bytes_are_read_or_refused_with_a_report_error(data):
+    try:
+        report = parse_report(data, ZONE)
+    except ReportError:
+        return
+    assert report.rows
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=400))
+def test_any_rows_under_a_real_header_are_read_or_refused_with_a_report_error(body):
+    for encoding in ("utf-8", "utf-16"):
+        try:
+            report = parse_report((HEADER + body).encode(encoding, "surrogatepass"), ZONE)
+        except (ReportError, UnicodeEncodeError):
+            continue
+        for row in report.rows:
+            assert row.problem is not None or row.joined <= row.left

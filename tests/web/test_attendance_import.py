@@ -339,3 +339,32 @@ def test_a_request_over_the_app_limit_is_a_413_page_not_a_500(world, login):
     response = upload(client, world, b"x" * (2 * 1024 * 1024))
     assert response.status_code == 413 and "That upload is too large" in response.text
     assert db.session.scalar(select(func.count(Attendance.id))) == 0
+
+
+def test_a_cancelled_session_takes_no_import(world, login):
+    world["session"].status = "cancelled"
+    db.session.commit()
+    client = login(world["clinician"])
+    assert "Import from Zoom or Teams" not in client.get(f"/sessions/{world['session'].id}").text
+    response = upload(client, world, zoom_report(world))
+    assert response.status_code == 422 and "This session was cancelled" in response.text
+
+
+def test_the_preview_statement_count_does_not_grow_with_members(app, login):
+    from tests.web.test_query_counts import MAX_STATEMENTS, statements_for
+
+    counts = {}
+    for size in (4, 30):
+        program = make_program()
+        cohort = make_cohort(program, duration_minutes=180)
+        members = [make_enrollment(cohort) for _ in range(size)]
+        group_session = make_session(cohort, day=program.today() - timedelta(days=1), status="held")
+        world = {"program": program, "session": group_session}
+        lines = ["Name,User Email,Join Time,Leave Time"] + [
+            f"{m.client.first_name} {m.client.last_name},,{local(world, 0)},{local(world, 180)}"
+            for m in members
+        ]
+        client = login(make_user("clinician", programs=[program]))
+        assert upload(client, world, "\n".join(lines).encode()).status_code == 303
+        counts[size] = len(statements_for(client, f"/sessions/{group_session.id}/import"))
+    assert counts[4] == counts[30] <= MAX_STATEMENTS, counts

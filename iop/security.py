@@ -305,6 +305,14 @@ def init_app(app: Flask) -> None:
     def method_not_allowed(error):
         return _error_page(405, "Not allowed", "That action is not available here.")
 
+    @app.errorhandler(413)
+    def too_large(error):
+        # A request over MAX_CONTENT_LENGTH is refused before any view reads it (uploads included).
+        limit = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+        return _error_page(
+            413, "That upload is too large", f"Requests are limited to {limit} MB; nothing was saved."
+        )
+
     @app.errorhandler(500)
     def server_error(error):
         # Never echo the exception: it may contain client data.

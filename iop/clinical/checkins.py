@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from fractions import Fraction
 
 from iop.clinical.due import QUESTIONNAIRE_INTERVAL_DAYS, questionnaire_due_on
 
@@ -179,3 +180,58 @@ def homework_target(frequency: str, days: int) -> int:
     if days <= 0:
         return 0
     return days if frequency == "daily" else 1
+
+
+# A worrying trend in the daily check-ins, for the cohort roster's marker. Only check-ins of the last
+# TREND_WINDOW_DAYS days count, so an old run of check-ins does not raise (or hide) anything today.
+TREND_WINDOW_DAYS = 28
+RECENT_CHECKINS = 3
+EARLIER_CHECKINS = 7
+# The comparison needs at least this many of the earlier check-ins, so 1 old check-in is not a baseline.
+MIN_EARLIER_CHECKINS = 3
+MOOD_DROP = 2
+CRAVINGS_RISE = 2
+LOW_MOOD_AT_MOST = 2
+LOW_MOOD_DAYS = 3
+
+
+def _mean_of(values: list[int]) -> Fraction:
+    return Fraction(sum(values), len(values))
+
+
+def _one_decimal(value: Fraction) -> str:
+    return f"{float(value):.1f}"
+
+
+def worrying_trend(checkins: Iterable[CheckinDay], today: date) -> tuple[str, ...]:
+    """Why the check-ins are worrying, in plain words; empty when they are not. Any of:
+
+    - a check-in dated in the last LOW_MOOD_DAYS days (today and the two before) with mood ≤ 2;
+    - the mean mood of the latest 3 check-ins at least 2 points below the mean of the (up to) 7 before
+      them (at least 3 of those needed);
+    - the mean cravings of the latest 3 at least 2 points above the mean of the 7 before them (same).
+    Means are compared exactly (fractions), so a drop of exactly 2 points counts.
+    """
+    window_start = today - timedelta(days=TREND_WINDOW_DAYS - 1)
+    recent_first = sorted((c for c in checkins if window_start <= c.day <= today), key=lambda c: c.day)[::-1]
+    reasons = []
+    low_since = today - timedelta(days=LOW_MOOD_DAYS - 1)
+    low = [c for c in recent_first if c.day >= low_since and c.mood <= LOW_MOOD_AT_MOST]
+    if low:
+        reasons.append(f"Mood {low[0].mood} on {low[0].day:%b} {low[0].day.day}")
+    latest = recent_first[:RECENT_CHECKINS]
+    earlier = recent_first[RECENT_CHECKINS : RECENT_CHECKINS + EARLIER_CHECKINS]
+    if len(latest) == RECENT_CHECKINS and len(earlier) >= MIN_EARLIER_CHECKINS:
+        mood_now, mood_before = _mean_of([c.mood for c in latest]), _mean_of([c.mood for c in earlier])
+        if mood_before - mood_now >= MOOD_DROP:
+            reasons.append(
+                f"Mood down from {_one_decimal(mood_before)} to {_one_decimal(mood_now)} (last 3 check-ins)"
+            )
+        cravings_now = _mean_of([c.cravings for c in latest])
+        cravings_before = _mean_of([c.cravings for c in earlier])
+        if cravings_now - cravings_before >= CRAVINGS_RISE:
+            reasons.append(
+                f"Cravings up from {_one_decimal(cravings_before)} to {_one_decimal(cravings_now)} "
+                "(last 3 check-ins)"
+            )
+    return tuple(reasons)

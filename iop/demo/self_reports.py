@@ -51,10 +51,12 @@ def seed_self_reports(enrollments: list[Enrollment], staff: dict[str, User], see
             if rng.random() < 0.25:
                 continue
             progress = offset / CHECKIN_DAYS
+            # The last client's mood falls over the last few days: the roster marks a worrying trend.
+            dip = 5 if number == len(current) - 1 and (today - day).days <= 5 else 0
             contact = rng.random() < 0.7
             data = CheckinInput(
                 scales={
-                    "mood": _clamp(3 + round(4 * progress) + rng.randint(-1, 1)),
+                    "mood": _clamp(3 + round(4 * progress) + rng.randint(-1, 1) - dip),
                     "anxiety": _clamp(7 - round(3 * progress) + rng.randint(-1, 1)),
                     "cravings": _clamp(6 - round(4 * progress) + rng.randint(-1, 2) + number),
                     "stress": _clamp(6 + rng.randint(-2, 2)),

@@ -11,6 +11,7 @@ from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from iop import clock
 from iop.clinical.attendance import AttendanceSummary, ScheduledSession, summarise
+from iop.clinical.checkins import EARLIER_CHECKINS, RECENT_CHECKINS, CheckinDay, worrying_trend
 from iop.clinical.instruments import Instrument, get_instrument
 from iop.extensions import db
 from iop.models import (
@@ -20,6 +21,7 @@ from iop.models import (
     Attendance,
     Client,
     Cohort,
+    DailyCheckin,
     Enrollment,
     GroupSession,
     User,
@@ -101,6 +103,9 @@ class RosterEntry:
     # Latest PHQ-9 / GAD-7 by instrument key; corrections count, what they superseded does not.
     latest_scores: dict[str, LatestScore] = field(default_factory=dict)
     adherence: AdherenceSummary | None = None
+    # The day of the client's latest daily check-in (None: never), and why its trend is worrying.
+    last_checkin: date | None = None
+    checkin_trend: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -122,9 +127,7 @@ class CohortOverview:
 
 def cohort_overview(cohort: Cohort, today: date, past_days: int = 28, ahead_days: int = 14) -> CohortOverview:
     """The cohort page: roster with week in program and two-week attendance, and its sessions."""
-    rows = db.session.execute(
-        members_on(cohort.id, today).add_columns(_first_admission(cohort.program_id), _open_alert_count())
-    ).all()
+    rows, checkins = _members_with_checkins(cohort, today)
     members = [row[0] for row in rows]
     sessions = db.session.scalars(
         select(GroupSession)
@@ -163,6 +166,8 @@ def cohort_overview(cohort: Cohort, today: date, past_days: int = 28, ahead_days
                 open_alerts=open_alerts,
                 latest_scores=scores.get(member.client_id, {}),
                 adherence=adherence.get(member.client_id),
+                last_checkin=checkins[member.client_id][0].day if checkins.get(member.client_id) else None,
+                checkin_trend=worrying_trend(checkins.get(member.client_id, ()), today),
             )
         )
     return CohortOverview(
@@ -238,6 +243,44 @@ def latest_scores(client_ids: list[int], instruments=("phq9", "gad7")) -> dict[i
     ):
         result[client_id][key] = LatestScore(get_instrument(key), total, severity, administered_on)
     return result
+
+
+def _members_with_checkins(cohort: Cohort, today: date) -> tuple[list, dict[int, list[CheckinDay]]]:
+    """The roster's members (with first admission and open alerts) and each one's latest daily check-ins
+    (enough for the trend rule, newest first), in one query: the check-ins ride along by an outer join,
+    so a member has up to that many result rows, and one without check-ins has one."""
+    rank = (
+        func.row_number()
+        .over(partition_by=DailyCheckin.client_id, order_by=(DailyCheckin.day.desc(), DailyCheckin.id.desc()))
+        .label("rank")
+    )
+    cohort_clients = select(Enrollment.client_id).where(Enrollment.cohort_id == cohort.id)
+    ranked = (
+        select(DailyCheckin.client_id, DailyCheckin.day, DailyCheckin.mood, DailyCheckin.anxiety)
+        .add_columns(DailyCheckin.cravings, DailyCheckin.stress, rank)
+        .where(DailyCheckin.client_id.in_(cohort_clients))
+        .subquery()
+    )
+    query = (
+        members_on(cohort.id, today)
+        .add_columns(_first_admission(cohort.program_id), _open_alert_count())
+        .add_columns(ranked.c.day, ranked.c.mood, ranked.c.anxiety, ranked.c.cravings, ranked.c.stress)
+        .outerjoin(
+            ranked,
+            and_(
+                ranked.c.client_id == Enrollment.client_id,
+                ranked.c.rank <= RECENT_CHECKINS + EARLIER_CHECKINS,
+            ),
+        )
+        .order_by(ranked.c.rank)
+    )
+    members: dict[int, tuple] = {}
+    checkins: dict[int, list[CheckinDay]] = defaultdict(list)
+    for member, started, open_alerts, day, *scales in db.session.execute(query):
+        members.setdefault(member.id, (member, started, open_alerts))
+        if day is not None:
+            checkins[member.client_id].append(CheckinDay(day, *scales))
+    return list(members.values()), checkins
 
 
 @dataclass

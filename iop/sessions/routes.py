@@ -3,10 +3,12 @@
 from functools import partial
 
 from flask import Blueprint, request
+from flask_htmx import make_response
 from flask_login import current_user
 
 from iop.extensions import db
 from iop.htmx import changed, invalid
+from iop.participant_reports import ReportError
 from iop.permissions import (
     admin_required,
     care_team_required,
@@ -22,6 +24,7 @@ from iop.services.attendance import (
     mark_all_present,
     record_attendance,
 )
+from iop.services.attendance_import import apply_import, preview_import, read_report, view_import
 from iop.services.notes import NoteConflict, NoteNotReady
 from iop.services.programs import cancel_session
 from iop.services.rosters import session_grid, view_session
@@ -34,6 +37,16 @@ from iop.sessions.grid import (
     render_row_saved,
     render_session,
     session_url,
+)
+from iop.sessions.import_forms import ConfirmImportForm, ReportUploadForm
+from iop.sessions.imports import (
+    STALE_MESSAGE,
+    drop_import,
+    held_import,
+    hold_import,
+    import_url,
+    render_import,
+    render_import_refused,
 )
 
 bp = Blueprint("sessions", __name__, url_prefix="/sessions")
@@ -162,3 +175,56 @@ def cancel(session_id: int):
     except ValueError as error:
         form.reason.errors = [*form.reason.errors, str(error)]
     return invalid(lambda: render_session(group_session, cancel_form=form))
+
+
+@bp.get("/<int:session_id>/import")
+@care_team_required
+def import_attendance(session_id: int):
+    """Upload a Zoom or Teams participant report; once one is uploaded, what it proposes, to confirm."""
+    group_session = get_session_or_404(session_id)
+    held = held_import(group_session)
+    preview = view_import(group_session, held.report, current_user) if held else None
+    db.session.commit()
+    return render_import(group_session, held=held, preview=preview)
+
+
+@bp.post("/<int:session_id>/import")
+@care_team_required
+def upload_report(session_id: int):
+    """Read an uploaded report and hold it for the preview; a file that cannot be read comes back with why."""
+    group_session = get_session_or_404(session_id)
+    form = ReportUploadForm()
+    if form.validate():
+        try:
+            hold_import(group_session, read_report(group_session, form.report_bytes()), form.filename)
+        except (ReportError, AttendanceRefused) as error:
+            form.refuse(str(error))
+        else:
+            url = import_url(group_session)
+            return changed(lambda: make_response("", redirect=url), location=url)
+    return invalid(lambda: render_import(group_session, form))
+
+
+@bp.post("/<int:session_id>/import/confirm")
+@care_team_required
+def confirm_import(session_id: int):
+    """Record the ticked proposals through the attendance service: all of them, or none."""
+    group_session = get_session_or_404(session_id)
+    held, form = held_import(group_session), ConfirmImportForm()
+    if held is None or form.import_id.data != held.id:
+        return invalid(lambda: render_import(group_session, held=held, message=STALE_MESSAGE), 409)
+    preview = preview_import(group_session, held.report)
+    try:
+        if not form.validate():
+            raise AttendanceRefused("Check the reason for the amendment.")
+        written = apply_import(preview, **form.choices(), actor=current_user)
+    except (AttendanceConflict, AttendanceRefused) as refused:
+        return invalid(*render_import_refused(group_session, held, form, refused))
+    drop_import()
+    db.session.commit()
+    return changed(
+        lambda: render_session(group_session),
+        message=f"Recorded {len(written)} from the {held.report.source_label} report.",
+        location=session_url(group_session),
+        trigger="attendance-updated",
+    )

@@ -106,3 +106,88 @@ def test_a_summary_ignores_check_ins_from_before_admission():
         [_day(0, mood=1), _day(5, mood=9)], MON, MON + timedelta(days=6), MON + timedelta(days=5)
     )
     assert summary.adherence == Adherence(1, 2) and summary.mean_mood == 9
+
+
+# ---- the roster's worrying-trend marker -----------------------------------------------------------
+
+from iop.clinical.checkins import worrying_trend  # noqa: E402
+
+TODAY = date(2026, 12, 7)
+
+
+def _series(moods, cravings=None, start_days_ago=None):
+    """Check-ins on consecutive days ending today (oldest first), moods and cravings as given."""
+    cravings = cravings or [3] * len(moods)
+    first = TODAY - timedelta(days=len(moods) - 1 if start_days_ago is None else start_days_ago)
+    return [
+        CheckinDay(first + timedelta(days=index), mood, 4, craving, 4)
+        for index, (mood, craving) in enumerate(zip(moods, cravings, strict=True))
+    ]
+
+
+def test_no_checkins_is_no_trend():
+    assert worrying_trend([], TODAY) == ()
+
+
+def test_steady_checkins_are_no_trend():
+    assert worrying_trend(_series([6] * 10), TODAY) == ()
+
+
+def test_mood_two_points_below_the_seven_before_is_worrying():
+    reasons = worrying_trend(_series([6] * 7 + [4, 4, 4]), TODAY)
+    assert reasons == ("Mood down from 6.0 to 4.0 (last 3 check-ins)",)
+
+
+def test_mood_just_under_two_points_below_is_not():
+    # 7 before at 6, the latest three 4, 4, 5: a mean of 4.33, a drop of 1.67.
+    assert worrying_trend(_series([6] * 7 + [4, 4, 5]), TODAY) == ()
+
+
+def test_cravings_rising_by_two_is_worrying_and_just_under_is_not():
+    rising = worrying_trend(_series([6] * 10, [2] * 7 + [4, 4, 4]), TODAY)
+    assert rising == ("Cravings up from 2.0 to 4.0 (last 3 check-ins)",)
+    assert worrying_trend(_series([6] * 10, [2] * 7 + [4, 4, 3]), TODAY) == ()
+
+
+def test_the_comparison_needs_three_earlier_checkins():
+    assert worrying_trend(_series([6, 6] + [3, 3, 3]), TODAY) == ()
+    assert worrying_trend(_series([6, 6, 6] + [3, 3, 3]), TODAY) == (
+        "Mood down from 6.0 to 3.0 (last 3 check-ins)",
+    )
+
+
+def test_only_the_seven_before_the_latest_three_are_the_baseline():
+    # An old high mood beyond the 7 earlier check-ins does not count.
+    assert worrying_trend(_series([10, 10] + [5] * 7 + [4, 4, 4]), TODAY) == ()
+
+
+def test_mood_two_in_the_last_three_days_is_worrying_and_three_is_not():
+    assert worrying_trend(_series([5, 5, 2, 5]), TODAY) == ("Mood 2 on Dec 6",)
+    assert worrying_trend(_series([5, 5, 3, 5]), TODAY) == ()
+
+
+def test_low_mood_four_days_ago_is_outside_the_last_three_days():
+    checkins = [CheckinDay(TODAY - timedelta(days=3), 1, 4, 3, 4), CheckinDay(TODAY, 6, 4, 3, 4)]
+    assert worrying_trend(checkins, TODAY) == ()
+    checkins[0] = CheckinDay(TODAY - timedelta(days=2), 1, 4, 3, 4)
+    assert worrying_trend(checkins, TODAY) == ("Mood 1 on Dec 5",)
+
+
+def test_checkins_older_than_the_window_are_ignored():
+    old = _series([6] * 7 + [3, 3, 3], start_days_ago=40)
+    assert worrying_trend(old, TODAY) == ()
+    edge = [CheckinDay(TODAY - timedelta(days=27 + index), 6, 4, 3, 4) for index in range(7)]
+    latest = [CheckinDay(TODAY - timedelta(days=index), 3, 4, 3, 4) for index in range(3)]
+    # Only the earlier check-in dated 27 days ago is inside the 28-day window: too few to compare.
+    assert worrying_trend(edge + latest, TODAY) == ()
+    inside = [CheckinDay(TODAY - timedelta(days=25 + index), 6, 4, 3, 4) for index in range(3)]
+    assert worrying_trend(inside + latest, TODAY) == ("Mood down from 6.0 to 3.0 (last 3 check-ins)",)
+
+
+def test_several_reasons_are_all_named():
+    reasons = worrying_trend(_series([7] * 7 + [4, 4, 1], [1] * 7 + [5, 5, 5]), TODAY)
+    assert reasons == (
+        "Mood 1 on Dec 7",
+        "Mood down from 7.0 to 3.0 (last 3 check-ins)",
+        "Cravings up from 1.0 to 5.0 (last 3 check-ins)",
+    )

@@ -338,19 +338,22 @@ _MISSING = {"", "-", "--", "n/a", "na", "null", "none"}
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d+)?|\.\d+)$")
 _THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
 _DECIMAL_COMMA = re.compile(r"^\d+,\d+$")
+_DOT_THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+(,\d+)?$")
 _UNIT_SUFFIX = re.compile(r"\s*(ms|bpm|steps|hrs?|hours?|h|min|mins|minutes)$", re.IGNORECASE)
 _HOURS_MINUTES = re.compile(r"^(\d{1,2})\s*h(?:rs?|ours?)?\s*(?:(\d{1,2})\s*m(?:in(?:utes?|s)?)?)?$", re.I)
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::\d{2})?$")
 
 
 def parse_number(text: str, *, decimal_comma: bool = False) -> float | None:
-    """A number as exports write it ("1,234", "7,5" in semicolon files, "45ms"); None when empty.
-    ValueError when it is not a number."""
+    """A number as exports write it ("1,234", "45ms"; in semicolon files, from locales with a decimal
+    comma, "7,5" and "8.123" for 8123); None when empty. ValueError when it is not a number."""
     value = text.strip().replace("\u00a0", " ")
     if value.lower() in _MISSING:
         return None
     value = _UNIT_SUFFIX.sub("", value).strip()
-    if decimal_comma and _DECIMAL_COMMA.match(value):
+    if decimal_comma and _DOT_THOUSANDS.match(value):
+        value = value.replace(".", "").replace(",", ".")
+    elif decimal_comma and _DECIMAL_COMMA.match(value):
         value = value.replace(",", ".")
     elif _THOUSANDS.match(value):
         value = value.replace(",", "")
@@ -536,3 +539,28 @@ def _day(text: str, date_format: str, today: date, reasons: list[str]) -> date |
     elif day < EARLIEST_DAY:
         reasons.append(f"the date {day.isoformat()} is before {EARLIEST_DAY.year}")
     return day
+
+
+# --- what the care team reads ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WearableSummary:
+    """A window of wearable days: how many have data, and the means (None, never 0, when none)."""
+
+    days_with_data: int
+    mean_sleep_hours: float | None
+    mean_resting_hr: float | None
+    mean_hrv_ms: float | None
+    mean_steps: float | None
+
+
+def summarise_wearable_days(days) -> WearableSummary:
+    """The means of days with sleep_hours, resting_hr, hrv_ms and steps attributes (None ignored)."""
+    days = list(days)
+
+    def mean(name: str) -> float | None:
+        values = [getattr(day, name) for day in days if getattr(day, name) is not None]
+        return sum(values) / len(values) if values else None
+
+    return WearableSummary(len(days), mean("sleep_hours"), mean("resting_hr"), mean("hrv_ms"), mean("steps"))

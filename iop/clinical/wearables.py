@@ -381,7 +381,7 @@ def parse_sleep_hours(text: str, *, decimal_comma: bool = False) -> float | None
 _ISO = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:$|[T ]\S)")
 _SLASHED = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:$|[T ,]\s*\S)")
 _NAMED = re.compile(r"^([A-Za-z]{3,9})\.? (\d{1,2}),? (\d{4})(?:$|[ ,T])")
-_NAMED_DAY_FIRST = re.compile(r"^(\d{1,2}) ([A-Za-z]{3,9})\.?,? (\d{4})(?:$|[ ,T])")
+_NAMED_DAY_FIRST = re.compile(r"^(\d{1,2})[ -]([A-Za-z]{3,9})\.?,?[ -](\d{4})(?:$|[ ,T])")
 MONTHS = {
     name: number
     for number, names in enumerate(
@@ -408,7 +408,7 @@ MONTHS = {
 def parse_day(text: str, date_format: str = "auto") -> date:
     """The day a cell names: 2026-11-30 (with or without a time after it), 11/30/2026 or 30/11/2026
     (by `date_format`; "auto" reads a slashed date month first, as US exports write it), 30.11.2026,
-    "Nov 30, 2026" or "30 Nov 2026". ValueError otherwise."""
+    "Nov 30, 2026", "30 Nov 2026" or "30-Nov-2026". ValueError otherwise."""
     value = " ".join(text.strip().split())
     match = _ISO.match(value)
     if match:

@@ -31,7 +31,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import math
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -359,10 +358,8 @@ def parse_number(text: str, *, decimal_comma: bool = False) -> float | None:
         value = value.replace(",", "")
     if not _NUMBER.match(value):
         raise ValueError("not a number")
-    number = float(value)
-    if not math.isfinite(number):
-        raise ValueError("not a number")
-    return number
+    # Digits only, so the one non-finite result is a number too long for a float: infinity, out of range.
+    return float(value)
 
 
 def parse_sleep_hours(text: str, *, decimal_comma: bool = False) -> float | None:
@@ -446,7 +443,7 @@ def resolve_date_format(cells: list[str], date_format: str) -> str:
 
 
 def _format_number(number: float) -> str:
-    return f"{number:g}" if abs(number) < 1e15 else "a huge number"
+    return f"{number:g}" if abs(number) < 1e15 else "a huge number"  # also infinity
 
 
 def _value(target: str, cell: str, decimal_comma: bool) -> tuple[float | None, str | None]:
@@ -462,8 +459,7 @@ def _value(target: str, cell: str, decimal_comma: bool) -> tuple[float | None, s
         return None, None
     low, high = RANGES[target]
     if not low <= number <= high:
-        unit = UNITS[target]
-        return None, f"{WHAT[target]} {_format_number(number)} {unit} is outside {low:,}–{high:,} {unit}"
+        return None, f"{WHAT[target]} is {_format_number(number)}, outside {low:,}–{high:,} {UNITS[target]}"
     return number, None
 
 

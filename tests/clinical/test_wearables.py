@@ -223,14 +223,14 @@ def test_both_edges_of_every_plausible_range(column, low, high, below, above, at
     else:
         assert values == [float(low), float(high)]
     assert [error.line for error in parsed.errors] == [4, 5]
-    assert all("is outside" in error.reasons[0] for error in parsed.errors)
+    assert all(", outside " in error.reasons[0] for error in parsed.errors)
 
 
 def test_a_row_is_all_or_nothing_and_names_every_reason():
     parsed = _rows("Date,Steps,Resting Heart Rate\n2026-11-01,lots,300\n2026-11-02,,\n")
     assert parsed.rows == ()
     assert parsed.errors[0].reasons == (
-        "resting heart rate 300 bpm is outside 25–220 bpm",
+        "resting heart rate is 300, outside 25–220 bpm",
         "steps “lots” is not a number",
     )
     assert parsed.errors[1].reasons == ("no sleep, heart rate, HRV or steps on this row",)
@@ -239,10 +239,12 @@ def test_a_row_is_all_or_nothing_and_names_every_reason():
 def test_huge_numbers_and_not_numbers():
     parsed = _rows(
         "Date,Steps\n2026-11-01,99999999999999999999999999\n2026-11-02,1e309\n2026-11-03,nan\n2026-11-04,inf\n"
+        f"2026-11-05,{'9' * 400}\n"
     )
     assert parsed.rows == ()
-    assert parsed.errors[0].reasons == ("steps a huge number steps is outside 0–100,000 steps",)
-    assert all(error.reasons[0].endswith("is not a number") for error in parsed.errors[1:])
+    assert parsed.errors[0].reasons == ("steps is a huge number, outside 0–100,000 steps",)
+    assert parsed.errors[-1].reasons == ("steps is a huge number, outside 0–100,000 steps",)
+    assert all(error.reasons[0].endswith("is not a number") for error in parsed.errors[1:-1])
 
 
 def test_numbers_as_the_exports_write_them():

@@ -4,7 +4,8 @@ from flask_wtf import FlaskForm
 from wtforms import FileField, RadioField, SelectField
 from wtforms.fields.choices import SelectChoice
 
-from iop.clinical.wearables import DATE_FORMATS, MAX_FILE_BYTES, SOURCES, TARGET_LABELS, TARGETS, Table
+from iop.clinical.wearable_files import MAX_FILE_BYTES, Table
+from iop.clinical.wearables import DATE_FORMATS, SOURCES, TARGET_LABELS, TARGETS
 from iop.services.wearables import DUPLICATE_CHOICES, ImportChoices, Preview
 
 

@@ -6,7 +6,8 @@ staged import of the client's own (never in a cookie), for an hour at most.
 
 from flask import g, redirect, render_template, request, url_for
 
-from iop.clinical.wearables import MAX_ROWS, SOURCES, TARGET_LABELS
+from iop.clinical.wearable_files import MAX_ROWS
+from iop.clinical.wearables import SOURCES, TARGET_LABELS
 from iop.extensions import db
 from iop.htmx import invalid
 from iop.me.wearable_forms import PreviewForm, UploadForm

@@ -11,19 +11,16 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from iop import clock
-from iop.clinical.wearables import (
-    DATE_FORMATS,
-    SOURCES,
+from iop.clinical.wearable_files import (
     FileProblem,
-    ParsedRows,
     Table,
     decode_upload,
     guess_mapping,
     guess_source,
     mapping_problems,
-    parse_rows,
     table_from_text,
 )
+from iop.clinical.wearables import DATE_FORMATS, SOURCES, ParsedRows, parse_rows
 from iop.extensions import db
 from iop.models import Client, ClientLink, WearableDay, WearableImport
 from iop.services.audit import record_event

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from iop.clinical.wearables import (
+from iop.clinical.wearable_files import (
     MAX_COLUMNS,
     MAX_FILE_BYTES,
     MAX_ROWS,
@@ -15,11 +15,13 @@ from iop.clinical.wearables import (
     guess_mapping,
     guess_source,
     mapping_problems,
+    read_table,
+)
+from iop.clinical.wearables import (
     parse_day,
     parse_number,
     parse_rows,
     parse_sleep_hours,
-    read_table,
     summarise_wearable_days,
 )
 

@@ -95,7 +95,7 @@ def stage_upload(link: ClientLink, filename: str, raw: bytes) -> WearableImport:
         client_id=link.client_id,
         link_id=link.id,
         source=guess_source(table.header),
-        filename=(filename or "")[:120],
+        filename="".join(char for char in filename or "" if char.isprintable())[:120],
         size_bytes=len(raw),
         row_count=len(table.rows),
         encoding=encoding,

@@ -27,7 +27,10 @@ from iop.services.audit import record_event
 
 # How long an upload waits for the client's confirmation before its text is thrown away.
 STAGED_FOR = timedelta(hours=1)
-DUPLICATE_CHOICES = {"keep": "Keep what is already stored", "replace": "Replace it with this file"}
+DUPLICATE_CHOICES = {
+    "keep": "Keep what is already stored",
+    "replace": "Replace it with this file's values (what the file lacks is kept)",
+}
 
 
 class ImportRefused(ValueError):
@@ -225,8 +228,11 @@ def confirm_import(upload: WearableImport, link: ClientLink, choices: ImportChoi
                     db.session.add(WearableDay(client_id=upload.client_id, day=row.day, **values))
                     counts["added"] += 1
                 elif replace:
+                    # The file's values replace the stored ones; what the file lacks stays (a Fitbit sleep
+                    # file after its activities file keeps the steps).
                     for name, value in values.items():
-                        setattr(day, name, value)
+                        if value is not None:
+                            setattr(day, name, value)
                     counts["replaced"] += 1
                 else:
                     counts["kept"] += 1

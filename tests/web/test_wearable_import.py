@@ -263,6 +263,26 @@ def test_days_already_stored_are_kept_unless_the_client_chooses_replace(wearer, 
     assert "Days replaced</dt><dd>1</dd>" in client.get(response.headers["Location"]).text
 
 
+def test_replacing_keeps_what_the_new_file_lacks(wearer, client):
+    confirm(client, staged(client, wearer, fitbit_csv([(ago(wearer, 1), 5000, 420, 60)])))
+    url = staged(client, wearer, f"Date,Steps\n{ago(wearer, 1)},7777\n".encode())
+    response = client.post(
+        url,
+        data={
+            "day": "0",
+            "steps": "1",
+            "action": "confirm",
+            "on_duplicate": "replace",
+            "date_format": "auto",
+            "source": "garmin",
+            **{t: "" for t in ("sleep_hours", "sleep_minutes", "resting_hr", "hrv_ms")},
+        },
+    )
+    assert response.status_code == 303
+    (day,) = days_of(wearer["person"])
+    assert (day.steps, day.sleep_hours, day.resting_hr, day.source) == (7777, 7.0, 60.0, "garmin")
+
+
 def test_a_file_with_no_good_row_cannot_be_confirmed(wearer, client):
     url = staged(client, wearer, fitbit_csv([("nope", 5000, 400, 60)]))
     response = confirm(client, url)

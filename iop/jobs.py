@@ -47,11 +47,13 @@ def hourly_tick() -> int:
     from iop.extensions import db
     from iop.services.programs import extend_session_horizon
     from iop.services.throttle import prune
+    from iop.services.wearables import expire_staged_uploads
     from iop.session_store import prune_visitor_sessions
 
     added = extend_session_horizon(current_app.config["IOP_SESSION_HORIZON_WEEKS"])
     prune()
     prune_visitor_sessions(current_app.config["IOP_IDLE_TIMEOUT"])
+    expire_staged_uploads()  # a wearable upload nobody confirmed within the hour loses its text
     renew_client_links()
     db.session.commit()
     escalation_tick()

@@ -31,6 +31,7 @@ from iop.models import (
     Program,
     ReviewRun,
     User,
+    WearableImport,
     WeeklyReview,
 )
 
@@ -358,6 +359,11 @@ def get_own_observation_or_404(consent: Consent, observation_id: int) -> FamilyO
 def get_client_link_or_404(client: Client, link_id: int) -> ClientLink:
     """A personal link of this client (the client loader already checked the program)."""
     return _get_or_404(ClientLink, link_id, lambda link: link.client_id == client.id)
+
+
+def get_own_wearable_import_or_404(import_id: int) -> WearableImport:
+    """A wearable upload of the client of this browser's personal link (the gate set g.client), or 404."""
+    return _get_or_404(WearableImport, import_id, lambda upload: upload.client_id == g.client.id)
 
 
 def get_consent_or_404(client: Client, consent_id: int) -> Consent:

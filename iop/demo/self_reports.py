@@ -6,6 +6,7 @@ import random
 from datetime import timedelta
 
 from iop.demo.content import CLINICIAN_EMAIL
+from iop.demo.wearables import seed_wearable_import
 from iop.models import Enrollment, User
 from iop.services.checkins import CheckinInput, submit_checkin
 from iop.services.client_links import EnableInput, enable_checkins
@@ -18,8 +19,8 @@ NOTES = ("", "", "Went to a meeting.", "Hard evening.", "Walked with my sister."
 
 def seed_self_reports(enrollments: list[Enrollment], staff: dict[str, User], seed: int) -> int:
     """Links for the three longest-enrolled current adult clients, a daily practice assigned to each, and
-    their check-ins (about three in four days of the last three weeks, mood rising and cravings easing);
-    returns how many check-ins."""
+    their check-ins (about three in four days of the last three weeks, mood rising and cravings easing),
+    the first of them with a wearable import; returns how many check-ins."""
     clinician = staff[CLINICIAN_EMAIL]
     current = sorted(
         (e for e in enrollments if e.ended_on is None and e.cohort.program.population == "adult"),
@@ -70,6 +71,8 @@ def seed_self_reports(enrollments: list[Enrollment], staff: dict[str, User], see
             )
             submit_checkin(link, data, f"demo-checkin-{client.id}-{day.isoformat()}", day=day)
             written += 1
+        if number == 0:  # one client imported a few weeks of their Fitbit
+            seed_wearable_import(link, seed)
     return written
 
 

@@ -12,7 +12,7 @@ from iop.clinical.checkins import CHECKIN_SCALES, SOCIAL_CATEGORIES
 from iop.clinical.instruments import AnswerError
 from iop.extensions import db
 from iop.htmx import invalid
-from iop.me import feedback, homework, journal
+from iop.me import feedback, homework, journal, wearables
 from iop.me.forms import CheckinForm, OpenLinkForm
 from iop.models import AssessmentResponse
 from iop.permissions import client_required, public
@@ -230,3 +230,12 @@ bp.add_url_rule("/homework", "homework", homework.homework)
 bp.add_url_rule(
     "/homework/<int:assignment_id>/done", "homework_done", homework.homework_done, methods=["POST"]
 )
+bp.add_url_rule("/wearables", "wearables", wearables.wearables, methods=["GET", "POST"])
+bp.add_url_rule(
+    "/wearables/imports/<int:import_id>",
+    "wearable_preview",
+    wearables.wearable_preview,
+    methods=["GET", "POST"],
+)
+bp.add_url_rule("/wearables/imports/<int:import_id>/done", "wearable_done", wearables.wearable_done)
+bp.register_error_handler(413, wearables.too_large)

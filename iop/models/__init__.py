@@ -85,8 +85,12 @@ from iop.models.self_report import (
     JournalEntry,
     SessionFeedback,
 )
+from iop.models.wearables import IMPORT_STATUSES, WearableDay, WearableImport
 
 __all__ = [
+    "IMPORT_STATUSES",
+    "WearableDay",
+    "WearableImport",
     "FamilyAttendanceSummary",
     "PasswordResetToken",
     "RecoveryCode",

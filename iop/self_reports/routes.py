@@ -7,6 +7,7 @@ from flask_login import current_user
 from iop import clock
 from iop.clients.tabs import render_client_tab
 from iop.clinical.checkins import CHECKIN_SCALES, FEEDBACK_QUESTIONS, HOMEWORK_FREQUENCIES
+from iop.clinical.wearables import SOURCES
 from iop.extensions import db
 from iop.htmx import changed, invalid
 from iop.models import CHANNELS, LINK_STATES, SECOND_FACTORS, Client
@@ -24,6 +25,7 @@ from iop.services.homework import (
 )
 from iop.services.journal import shared_entries
 from iop.services.self_reports import client_activity_log, self_report_trends
+from iop.services.wearables import import_history
 
 bp = Blueprint("self_reports", __name__, url_prefix="/clients")
 
@@ -48,6 +50,8 @@ def _render(
         revoke_form=RevokeLinkForm(formdata=None),
         activity=client_activity_log(client),
         trends=self_report_trends(client),
+        wearable_imports=import_history(client),
+        WEARABLE_SOURCES=SOURCES,
         shared_journal=shared_entries(client),
         feedback=client_feedback(client),
         FEEDBACK_QUESTIONS=FEEDBACK_QUESTIONS,

@@ -17,9 +17,11 @@ from iop.clinical.checkins import (
     summarise_checkins,
 )
 from iop.clinical.instruments import STANDARD_INSTRUMENTS, Instrument
+from iop.clinical.wearables import WearableSummary, summarise_wearable_days
 from iop.extensions import db
-from iop.models import AssessmentResponse, AuditEvent, Client
+from iop.models import AssessmentResponse, AuditEvent, Client, WearableDay
 from iop.services.checkins import checkin_days
+from iop.services.wearables import wearable_days
 
 # What a client does by link, and what the schedule does for them, audited with no staff actor.
 CLIENT_ACTIONS = (
@@ -37,6 +39,10 @@ CLIENT_ACTIONS = (
     "journal.unshare",
     "feedback.submit",
     "homework.done",
+    "wearables.upload",
+    "wearables.upload_refused",
+    "wearables.import",
+    "wearables.discard",
 )
 
 
@@ -100,21 +106,34 @@ TREND_DAYS = 28
 
 @dataclass(frozen=True)
 class SelfReportTrends:
-    """The last four weeks of check-ins: one row per day (None where none was sent), and summaries."""
+    """The last four weeks of check-ins: one row per day (None where none was sent), and summaries;
+    beside them the wearable's days the client imported (by day) and their means."""
 
     days: list[tuple[date, CheckinDay | None]]
     last_7: CheckinSummary
     last_28: CheckinSummary
+    wearable: dict[date, WearableDay]
+    wearable_28: WearableSummary
 
     def chart_data(self) -> dict:
-        """What charts.js draws: one series per measure, None on days without a check-in."""
+        """What charts.js draws: one series per measure, None on days without a check-in (or without
+        wearable data, for the wearable's series)."""
 
         def series(name):
             return [getattr(row, name) if row else None for _, row in self.days]
 
+        def worn(name):
+            return [
+                getattr(self.wearable[day], name) if day in self.wearable else None for day, _ in self.days
+            ]
+
         return {
             "days": [day.isoformat() for day, _ in self.days],
-            "series": {name: series(name) for name in ("mood", "anxiety", "cravings", "sleep_hours")},
+            "series": {
+                **{name: series(name) for name in ("mood", "anxiety", "cravings", "sleep_hours")},
+                "wearable_sleep_hours": worn("sleep_hours"),
+                **{name: worn(name) for name in ("resting_hr", "hrv_ms", "steps")},
+            },
         }
 
 
@@ -129,6 +148,7 @@ def self_report_trends(client: Client) -> SelfReportTrends | None:
     rows = checkin_days([client.id], start, today)[client.id]
     by_day = {row.day: row for row in rows}
     enrolled_on = min(admitted)
+    worn = wearable_days(client, start, today)
     return SelfReportTrends(
         [
             (start + timedelta(days=offset), by_day.get(start + timedelta(days=offset)))
@@ -136,4 +156,6 @@ def self_report_trends(client: Client) -> SelfReportTrends | None:
         ],
         summarise_checkins(rows, today - timedelta(days=6), today, enrolled_on),
         summarise_checkins(rows, start, today, enrolled_on),
+        worn,
+        summarise_wearable_days(worn.values()),
     )

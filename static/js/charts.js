@@ -224,6 +224,53 @@
     });
   }
 
+  // The wearable's days beside the check-ins: sleep reported and recorded on one hours axis; resting heart
+  // rate and HRV on the left, steps (thousands) on the right. Days without data leave gaps.
+  function line(label, values, color, axis, dash) {
+    return { label: label, data: values || [], borderColor: color, backgroundColor: color, borderDash: dash || [],
+      yAxisID: axis, spanGaps: false };
+  }
+
+  function wearableSleepChart(canvas, data) {
+    return new Chart(canvas, {
+      type: "line",
+      data: {
+        labels: data.days.map(dayLabel),
+        datasets: [
+          line("Sleep, check-in (hours)", data.series.sleep_hours, LINE, "hours"),
+          line("Sleep, wearable (hours)", data.series.wearable_sleep_hours, "#1e7a46", "hours", [6, 3]),
+        ],
+      },
+      options: { animation: false, maintainAspectRatio: false,
+        scales: { hours: { min: 0, max: 12, title: { display: true, text: "Hours" } } } },
+    });
+  }
+
+  function wearableHeartChart(canvas, data) {
+    const steps = (data.series.steps || []).map(function (value) { return value === null ? null : value / 1000; });
+    return new Chart(canvas, {
+      type: "line",
+      data: {
+        labels: data.days.map(dayLabel),
+        datasets: [
+          line("Resting heart rate (bpm)", data.series.resting_hr, "#b3261e", "y"),
+          line("HRV (ms)", data.series.hrv_ms, "#1e7a46", "y", [6, 3]),
+          line("Steps (thousands)", steps, LINE, "steps", [2, 3]),
+        ],
+      },
+      options: {
+        animation: false,
+        maintainAspectRatio: false,
+        scales: {
+          y: { min: 0, title: { display: true, text: "bpm / ms" } },
+          steps: { position: "right", min: 0, grid: { drawOnChartArea: false }, title: { display: true, text: "Steps (thousands)" } },
+        },
+      },
+    });
+  }
+
+  const SELF_REPORT_CHARTS = { self_reports: selfReportChart, wearable_sleep: wearableSleepChart, wearable_heart: wearableHeartChart };
+
   function drawSelfReports(root) {
     if (!root.querySelectorAll) return;
     const holders = Array.from(root.querySelectorAll("[data-self-report-url]"));
@@ -232,10 +279,12 @@
       fetch(holder.dataset.selfReportUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (response) { return response.ok ? response.json() : Promise.reject(response.status); })
         .then(function (data) {
-          holder.querySelectorAll("canvas[data-chart='self_reports']").forEach(function (canvas) {
+          holder.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
+            const draw = SELF_REPORT_CHARTS[canvas.dataset.chart];
+            if (!draw) return;
             const existing = Chart.getChart(canvas);
             if (existing) existing.destroy();
-            selfReportChart(canvas, data);
+            draw(canvas, data);
             canvas.dataset.drawn = "true";
           });
         })

@@ -18,6 +18,7 @@ from iop.services.assessments import record_assessment
 from iop.services.client_links import revoke_link
 from iop.services.homework import HomeworkInput, assign_homework
 from iop.services.journal import write_entry
+from iop.services.wearables import stage_upload
 from tests.factories import (
     make_client_link,
     make_cohort,
@@ -159,6 +160,9 @@ EXPECTED = {
     "me.homework": CLIENT,
     "me.homework_done": CLIENT,
     "me.sign_out": CLIENT,
+    "me.wearables": CLIENT,
+    "me.wearable_preview": CLIENT,
+    "me.wearable_done": CLIENT,
 }
 # What a clinician of another program may read of a client under an active break-glass grant.
 BREAK_GLASS_READS = frozenset(
@@ -314,6 +318,11 @@ def world(app):
     entry, _ = write_entry(links["client"][0], "A private entry.", False, "access-matrix-journal-key")
     assignment = assign_homework(client, HomeworkInput("Practise grounding", "daily"), clinician)
     _expire(links["client_expired"][0])
+    # A wearable upload of the world's client waiting for its preview (another client's id answers 404).
+    yesterday = (program.today() - timedelta(days=1)).isoformat()
+    wearable_upload = stage_upload(
+        links["client"][0], "export.csv", f"Date,Steps\n{yesterday},5000\n".encode()
+    )
     db.session.commit()
     people.update({persona: link for persona, (link, _) in links.items()})
     # A second consent with an invitation nobody accepts, so the invitation page has a live link.
@@ -345,6 +354,7 @@ def world(app):
         "link_id": links["client"][0].id,
         "entry_id": entry.id,
         "assignment_id": assignment.id,
+        "import_id": wearable_upload.id,
     }
     return {"people": people, "ids": ids}
 

@@ -74,6 +74,7 @@ from iop.models.reviews import (
     WeeklyReview,
     review_job_id,
 )
+from iop.models.secure_messages import MESSAGE_AUTHORS, MessageThread, SecureMessage
 from iop.models.self_report import (
     LINK_STATES,
     SECOND_FACTORS,
@@ -87,6 +88,9 @@ from iop.models.self_report import (
 )
 
 __all__ = [
+    "MESSAGE_AUTHORS",
+    "MessageThread",
+    "SecureMessage",
     "FamilyAttendanceSummary",
     "PasswordResetToken",
     "RecoveryCode",

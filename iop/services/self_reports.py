@@ -37,6 +37,8 @@ CLIENT_ACTIONS = (
     "journal.unshare",
     "feedback.submit",
     "homework.done",
+    "message.send",
+    "message.read",
 )
 
 

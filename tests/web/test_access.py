@@ -156,6 +156,11 @@ EXPECTED = {
     "me.homework": CLIENT,
     "me.homework_done": CLIENT,
     "me.sign_out": CLIENT,
+    "me.messages": CLIENT,
+    "messages.index": CARE_TEAM,
+    "messages.reply": CARE_TEAM,
+    "messages.handle": CARE_TEAM,
+    "home.read_notifications": ANY_ACCOUNT,
 }
 # What a clinician of another program may read of a client under an active break-glass grant.
 BREAK_GLASS_READS = frozenset(
@@ -173,6 +178,7 @@ BREAK_GLASS_READS = frozenset(
         "symptoms.index",
         "self_reports.index",
         "self_reports.trends",
+        "messages.index",
         "api.client_progress",
     }
 )

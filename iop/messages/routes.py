@@ -25,7 +25,7 @@ bp = Blueprint("messages", __name__, url_prefix="/clients/<int:client_id>/messag
 MESSAGES_UPDATED = "messages-updated"
 
 
-def _render(client: Client, *, form=None, audit_view=True, error=None, newly_read=0):
+def _render(client: Client, *, form=None, audit_view=True, notice=None, error=None, newly_read=0):
     return render_client_tab(
         client,
         "messages",
@@ -36,6 +36,7 @@ def _render(client: Client, *, form=None, audit_view=True, error=None, newly_rea
         link=active_link(client),
         form=form or MessageForm.blank(),
         handled_form=HandledForm(formdata=None),
+        notice=notice,
         error=error,
         newly_read=newly_read,
     )
@@ -43,7 +44,7 @@ def _render(client: Client, *, form=None, audit_view=True, error=None, newly_rea
 
 def _saved(client: Client, message: str):
     return changed(
-        lambda: _render(client, audit_view=False),
+        lambda: _render(client, audit_view=False, notice=message),
         message=message,
         location=url_for("messages.index", client_id=client.id),
         trigger=MESSAGES_UPDATED,

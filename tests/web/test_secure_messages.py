@@ -327,6 +327,7 @@ def test_the_tab_as_an_htmx_fragment_and_a_reply_by_htmx(team, app):
     assert response.status_code == 200 and response.headers["HX-Trigger"] == "messages-updated"
     fragment = response.get_data(as_text=True)
     assert fragment.lstrip().startswith('<div id="record">') and "By htmx." in fragment
+    assert '<p class="flash flash-success" role="status">Message sent.</p>' in fragment
 
 
 def test_marking_handled_and_the_clients_next_message_opens_the_thread_again(team, client, app):

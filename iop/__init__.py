@@ -81,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
     from iop.home.routes import bp as home_bp
     from iop.me.routes import bp as me_bp
     from iop.medications.routes import bp as medications_bp
+    from iop.messages.routes import bp as messages_bp
     from iop.reviews.routes import bp as reviews_bp
     from iop.self_reports.routes import bp as self_reports_bp
     from iop.sessions.routes import bp as sessions_bp
@@ -104,6 +105,7 @@ def _register_blueprints(app: Flask) -> None:
         account_bp,
         breakglass_bp,
         self_reports_bp,
+        messages_bp,
         me_bp,
     ):
         app.register_blueprint(blueprint)

@@ -209,12 +209,26 @@ def _require_password_change():
     return None
 
 
+def checks_control_characters(view):
+    """Mark a view whose form refuses NUL bytes itself: the form comes back with a message by the field
+    and the rest of what was typed, instead of the bare 400 below (its service refuses them as well)."""
+    view.checks_control_characters = True
+    return view
+
+
 def _refuse_nul_bytes():
     """No form or query value ever needs a NUL byte, and PostgreSQL refuses them in text."""
     sources = [request.args]
-    if request.method != "GET" and request.mimetype in (
-        "application/x-www-form-urlencoded",
-        "multipart/form-data",
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    checked_by_view = getattr(view, "checks_control_characters", False)
+    if (
+        not checked_by_view
+        and request.method != "GET"
+        and request.mimetype
+        in (
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+        )
     ):
         sources.append(request.form)
     for values in sources:

@@ -446,3 +446,24 @@ def test_a_few_clients_have_working_personal_links_and_weeks_of_check_ins(demo):
         ).all()
         today = link.client.program.today()
         assert 5 <= len(days) <= 21 and max(days) < today  # today's check-in is left for the visitor
+
+
+def test_one_client_with_a_working_link_has_a_thread_both_ways_with_one_message_unread_by_staff(demo):
+    from iop import clock
+    from iop.models import ClientLink, Notification, OutboxMessage, SecureMessage
+
+    messages = db.session.scalars(select(SecureMessage).order_by(SecureMessage.sent_at)).all()
+    assert len({m.client_id for m in messages}) == 1 and len(messages) >= 4
+    (link,) = db.session.scalars(select(ClientLink).where(ClientLink.client_id == messages[0].client_id))
+    assert link.state(clock.now()) == "active"
+    assert {m.author_kind for m in messages} == {"client", "staff"}
+    unread = [m for m in messages if m.author_kind == "client" and m.read_at is None]
+    assert unread == [messages[-1]]
+    assert all(m.read_at and m.read_at > m.sent_at for m in messages[:-1])
+    assert all(m.sent_at < clock.now() for m in messages)
+    # The care team has an unread notice of it, and the client one "new message" mail with no text.
+    assert db.session.scalar(
+        select(Notification).where(Notification.kind == "client_message", Notification.read_at.is_(None))
+    )
+    mails = db.session.scalars(select(OutboxMessage).where(OutboxMessage.purpose == "client_message")).all()
+    assert len(mails) == 1 and all(m.body not in mails[0].body for m in messages)

@@ -9,9 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask import g
+from flask_login import current_user
+
 from iop.extensions import db
 from iop.htmx import render_page
 from iop.models import Alert, Client, Enrollment
+from iop.permissions import policy_for
 from iop.services.alerts import alerts_of_client
 from iop.services.audit import record_event
 
@@ -21,12 +25,26 @@ CLIENT_TABS: list[tuple[str, str, str]] = [
     ("assessments", "Assessments", "clients.assessments"),
     ("symptoms", "Symptoms & exposures", "symptoms.index"),
     ("self_reports", "Self-reports", "self_reports.index"),
+    ("messages", "Messages", "messages.index"),
     ("goals", "Goals", "goals.index"),
     ("medications", "Medications", "medications.index"),
     ("reviews", "Reviews", "reviews.client_tab"),
     ("family", "Family", "consents.index"),
     ("enrollment", "Enrollment", "clients.enrollment"),
 ]
+
+
+def visible_tabs(client: Client) -> list[tuple[str, str, str]]:
+    """The tabs whose route the user may open for this client, by the roles held in its program (the
+    Messages tab is the care team's: a program admin does not see it). Break-glass reads as a clinician."""
+    held = current_user.roles_in(client.program_id)
+    if g.get("break_glass_grant") is not None:
+        held = held | {"clinician"}
+    return [
+        tab
+        for tab in CLIENT_TABS
+        if (policy := policy_for(tab[2])) is None or not policy.roles or not held.isdisjoint(policy.roles)
+    ]
 
 
 @dataclass(frozen=True)
@@ -89,7 +107,7 @@ def render_client_tab(
         trigger=trigger,
         client=client,
         header=client_header(client),
-        tabs=CLIENT_TABS,
+        tabs=visible_tabs(client),
         active_tab=tab,
         **context,
     )

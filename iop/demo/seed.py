@@ -17,6 +17,7 @@ from iop.demo.content import (
     STAFF,
 )
 from iop.demo.family import seed_family
+from iop.demo.messages import seed_messages
 from iop.demo.plan import ClinicPlan, SessionPlan, plan_clinic
 from iop.demo.reviews import write_reviews
 from iop.demo.self_reports import seed_self_reports
@@ -82,6 +83,7 @@ def seed_demo_clinic(clients: int = 30, weeks: int = 6, seed: int = 2026) -> str
     write_measures(plan.measures, clients_by_key, programs, staff)
     seed_family([e for rows in enrollments.values() for e in rows], staff[CLINICIAN_EMAIL])
     seed_self_reports([e for rows in enrollments.values() for e in rows], staff, seed)
+    seed_messages(staff)
     write_reviews(programs, staff[CASE_MANAGER_EMAIL])
     return summary(seed)
 

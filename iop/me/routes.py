@@ -12,7 +12,7 @@ from iop.clinical.checkins import CHECKIN_SCALES, SOCIAL_CATEGORIES
 from iop.clinical.instruments import AnswerError
 from iop.extensions import db
 from iop.htmx import invalid
-from iop.me import feedback, homework, journal, wearables
+from iop.me import feedback, homework, journal, messages, wearables
 from iop.me.forms import CheckinForm, OpenLinkForm
 from iop.models import AssessmentResponse
 from iop.permissions import client_required, public
@@ -26,6 +26,7 @@ from iop.services.client_links import (
     record_client_view,
     start_client_session,
 )
+from iop.services.secure_messages import unread_for_client
 from iop.services.self_reports import client_questionnaires
 
 bp = Blueprint("me", __name__, url_prefix="/me")
@@ -107,6 +108,7 @@ def index():
         client=g.client,
         checkin=todays_checkin(g.client),
         questionnaires=client_questionnaires(g.client),
+        unread_messages=unread_for_client(g.client),
         today=g.client.program.today(),
         CHECKIN_SCALES=CHECKIN_SCALES,
         SOCIAL_CATEGORIES=SOCIAL_CATEGORIES,
@@ -224,6 +226,7 @@ def ended():
 
 bp.add_url_rule("/journal", "journal", journal.journal, methods=["GET", "POST"])
 bp.add_url_rule("/journal/<int:entry_id>/share", "share_entry", journal.share_entry, methods=["POST"])
+bp.add_url_rule("/messages", "messages", messages.messages, methods=["GET", "POST"])
 bp.add_url_rule("/feedback", "feedback_list", feedback.feedback_list)
 bp.add_url_rule("/feedback/<int:session_id>", "feedback", feedback.feedback, methods=["GET", "POST"])
 bp.add_url_rule("/homework", "homework", homework.homework)

@@ -74,6 +74,7 @@ from iop.models.reviews import (
     WeeklyReview,
     review_job_id,
 )
+from iop.models.secure_messages import MESSAGE_AUTHORS, MessageThread, SecureMessage
 from iop.models.self_report import (
     LINK_STATES,
     SECOND_FACTORS,
@@ -91,6 +92,9 @@ __all__ = [
     "IMPORT_STATUSES",
     "WearableDay",
     "WearableImport",
+    "MESSAGE_AUTHORS",
+    "MessageThread",
+    "SecureMessage",
     "FamilyAttendanceSummary",
     "PasswordResetToken",
     "RecoveryCode",

@@ -154,13 +154,14 @@ def unread_count(user: User) -> int:
     )
 
 
-def recent_notifications(user: User, limit: int = 50) -> list[Notification]:
+def recent_notifications(user: User, limit: int = 50, unread_only: bool = False) -> list[Notification]:
+    """The user's newest notices (only the unread ones if asked)."""
+    query = select(Notification).where(Notification.user_id == user.id)
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
     return list(
         db.session.scalars(
-            select(Notification)
-            .where(Notification.user_id == user.id)
-            .order_by(Notification.created_at.desc(), Notification.id.desc())
-            .limit(limit)
+            query.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)
         )
     )
 

@@ -43,6 +43,8 @@ CLIENT_ACTIONS = (
     "wearables.upload_refused",
     "wearables.import",
     "wearables.discard",
+    "message.send",
+    "message.read",
 )
 
 

@@ -163,6 +163,11 @@ EXPECTED = {
     "me.wearables": CLIENT,
     "me.wearable_preview": CLIENT,
     "me.wearable_done": CLIENT,
+    "me.messages": CLIENT,
+    "messages.index": CARE_TEAM,
+    "messages.reply": CARE_TEAM,
+    "messages.handle": CARE_TEAM,
+    "home.read_notifications": ANY_ACCOUNT,
 }
 # What a clinician of another program may read of a client under an active break-glass grant.
 BREAK_GLASS_READS = frozenset(
@@ -180,6 +185,7 @@ BREAK_GLASS_READS = frozenset(
         "symptoms.index",
         "self_reports.index",
         "self_reports.trends",
+        "messages.index",
         "api.client_progress",
     }
 )

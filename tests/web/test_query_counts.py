@@ -180,3 +180,41 @@ def test_the_family_tab_statement_count_does_not_grow_with_family_members(app, l
         counts[consents] = len(statements)
     assert counts[1] == counts[6], counts
     assert counts[6] <= MAX_STATEMENTS, counts
+
+
+def build_thread(messages: int):
+    """One client with a thread of `messages` messages both ways, by three clinicians, marked handled."""
+    from iop.models import MessageThread, SecureMessage
+    from iop.services.secure_messages import set_handled
+
+    program = make_program()
+    enrollment = make_enrollment(make_cohort(program), started_on=program.today() - timedelta(days=20))
+    clinicians = [make_user("clinician", programs=[program]) for _ in range(3)]
+    for number in range(messages):
+        staff = clinicians[number % 3]
+        from_client = number % 2 == 0
+        db.session.add(
+            SecureMessage(
+                client_id=enrollment.client_id,
+                author_kind="client" if from_client else "staff",
+                author_id=None if from_client else staff.id,
+                body=f"Message {number}",
+                read_by_id=staff.id if from_client else None,
+                submission_key=f"count-key-{messages}-{number:06d}",
+            )
+        )
+    db.session.add(MessageThread(client_id=enrollment.client_id))
+    db.session.flush()
+    set_handled(enrollment.client, clinicians[0], True)
+    db.session.commit()
+    return enrollment.client_id, clinicians[0]
+
+
+def test_the_messages_tab_statement_count_does_not_grow_with_the_thread(app, login):
+    counts = {}
+    for messages in (3, 30):
+        client_id, clinician = build_thread(messages)
+        client = login(clinician)
+        counts[messages] = len(statements_for(client, f"/clients/{client_id}/messages"))
+    assert counts[3] == counts[30], counts
+    assert counts[30] <= MAX_STATEMENTS, counts

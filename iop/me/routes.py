@@ -12,7 +12,7 @@ from iop.clinical.checkins import CHECKIN_SCALES, SOCIAL_CATEGORIES
 from iop.clinical.instruments import AnswerError
 from iop.extensions import db
 from iop.htmx import invalid
-from iop.me import feedback, homework, journal
+from iop.me import feedback, homework, journal, logs
 from iop.me.forms import CheckinForm, OpenLinkForm
 from iop.models import AssessmentResponse
 from iop.permissions import client_required, public
@@ -230,3 +230,6 @@ bp.add_url_rule("/homework", "homework", homework.homework)
 bp.add_url_rule(
     "/homework/<int:assignment_id>/done", "homework_done", homework.homework_done, methods=["POST"]
 )
+bp.add_url_rule("/logs", "logs", logs.logs)
+bp.add_url_rule("/logs/exposure", "log_exposure", logs.log_exposure_event, methods=["POST"])
+bp.add_url_rule("/logs/panic", "log_panic", logs.log_panic_count, methods=["POST"])

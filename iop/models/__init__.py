@@ -83,6 +83,7 @@ from iop.models.self_report import (
     HomeworkAssignment,
     HomeworkCompletion,
     JournalEntry,
+    QuestionnaireReminder,
     SessionFeedback,
 )
 
@@ -102,6 +103,7 @@ __all__ = [
     "SessionFeedback",
     "HomeworkAssignment",
     "HomeworkCompletion",
+    "QuestionnaireReminder",
     "DECISIONS",
     "DESTINATIONS",
     "ENDS_ENROLLMENT",

@@ -49,6 +49,44 @@ QUESTIONNAIRE_EXPIRES_AFTER_DAYS = 3
 SELF_REPORT_INSTRUMENTS = ("phq9", "gad7")
 
 
+MAX_COPING_SKILLS = 30
+COPING_SKILL_MAX_LENGTH = 80  # what a check-in stores of the skill used
+
+
+def coping_skill_problems(text: str) -> list[str]:
+    """What is wrong with a program's list of coping skills as typed (one per line), in plain words;
+    empty lines and surrounding spaces do not count, a skill repeated in other letter case does."""
+    skills = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+    problems = []
+    if len(skills) > MAX_COPING_SKILLS:
+        problems.append(f"List at most {MAX_COPING_SKILLS} skills; this list has {len(skills)}.")
+    too_long = [skill for skill in skills if len(skill) > COPING_SKILL_MAX_LENGTH]
+    if too_long:
+        problems.append(
+            f"Keep each skill under {COPING_SKILL_MAX_LENGTH + 1} characters: "
+            f"“{too_long[0][:40]}…” is {len(too_long[0])}."
+        )
+    seen: dict[str, str] = {}
+    repeated = []
+    for skill in skills:
+        if skill.casefold() in seen and skill.casefold() not in repeated:
+            repeated.append(skill.casefold())
+        seen.setdefault(skill.casefold(), skill)
+    if repeated:
+        names = ", ".join(f"“{seen[key]}”" for key in repeated)
+        problems.append(
+            f"List each skill once: {names} {'is' if len(repeated) == 1 else 'are'} there more than once."
+        )
+    return problems
+
+
+def tidy_coping_skills(text: str) -> str | None:
+    """The list as stored: one skill per line, spaces tidied, empty lines dropped; None when empty (the
+    program then offers the default list)."""
+    skills = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+    return "\n".join(skills) or None
+
+
 def coping_skills(program_list: str | None) -> tuple[str, ...]:
     """The program's coping skills, one per line; the default list when the program has none."""
     skills = tuple(line.strip() for line in (program_list or "").splitlines() if line.strip())

@@ -12,7 +12,7 @@ from iop.clinical.checkins import CHECKIN_SCALES, SOCIAL_CATEGORIES
 from iop.clinical.instruments import AnswerError
 from iop.extensions import db
 from iop.htmx import invalid
-from iop.me import feedback, homework, journal, logs
+from iop.me import feedback, homework, journal, logs, scores
 from iop.me.forms import CheckinForm, OpenLinkForm
 from iop.models import AssessmentResponse
 from iop.permissions import client_required, public
@@ -233,3 +233,5 @@ bp.add_url_rule(
 bp.add_url_rule("/logs", "logs", logs.logs)
 bp.add_url_rule("/logs/exposure", "log_exposure", logs.log_exposure_event, methods=["POST"])
 bp.add_url_rule("/logs/panic", "log_panic", logs.log_panic_count, methods=["POST"])
+bp.add_url_rule("/scores", "scores", scores.scores)
+bp.add_url_rule("/scores.json", "scores_data", scores.scores_data)

@@ -20,6 +20,8 @@ from iop.clinical.instruments import STANDARD_INSTRUMENTS, Instrument
 from iop.extensions import db
 from iop.models import AssessmentResponse, AuditEvent, Client
 from iop.services.checkins import checkin_days
+from iop.services.custom_instruments import instrument_for
+from iop.services.progress import ClientProgress, score_series
 
 # What a client does by link, and what the schedule does for them, audited with no staff actor.
 CLIENT_ACTIONS = (
@@ -137,3 +139,12 @@ def self_report_trends(client: Client) -> SelfReportTrends | None:
         summarise_checkins(rows, today - timedelta(days=6), today, enrolled_on),
         summarise_checkins(rows, start, today, enrolled_on),
     )
+
+
+def client_own_scores(client: Client) -> ClientProgress | None:
+    """The client's own PHQ-9 and GAD-7 totals over time with their severity bands, for the client's
+    pages; None unless the program chose to show clients their trend (off by default)."""
+    if not client.program.show_clients_scores:
+        return None
+    series = [s for s in score_series(client, instrument_for) if s.instrument.key in SELF_REPORT_INSTRUMENTS]
+    return ClientProgress(client.id, client.program.min_weekly_hours, series)

@@ -135,17 +135,26 @@ class QuestionnaireWindow:
         return self.due_on <= today <= self.expires_on
 
 
-def questionnaire_window(latest_on: date | None, admitted_on: date, today: date) -> QuestionnaireWindow:
-    """The window the client should answer next: due a week after the latest response (on admission
-    for the first), open for three days; a window that expired unanswered gives way to the next
-    weekly one, so a missed week is never answered late as if it were on time."""
-    due_on = questionnaire_due_on(latest_on, admitted_on)
-    expired_by = (today - due_on).days - QUESTIONNAIRE_EXPIRES_AFTER_DAYS
+def questionnaire_window(
+    latest_on: date | None,
+    admitted_on: date,
+    today: date,
+    interval_days: int = QUESTIONNAIRE_INTERVAL_DAYS,
+) -> QuestionnaireWindow:
+    """The window the client should answer next: due `interval_days` after the latest response (on
+    admission for the first), open for three days (less when the cadence is shorter, so windows never
+    overlap); a window that expired unanswered gives way to the next one on the cadence, so a missed
+    one is never answered late as if it were on time."""
+    if interval_days < 1:
+        raise ValueError("a questionnaire's cadence is at least one day")
+    open_days = min(QUESTIONNAIRE_EXPIRES_AFTER_DAYS, interval_days - 1)
+    due_on = questionnaire_due_on(latest_on, admitted_on, interval_days)
+    expired_by = (today - due_on).days - open_days
     if expired_by > 0:
-        # Skip whole missed weeks: the first window whose expiry is today or later.
-        weeks = -(-expired_by // QUESTIONNAIRE_INTERVAL_DAYS)
-        due_on += timedelta(days=weeks * QUESTIONNAIRE_INTERVAL_DAYS)
-    return QuestionnaireWindow(due_on, due_on + timedelta(days=QUESTIONNAIRE_EXPIRES_AFTER_DAYS))
+        # Skip whole missed periods: the first window whose expiry is today or later.
+        periods = -(-expired_by // interval_days)
+        due_on += timedelta(days=periods * interval_days)
+    return QuestionnaireWindow(due_on, due_on + timedelta(days=open_days))
 
 
 @dataclass(frozen=True)

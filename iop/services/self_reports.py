@@ -16,11 +16,12 @@ from iop.clinical.checkins import (
     questionnaire_window,
     summarise_checkins,
 )
+from iop.clinical.due import QUESTIONNAIRE_INTERVAL_DAYS
 from iop.clinical.instruments import STANDARD_INSTRUMENTS, Instrument
 from iop.extensions import db
 from iop.models import AssessmentResponse, AuditEvent, Client
 from iop.services.checkins import checkin_days
-from iop.services.custom_instruments import instrument_for
+from iop.services.custom_instruments import build_instrument, instrument_for, scheduled_custom_instruments
 from iop.services.progress import ClientProgress, score_series
 
 # What a client does by link, and what the schedule does for them, audited with no staff actor.
@@ -31,6 +32,7 @@ CLIENT_ACTIONS = (
     "client_link.throttled",
     "client_link.sign_out",
     "client_link.renew",
+    "questionnaire.reminder",
     "client.self_view",
     "checkin.submit",
     "assessment.record",
@@ -39,6 +41,8 @@ CLIENT_ACTIONS = (
     "journal.unshare",
     "feedback.submit",
     "homework.done",
+    "exposure.log",
+    "symptom.log",
 )
 
 
@@ -70,31 +74,55 @@ class DueQuestionnaire:
 
 
 def client_questionnaires(client: Client) -> list[DueQuestionnaire]:
-    """PHQ-9 and GAD-7 on the program's weekly cadence for a client enrolled today (none otherwise)."""
-    today = client.program.today()
-    enrollment = next((e for e in client.enrollments if e.is_active_on(today)), None)
-    if enrollment is None:
-        return []
+    """PHQ-9 and GAD-7 weekly, and the program's custom instruments on their own cadence, for a client
+    enrolled today (none otherwise)."""
+    return questionnaires_of([client])[client.id]
+
+
+def questionnaires_of(clients: list[Client]) -> dict[int, list[DueQuestionnaire]]:
+    """Each client's questionnaires and their windows, in two queries whatever the number of clients
+    (their enrollments loaded with them)."""
+    if not clients:
+        return {}
+    scheduled = [
+        (STANDARD_INSTRUMENTS[key], QUESTIONNAIRE_INTERVAL_DAYS, None) for key in SELF_REPORT_INSTRUMENTS
+    ] + [
+        (build_instrument(row), row.cadence_days, row.program_id)
+        for row in scheduled_custom_instruments({client.program_id for client in clients})
+    ]
+    keys = [instrument.key for instrument, _, _ in scheduled]
     latest = {
-        instrument: day
-        for instrument, day in db.session.execute(
-            select(AssessmentResponse.instrument, func.max(AssessmentResponse.administered_on))
+        (client_id, instrument): day
+        for client_id, instrument, day in db.session.execute(
+            select(
+                AssessmentResponse.client_id,
+                AssessmentResponse.instrument,
+                func.max(AssessmentResponse.administered_on),
+            )
             .where(
-                AssessmentResponse.client_id == client.id,
-                AssessmentResponse.instrument.in_(SELF_REPORT_INSTRUMENTS),
+                AssessmentResponse.client_id.in_([client.id for client in clients]),
+                AssessmentResponse.instrument.in_(keys),
                 AssessmentResponse.superseded_by_id.is_(None),
             )
-            .group_by(AssessmentResponse.instrument)
+            .group_by(AssessmentResponse.client_id, AssessmentResponse.instrument)
         )
     }
-    return [
-        DueQuestionnaire(
-            STANDARD_INSTRUMENTS[key],
-            questionnaire_window(latest.get(key), enrollment.started_on, today),
-            latest.get(key),
-        )
-        for key in SELF_REPORT_INSTRUMENTS
-    ]
+    result = {}
+    for client in clients:
+        today = client.program.today()
+        enrollment = next((e for e in client.enrollments if e.is_active_on(today)), None)
+        result[client.id] = [
+            DueQuestionnaire(
+                instrument,
+                questionnaire_window(
+                    latest.get((client.id, instrument.key)), enrollment.started_on, today, cadence
+                ),
+                latest.get((client.id, instrument.key)),
+            )
+            for instrument, cadence, program_id in scheduled
+            if enrollment is not None and program_id in (None, client.program_id)
+        ]
+    return result
 
 
 TREND_DAYS = 28

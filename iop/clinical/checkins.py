@@ -226,3 +226,46 @@ def homework_target(frequency: str, days: int) -> int:
     if days <= 0:
         return 0
     return days if frequency == "daily" else 1
+
+
+@dataclass(frozen=True)
+class HomeworkCount:
+    """One assignment in one week: completions counted against what it asked for."""
+
+    done: int
+    target: int
+
+
+def homework_week(
+    frequency: str,
+    assigned_on: date,
+    due_on: date | None,
+    completion_days: Iterable[date],
+    monday: date,
+    today: date,
+) -> HomeworkCount | None:
+    """An assignment's completions in the week starting `monday`, up to `today`, against its frequency
+    over the days since it was assigned; a "once" task asks once, in the week of its due date, and done
+    early counts there. None when the assignment did not exist yet in that week."""
+    sunday = monday + timedelta(days=6)
+    first, last = max(monday, assigned_on), min(sunday, today)
+    days = (last - first).days + 1
+    if days <= 0:
+        return None
+    completions = [day for day in completion_days if day <= last]
+    done = sum(1 for day in completions if first <= day)
+    if frequency != "once":
+        return HomeworkCount(done, homework_target(frequency, days))
+    due_here = due_on is not None and monday <= due_on <= sunday
+    if due_here:
+        return HomeworkCount(min(1, len(completions)), 1)
+    return HomeworkCount(done, 0)
+
+
+def homework_completion(counts: Iterable[HomeworkCount | None]) -> HomeworkCount:
+    """Several assignments' week together: what was asked, and how much of it was done (completions
+    beyond an assignment's target do not make up for another one)."""
+    present = [count for count in counts if count is not None]
+    return HomeworkCount(
+        sum(min(count.done, count.target) for count in present), sum(count.target for count in present)
+    )

@@ -224,6 +224,7 @@ def test_check_in_adherence_and_mean_mood_and_cravings_reach_the_evidence_but_no
     db.session.commit()
     compute_cohort_reviews(world.cohort, world.week_start)
     with_checkins, without = (review.latest for review in reviews())
+
     def checkins_of(revision):  # homework and feedback have tests of their own
         return {
             key: value

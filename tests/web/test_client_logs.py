@@ -149,3 +149,17 @@ def test_the_logs_page_is_audited_as_the_clients_own_view(logger, client):
     assert page.status_code == 200 and "A planned event" in page.get_data(as_text=True)
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "client.self_view"))
     assert event.actor_id is None and json.loads(event.details)["page"] == "logs"
+
+
+def test_the_logs_page_stays_within_twelve_statements_however_long_the_log(logger, client):
+    from tests.web.test_query_counts import counting_statements
+
+    for days_ago in range(20):
+        day = (logger["today"] - timedelta(days=days_ago)).isoformat()
+        client.post("/me/logs/exposure", data=_exposure(logger["today"], done_on=day))
+        client.post("/me/logs/panic", data={"recorded_on": day, "occurrences": "1"})
+    client.get("/me/logs")
+    with counting_statements() as statements:
+        page = client.get("/me/logs")
+    assert page.status_code == 200 and page.get_data(as_text=True).count("panic attack</li>") == 14
+    assert len(statements) <= 12, statements

@@ -173,3 +173,19 @@ def test_a_clinician_cannot_change_the_settings(setup, login):
     assert response.status_code in (403, 404)
     db.session.refresh(program)
     assert program.show_clients_scores is False
+
+
+def test_the_scores_page_stays_within_twelve_statements(setup, client):
+    from tests.web.test_query_counts import counting_statements
+
+    setup["program"].show_clients_scores = True
+    db.session.commit()
+    link, _ = make_client_link(setup["person"], setup["clinician"])
+    sign_in_client(client, link)
+    client.get("/me/scores")
+    with counting_statements() as statements:
+        assert client.get("/me/scores").status_code == 200
+    assert len(statements) <= 12, statements
+    with counting_statements() as statements:
+        assert client.get("/me/").status_code == 200
+    assert len(statements) <= 12, statements

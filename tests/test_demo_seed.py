@@ -465,6 +465,7 @@ def test_clients_with_a_link_have_journal_homework_feedback_and_their_own_logs(d
         select(ExposureEvent).where(ExposureEvent.client_link_id.is_not(None)).order_by(ExposureEvent.done_on)
     ).all()
     assert len(social) >= 3 and len({e.client_id for e in social}) == 1
+    assert {e.situation for e in social} == {"Social event"}  # one situation: its progress reads across
     assert social[0].anxiety_before > social[-1].anxiety_before
     assert all(e.anxiety_after < e.anxiety_before and e.anxiety_before % 10 == 0 for e in social)
     panic = db.session.scalars(select(SymptomEvent).where(SymptomEvent.client_link_id.is_not(None))).all()

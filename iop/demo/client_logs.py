@@ -67,11 +67,13 @@ def _social_events(link: ClientLink, start: date, today: date, rng) -> None:
         after = max(0, before - rng.randint(2, 4))
         log_exposure(
             link.client,
-            situation=SOCIAL_EVENTS[index % len(SOCIAL_EVENTS)],
+            # One situation, so the care team sees its progress; which event it was goes in the note.
+            situation="Social event",
             done_on=start + timedelta(days=offset),
             anxiety_before=before * 10,
             anxiety_after=after * 10,
-            note=rng.choice(("", "Stayed until the end.", "Left a little early.")),
+            note=f"{SOCIAL_EVENTS[index % len(SOCIAL_EVENTS)]}. "
+            + rng.choice(("Stayed until the end.", "Left a little early.", "Talked to two new people.")),
             link=link,
         )
 

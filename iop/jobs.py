@@ -55,6 +55,7 @@ def hourly_tick() -> int:
     prune_visitor_sessions(current_app.config["IOP_IDLE_TIMEOUT"])
     expire_staged_uploads()  # a wearable upload nobody confirmed within the hour loses its text
     renew_client_links()
+    remind_questionnaires()
     db.session.commit()
     escalation_tick()
     reviews_tick()
@@ -70,6 +71,16 @@ def renew_client_links() -> int:
     # A job has no request to take the site's address from: links point at IOP_BASE_URL.
     with current_app.test_request_context(base_url=current_app.config["IOP_BASE_URL"]):
         return renew_expiring_links(lambda token: url_for("me.open", link_token=token, _external=True))
+
+
+def remind_questionnaires() -> int:
+    """Remind clients of questionnaires that became due, once each (the caller commits)."""
+    from flask import url_for
+
+    from iop.services.reminders import send_questionnaire_reminders
+
+    with current_app.test_request_context(base_url=current_app.config["IOP_BASE_URL"]):
+        return send_questionnaire_reminders(lambda: url_for("me.index", _external=True))
 
 
 @with_app_context

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import date, timedelta
 
@@ -389,13 +390,17 @@ def test_every_change_is_audited_and_the_chain_verifies(demo):
         assert actions[action] == db.session.scalar(select(func.count()).select_from(model)), action
     assert actions["alert.raise"] == 2 and actions["alert.acknowledge"] == 1
     assert actions["instrument.create"] == 1
-    anonymous = db.session.scalar(
-        select(func.count())
-        .select_from(AuditEvent)
+    anonymous = db.session.scalars(
+        select(AuditEvent)
         .where(AuditEvent.action.in_([*measured, "alert.acknowledge", "goal.create"]))
         .where(AuditEvent.actor_id.is_(None))
+    ).all()
+    # Only what a client logged by personal link has no staff actor; it names the link instead.
+    client_logged = db.session.scalar(
+        select(func.count()).select_from(ExposureEvent).where(ExposureEvent.client_link_id.is_not(None))
     )
-    assert anonymous == 0
+    assert len(anonymous) == client_logged > 0
+    assert all(json.loads(event.details)["link_id"] for event in anonymous)
     assert actions["enrollment.admit"] == CLIENTS
     assert actions["attendance.record"] == db.session.scalar(select(func.count()).select_from(Attendance))
     assert actions["note.sign"] > 0 and actions["session.cancel"] > 0 and actions["user.create"] >= 6
@@ -467,3 +472,25 @@ def test_one_client_with_a_working_link_has_a_thread_both_ways_with_one_message_
     )
     mails = db.session.scalars(select(OutboxMessage).where(OutboxMessage.purpose == "client_message")).all()
     assert len(mails) == 1 and all(m.body not in mails[0].body for m in messages)
+
+
+def test_clients_with_a_link_have_journal_homework_feedback_and_their_own_logs(demo):
+    from iop.models import HomeworkCompletion, JournalEntry, SessionFeedback
+
+    entries = db.session.scalars(select(JournalEntry)).all()
+    assert entries and any(e.shared for e in entries) and any(not e.shared for e in entries)
+    assert db.session.scalar(select(func.count()).select_from(HomeworkCompletion)) > 5
+    feedback = db.session.scalars(select(SessionFeedback)).all()
+    assert all(3 <= f.felt_heard <= 5 for f in feedback)
+    social = db.session.scalars(
+        select(ExposureEvent).where(ExposureEvent.client_link_id.is_not(None)).order_by(ExposureEvent.done_on)
+    ).all()
+    assert len(social) >= 3 and len({e.client_id for e in social}) == 1
+    assert {e.situation for e in social} == {"Social event"}  # one situation: its progress reads across
+    assert social[0].anxiety_before > social[-1].anxiety_before
+    assert all(e.anxiety_after < e.anxiety_before and e.anxiety_before % 10 == 0 for e in social)
+    panic = db.session.scalars(select(SymptomEvent).where(SymptomEvent.client_link_id.is_not(None))).all()
+    assert len(panic) == 14 and {e.symptom for e in panic} == {"Panic attacks"}
+    assert (
+        db.session.scalar(select(func.count()).select_from(Program).where(Program.show_clients_scores)) == 1
+    )

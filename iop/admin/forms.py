@@ -13,6 +13,7 @@ from wtforms import (
     SelectField,
     SelectMultipleField,
     StringField,
+    TextAreaField,
     TimeField,
     ValidationError,
 )
@@ -29,6 +30,13 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from iop.clinical.checkins import (
+    COPING_SKILL_MAX_LENGTH,
+    DEFAULT_COPING_SKILLS,
+    MAX_COPING_SKILLS,
+    coping_skill_problems,
+    tidy_coping_skills,
+)
 from iop.fields import FloatField, IntegerField, strip
 from iop.models import DEFAULT_MIN_WEEKLY_HOURS, POPULATIONS, ROLE_LABELS, ROLES, WEEKDAYS
 from iop.services.passwords import password_problem
@@ -94,6 +102,18 @@ class ProgramForm(FlaskForm):
     )
 
     break_glass_enabled = BooleanField("Allow break-glass access")
+    show_clients_scores = BooleanField("Show clients their PHQ-9 and GAD-7 trend")
+    coping_skills_text = TextAreaField(
+        "Coping skills clients choose from in a check-in",
+        validators=[
+            Length(max=MAX_COPING_SKILLS * (COPING_SKILL_MAX_LENGTH + 2), message="This list is too long.")
+        ],
+        description=(
+            f"One skill per line, at most {MAX_COPING_SKILLS}, each under {COPING_SKILL_MAX_LENGTH + 1} "
+            f"characters. Leave it empty for the default list: {', '.join(DEFAULT_COPING_SKILLS)}."
+        ),
+        render_kw={"rows": 8},
+    )
 
     def __init__(self, *args, name_taken=lambda name: False, current_timezone: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -116,6 +136,11 @@ class ProgramForm(FlaskForm):
         except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
             raise ValidationError("This time zone is not known on this server; choose another.") from error
 
+    def validate_coping_skills_text(self, field):
+        problems = coping_skill_problems(field.data or "")
+        if problems:
+            raise ValidationError(" ".join(problems))
+
     def validate_min_weekly_hours(self, field):
         if field.data is not None and abs(field.data * 10 - round(field.data * 10)) > 1e-6:
             raise ValidationError("Use at most one decimal place, e.g. 9 or 7.5.")
@@ -134,6 +159,8 @@ class ProgramForm(FlaskForm):
             "population": self.population.data,
             "min_weekly_hours": self.weekly_hours,
             "break_glass_enabled": bool(self.break_glass_enabled.data),
+            "show_clients_scores": bool(self.show_clients_scores.data),
+            "coping_skills_text": tidy_coping_skills(self.coping_skills_text.data or ""),
         }
         if "timezone" in self:
             values["timezone"] = self.timezone.data

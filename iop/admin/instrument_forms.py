@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from iop.clinical.checkins import QUESTIONNAIRE_EXPIRES_AFTER_DAYS
 from iop.clinical.instruments import STANDARD_INSTRUMENTS
 from iop.fields import IntegerField, strip
 from iop.services.custom_instruments import InstrumentDefinition
@@ -78,6 +79,19 @@ class InstrumentForm(FlaskForm):
     )
     bands = TextAreaField("Severity bands", render_kw={"rows": 4})
     active = BooleanField("Active (offered when entering assessments)", default=True)
+    cadence_days = IntegerField(
+        "Clients answer it every … days",
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=365, message="Enter a number of days from 1 to 365, or leave it blank."),
+        ],
+        description=(
+            "Optional. Clients with a personal link are asked to answer it this often, from admission on, "
+            f"with a reminder; it stays open {QUESTIONNAIRE_EXPIRES_AFTER_DAYS} days after it is due. "
+            "Leave it blank when only staff enter it."
+        ),
+        render_kw={"min": 1, "max": 365, "inputmode": "numeric"},
+    )
 
     def __init__(self, *args, key_taken=lambda key: False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -97,6 +111,7 @@ class InstrumentForm(FlaskForm):
             "reliable_change": definition.reliable_change,
             "bands": "\n".join(" | ".join(str(part) for part in band) for band in definition.bands),
             "active": definition.active,
+            "cadence_days": definition.cadence_days,
         }
 
     def validate_key(self, field):
@@ -170,4 +185,5 @@ class InstrumentForm(FlaskForm):
             reliable_change=self.reliable_change.data,
             bands=parse_bands(self.bands.data),
             active=self.active.data,
+            cadence_days=self.cadence_days.data,
         )

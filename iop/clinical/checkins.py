@@ -50,6 +50,44 @@ QUESTIONNAIRE_EXPIRES_AFTER_DAYS = 3
 SELF_REPORT_INSTRUMENTS = ("phq9", "gad7")
 
 
+MAX_COPING_SKILLS = 30
+COPING_SKILL_MAX_LENGTH = 80  # what a check-in stores of the skill used
+
+
+def coping_skill_problems(text: str) -> list[str]:
+    """What is wrong with a program's list of coping skills as typed (one per line), in plain words;
+    empty lines and surrounding spaces do not count, a skill repeated in other letter case does."""
+    skills = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+    problems = []
+    if len(skills) > MAX_COPING_SKILLS:
+        problems.append(f"List at most {MAX_COPING_SKILLS} skills; this list has {len(skills)}.")
+    too_long = [skill for skill in skills if len(skill) > COPING_SKILL_MAX_LENGTH]
+    if too_long:
+        problems.append(
+            f"Keep each skill under {COPING_SKILL_MAX_LENGTH + 1} characters: "
+            f"“{too_long[0][:40]}…” is {len(too_long[0])}."
+        )
+    seen: dict[str, str] = {}
+    repeated = []
+    for skill in skills:
+        if skill.casefold() in seen and skill.casefold() not in repeated:
+            repeated.append(skill.casefold())
+        seen.setdefault(skill.casefold(), skill)
+    if repeated:
+        names = ", ".join(f"“{seen[key]}”" for key in repeated)
+        problems.append(
+            f"List each skill once: {names} {'is' if len(repeated) == 1 else 'are'} there more than once."
+        )
+    return problems
+
+
+def tidy_coping_skills(text: str) -> str | None:
+    """The list as stored: one skill per line, spaces tidied, empty lines dropped; None when empty (the
+    program then offers the default list)."""
+    skills = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+    return "\n".join(skills) or None
+
+
 def coping_skills(program_list: str | None) -> tuple[str, ...]:
     """The program's coping skills, one per line; the default list when the program has none."""
     skills = tuple(line.strip() for line in (program_list or "").splitlines() if line.strip())
@@ -98,17 +136,26 @@ class QuestionnaireWindow:
         return self.due_on <= today <= self.expires_on
 
 
-def questionnaire_window(latest_on: date | None, admitted_on: date, today: date) -> QuestionnaireWindow:
-    """The window the client should answer next: due a week after the latest response (on admission
-    for the first), open for three days; a window that expired unanswered gives way to the next
-    weekly one, so a missed week is never answered late as if it were on time."""
-    due_on = questionnaire_due_on(latest_on, admitted_on)
-    expired_by = (today - due_on).days - QUESTIONNAIRE_EXPIRES_AFTER_DAYS
+def questionnaire_window(
+    latest_on: date | None,
+    admitted_on: date,
+    today: date,
+    interval_days: int = QUESTIONNAIRE_INTERVAL_DAYS,
+) -> QuestionnaireWindow:
+    """The window the client should answer next: due `interval_days` after the latest response (on
+    admission for the first), open for three days (less when the cadence is shorter, so windows never
+    overlap); a window that expired unanswered gives way to the next one on the cadence, so a missed
+    one is never answered late as if it were on time."""
+    if interval_days < 1:
+        raise ValueError("a questionnaire's cadence is at least one day")
+    open_days = min(QUESTIONNAIRE_EXPIRES_AFTER_DAYS, interval_days - 1)
+    due_on = questionnaire_due_on(latest_on, admitted_on, interval_days)
+    expired_by = (today - due_on).days - open_days
     if expired_by > 0:
-        # Skip whole missed weeks: the first window whose expiry is today or later.
-        weeks = -(-expired_by // QUESTIONNAIRE_INTERVAL_DAYS)
-        due_on += timedelta(days=weeks * QUESTIONNAIRE_INTERVAL_DAYS)
-    return QuestionnaireWindow(due_on, due_on + timedelta(days=QUESTIONNAIRE_EXPIRES_AFTER_DAYS))
+        # Skip whole missed periods: the first window whose expiry is today or later.
+        periods = -(-expired_by // interval_days)
+        due_on += timedelta(days=periods * interval_days)
+    return QuestionnaireWindow(due_on, due_on + timedelta(days=open_days))
 
 
 @dataclass(frozen=True)
@@ -235,3 +282,46 @@ def worrying_trend(checkins: Iterable[CheckinDay], today: date) -> tuple[str, ..
                 "(last 3 check-ins)"
             )
     return tuple(reasons)
+
+
+@dataclass(frozen=True)
+class HomeworkCount:
+    """One assignment in one week: completions counted against what it asked for."""
+
+    done: int
+    target: int
+
+
+def homework_week(
+    frequency: str,
+    assigned_on: date,
+    due_on: date | None,
+    completion_days: Iterable[date],
+    monday: date,
+    today: date,
+) -> HomeworkCount | None:
+    """An assignment's completions in the week starting `monday`, up to `today`, against its frequency
+    over the days since it was assigned; a "once" task asks once, in the week of its due date, and done
+    early counts there. None when the assignment did not exist yet in that week."""
+    sunday = monday + timedelta(days=6)
+    first, last = max(monday, assigned_on), min(sunday, today)
+    days = (last - first).days + 1
+    if days <= 0:
+        return None
+    completions = [day for day in completion_days if day <= last]
+    done = sum(1 for day in completions if first <= day)
+    if frequency != "once":
+        return HomeworkCount(done, homework_target(frequency, days))
+    due_here = due_on is not None and monday <= due_on <= sunday
+    if due_here:
+        return HomeworkCount(min(1, len(completions)), 1)
+    return HomeworkCount(done, 0)
+
+
+def homework_completion(counts: Iterable[HomeworkCount | None]) -> HomeworkCount:
+    """Several assignments' week together: what was asked, and how much of it was done (completions
+    beyond an assignment's target do not make up for another one)."""
+    present = [count for count in counts if count is not None]
+    return HomeworkCount(
+        sum(min(count.done, count.target) for count in present), sum(count.target for count in present)
+    )

@@ -7,11 +7,14 @@ from datetime import date, timedelta
 QUESTIONNAIRE_INTERVAL_DAYS = 7
 
 
-def questionnaire_due_on(latest_on: date | None, admitted_on: date) -> date:
-    """The day the next response is due: a week after the latest one, or on admission for the first."""
+def questionnaire_due_on(
+    latest_on: date | None, admitted_on: date, interval_days: int = QUESTIONNAIRE_INTERVAL_DAYS
+) -> date:
+    """The day the next response is due: `interval_days` (a week for PHQ-9 and GAD-7) after the latest
+    one, or on admission for the first."""
     if latest_on is None:
         return admitted_on
-    return latest_on + timedelta(days=QUESTIONNAIRE_INTERVAL_DAYS)
+    return latest_on + timedelta(days=interval_days)
 
 
 def days_overdue(latest_on: date | None, admitted_on: date, today: date) -> int:

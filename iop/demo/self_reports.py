@@ -1,10 +1,12 @@
-"""The demo's clients on their own side: personal links for a few clients and weeks of daily check-ins."""
+"""The demo's clients on their own side: personal links for a few clients, weeks of daily check-ins, and
+(iop.demo.client_logs) their journal, homework, feedback and logs."""
 
 from __future__ import annotations
 
 import random
 from datetime import timedelta
 
+from iop.demo.client_logs import seed_client_side
 from iop.demo.content import CLINICIAN_EMAIL
 from iop.demo.wearables import seed_wearable_import
 from iop.models import Enrollment, User
@@ -39,7 +41,7 @@ def seed_self_reports(enrollments: list[Enrollment], staff: dict[str, User], see
             clinician,
             lambda token: f"/me/l/{token}",
         )
-        assign_homework(
+        assignment = assign_homework(
             client,
             HomeworkInput(
                 "Practise grounding (5-4-3-2-1)", "daily", instructions="Once a day, and when an urge rises."
@@ -73,6 +75,10 @@ def seed_self_reports(enrollments: list[Enrollment], staff: dict[str, User], see
             written += 1
         if number == 0:  # one client imported a few weeks of their Fitbit
             seed_wearable_import(link, seed)
+        seed_client_side(link, assignment, start, number, rng)
+    if current:
+        # One program shows its clients their PHQ-9/GAD-7 trend, so the demo has the page (off by default).
+        current[0].client.program.show_clients_scores = True
     return written
 
 

@@ -3,9 +3,17 @@
 import secrets
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, PasswordField, RadioField, SelectField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from iop.clinical.checkins import (
     CHECKIN_SCALES,
@@ -19,10 +27,17 @@ from iop.clinical.checkins import (
     SOCIAL_CATEGORIES,
 )
 from iop.family.forms import printable
-from iop.fields import DateField, FloatField, IntegerField
+from iop.fields import DateField, FloatField, IntegerField, strip
 from iop.services.checkins import NOTE_MAX_LENGTH, CheckinInput
 from iop.services.feedback import COMMENT_MAX_LENGTH
 from iop.services.journal import JOURNAL_MAX_LENGTH
+from iop.symptoms.forms import QuickLogForm, log_date_field, log_note_field
+
+# The client rates anxiety 0–10 like their check-in; the log keeps the care team's 0–100 (SUDS) scale.
+CLIENT_ANXIETY_MAX = 10
+SUDS_PER_POINT = 10
+PANIC_ATTACKS = "Panic attacks"
+MAX_PANIC_ATTACKS = 50
 
 
 class OpenLinkForm(FlaskForm):
@@ -205,3 +220,54 @@ class HomeworkDoneForm(FlaskForm):
         validators=[Length(max=1000, message="Keep it under 1000 characters."), printable],
         render_kw={"maxlength": 1000, "rows": 2},
     )
+
+
+def _anxiety(label: str, when: str) -> IntegerField:
+    message = f"Rate your anxiety {when}, from 0 to {CLIENT_ANXIETY_MAX}."
+    return IntegerField(
+        label,
+        validators=[InputRequired(message=message), NumberRange(0, CLIENT_ANXIETY_MAX, message=message)],
+        render_kw={"min": 0, "max": CLIENT_ANXIETY_MAX, "inputmode": "numeric"},
+    )
+
+
+class ClientExposureForm(QuickLogForm):
+    """A planned event the client faced, with anxiety 0–10 before and after: the care team's exposure log,
+    filled in by the client (the ratings go into the log's 0–100 scale)."""
+
+    date_field, note_field = "done_on", "exposure_note"
+    situation = StringField(
+        "The event",
+        filters=[strip],
+        validators=[DataRequired(message="Say what the event was, e.g. a friend's party."), Length(max=200)],
+        render_kw={"list": "known-situations", "autocomplete": "off", "maxlength": 200},
+    )
+    done_on = log_date_field()
+    anxiety_before = _anxiety("Anxiety before (0–10)", "before")
+    anxiety_after = _anxiety("Anxiety after (0–10)", "after")
+    exposure_note = log_note_field()
+
+    def values(self) -> dict:
+        values = super().values()
+        values["anxiety_before"] *= SUDS_PER_POINT
+        values["anxiety_after"] *= SUDS_PER_POINT
+        return values
+
+
+class ClientPanicForm(QuickLogForm):
+    """How many panic attacks the client had on a day: the care team's symptom log, by the client."""
+
+    date_field, note_field = "recorded_on", "panic_note"
+    recorded_on = log_date_field()
+    occurrences = IntegerField(
+        "How many panic attacks",
+        validators=[
+            InputRequired(message="Enter how many, 0 if none."),
+            NumberRange(0, MAX_PANIC_ATTACKS, message=f"Enter a number from 0 to {MAX_PANIC_ATTACKS}."),
+        ],
+        render_kw={"min": 0, "max": MAX_PANIC_ATTACKS, "inputmode": "numeric"},
+    )
+    panic_note = log_note_field()
+
+    def values(self) -> dict:
+        return {**super().values(), "symptom": PANIC_ATTACKS, "severity": None}

@@ -12,7 +12,7 @@ from iop.clinical.checkins import CHECKIN_SCALES, SOCIAL_CATEGORIES
 from iop.clinical.instruments import AnswerError
 from iop.extensions import db
 from iop.htmx import invalid
-from iop.me import feedback, homework, journal, messages, wearables
+from iop.me import feedback, homework, journal, logs, messages, scores, wearables
 from iop.me.forms import CheckinForm, OpenLinkForm
 from iop.models import AssessmentResponse
 from iop.permissions import client_required, public
@@ -242,3 +242,8 @@ bp.add_url_rule(
 )
 bp.add_url_rule("/wearables/imports/<int:import_id>/done", "wearable_done", wearables.wearable_done)
 bp.register_error_handler(413, wearables.too_large)
+bp.add_url_rule("/logs", "logs", logs.logs)
+bp.add_url_rule("/logs/exposure", "log_exposure", logs.log_exposure_event, methods=["POST"])
+bp.add_url_rule("/logs/panic", "log_panic", logs.log_panic_count, methods=["POST"])
+bp.add_url_rule("/scores", "scores", scores.scores)
+bp.add_url_rule("/scores.json", "scores_data", scores.scores_data)

@@ -84,6 +84,7 @@ from iop.models.self_report import (
     HomeworkAssignment,
     HomeworkCompletion,
     JournalEntry,
+    QuestionnaireReminder,
     SessionFeedback,
 )
 from iop.models.wearables import IMPORT_STATUSES, WearableDay, WearableImport
@@ -110,6 +111,7 @@ __all__ = [
     "SessionFeedback",
     "HomeworkAssignment",
     "HomeworkCompletion",
+    "QuestionnaireReminder",
     "DECISIONS",
     "DESTINATIONS",
     "ENDS_ENROLLMENT",

@@ -22,6 +22,9 @@ from iop.models.clients import Client
 from iop.models.programs import Program
 from iop.models.types import UTCDateTime
 
+# An entry is recorded by a staff member or, through their personal link, by the client.
+RECORDED_BY_SOMEONE = "recorded_by_id IS NOT NULL OR client_link_id IS NOT NULL"
+
 
 class SymptomEvent(db.Model):
     """A counted symptom over a period, e.g. "panic attacks this week: 3, worst severity 7"."""
@@ -30,6 +33,7 @@ class SymptomEvent(db.Model):
     __table_args__ = (
         CheckConstraint("occurrences >= 0", name="occurrences"),
         CheckConstraint("severity IS NULL OR severity BETWEEN 0 AND 10", name="severity"),
+        CheckConstraint(RECORDED_BY_SOMEONE, name="recorded_by_someone"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -39,8 +43,14 @@ class SymptomEvent(db.Model):
     occurrences: Mapped[int] = mapped_column(SmallInteger)
     severity: Mapped[int | None] = mapped_column(SmallInteger)
     note: Mapped[str] = mapped_column(String(500), default="")
-    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # A staff member, or (recorded_by_id empty) the client by personal link.
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    client_link_id: Mapped[int | None] = mapped_column(ForeignKey("client_links.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    @property
+    def client_entered(self) -> bool:
+        return self.recorded_by_id is None
 
     client: Mapped[Client] = relationship()
 
@@ -52,6 +62,7 @@ class ExposureEvent(db.Model):
     __table_args__ = (
         CheckConstraint("anxiety_before BETWEEN 0 AND 100", name="anxiety_before"),
         CheckConstraint("anxiety_after BETWEEN 0 AND 100", name="anxiety_after"),
+        CheckConstraint(RECORDED_BY_SOMEONE, name="recorded_by_someone"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -61,8 +72,14 @@ class ExposureEvent(db.Model):
     anxiety_before: Mapped[int] = mapped_column(SmallInteger)
     anxiety_after: Mapped[int] = mapped_column(SmallInteger)
     note: Mapped[str] = mapped_column(String(500), default="")
-    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # A staff member, or (recorded_by_id empty) the client by personal link.
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    client_link_id: Mapped[int | None] = mapped_column(ForeignKey("client_links.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    @property
+    def client_entered(self) -> bool:
+        return self.recorded_by_id is None
 
     client: Mapped[Client] = relationship()
 
@@ -75,6 +92,7 @@ class CustomInstrument(db.Model):
         UniqueConstraint("program_id", "key"),
         CheckConstraint("scale_max > scale_min", name="scale"),
         CheckConstraint("key NOT IN ('phq9', 'gad7')", name="key_not_standard"),
+        CheckConstraint("cadence_days IS NULL OR cadence_days BETWEEN 1 AND 365", name="cadence_days"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -90,6 +108,8 @@ class CustomInstrument(db.Model):
     higher_is_better: Mapped[bool] = mapped_column(Boolean, default=False)
     reliable_change: Mapped[int | None] = mapped_column(SmallInteger)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Clients answer it by personal link every this many days; None = entered by staff only.
+    cadence_days: Mapped[int | None] = mapped_column(SmallInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     program: Mapped[Program] = relationship()

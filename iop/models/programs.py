@@ -63,6 +63,8 @@ class Program(db.Model):
     break_glass_enabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     # The coping skills a client picks from in a check-in, one per line; empty = the default list.
     coping_skills_text: Mapped[str | None] = mapped_column("coping_skills", Text)
+    # Whether the client's own pages show their PHQ-9/GAD-7 totals over time: off unless an admin turns it on.
+    show_clients_scores: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     cohorts: Mapped[list[Cohort]] = relationship(back_populates="program", order_by="Cohort.name")

@@ -221,3 +221,22 @@ class HomeworkCompletion(db.Model):
     completed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     assignment: Mapped[HomeworkAssignment] = relationship(back_populates="completions")
+
+
+class QuestionnaireReminder(db.Model):
+    """A reminder sent to the client that a questionnaire became due: one per client, instrument and due
+    date, so the schedule can run as often as it likes and the client hears once."""
+
+    __tablename__ = "questionnaire_reminders"
+    __table_args__ = (UniqueConstraint("client_id", "instrument", "due_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    instrument: Mapped[str] = mapped_column(String(40))
+    due_on: Mapped[date] = mapped_column(Date)
+    link_id: Mapped[int] = mapped_column(ForeignKey("client_links.id"))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_messages.id"))
+
+    def __repr__(self) -> str:
+        return f"<QuestionnaireReminder {self.id}>"

@@ -39,6 +39,8 @@ class InstrumentDefinition:
     reliable_change: int | None = None
     bands: list[tuple[str, str, int, int]] = field(default_factory=list)
     active: bool = True
+    # Clients answer it by personal link every this many days; None = entered by staff only.
+    cadence_days: int | None = None
 
     def build(self) -> Instrument:
         return custom_instrument(
@@ -67,6 +69,7 @@ class InstrumentDefinition:
             reliable_change=row.reliable_change,
             bands=[tuple(band) for band in json.loads(row.bands_json)],
             active=row.active,
+            cadence_days=row.cadence_days,
         )
 
 
@@ -96,6 +99,21 @@ def instruments_for_program(program_id: int) -> list[Instrument]:
         .order_by(func.lower(CustomInstrument.name), CustomInstrument.id)
     )
     return [*STANDARD_INSTRUMENTS.values(), *(build_instrument(row) for row in rows)]
+
+
+def scheduled_custom_instruments(program_ids) -> list[CustomInstrument]:
+    """The programs' active custom instruments that clients answer on a cadence of their own."""
+    return list(
+        db.session.scalars(
+            select(CustomInstrument)
+            .where(
+                CustomInstrument.program_id.in_(list(program_ids)),
+                CustomInstrument.active.is_(True),
+                CustomInstrument.cadence_days.is_not(None),
+            )
+            .order_by(func.lower(CustomInstrument.name), CustomInstrument.id)
+        )
+    )
 
 
 def program_custom_instruments(program: Program) -> list[CustomInstrument]:
@@ -143,6 +161,7 @@ def _values(definition: InstrumentDefinition) -> dict:
         "higher_is_better": definition.higher_is_better,
         "reliable_change": definition.reliable_change,
         "active": definition.active,
+        "cadence_days": definition.cadence_days,
     }
 
 

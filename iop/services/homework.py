@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from iop.clinical.attendance import week_start
-from iop.clinical.checkins import HOMEWORK_FREQUENCIES, homework_target
+from iop.clinical.checkins import HOMEWORK_FREQUENCIES, homework_week
 from iop.extensions import db
 from iop.models import Client, ClientLink, HomeworkAssignment, HomeworkCompletion, User
 from iop.services.audit import record_event
@@ -108,19 +108,14 @@ class HomeworkWeek:
 
 def completion_by_week(assignment: HomeworkAssignment, today: date, weeks: int = 4) -> list[HomeworkWeek]:
     """Completions in each of the last `weeks` program weeks (newest first) against what the frequency
-    asks for in the days of that week since it was assigned (a "once" task asks once, in its week)."""
+    asks for in the days of that week since it was assigned (iop.clinical.checkins.homework_week)."""
     result = []
+    days_done = [completion.day for completion in assignment.completions]
     for back in range(weeks):
         monday = week_start(today) - timedelta(weeks=back)
-        first, last = max(monday, assignment.assigned_on), min(monday + timedelta(days=6), today)
-        days = (last - first).days + 1
-        if days <= 0:
-            continue
-        done = sum(1 for c in assignment.completions if first <= c.day <= last)
-        target = homework_target(assignment.frequency, days)
-        if assignment.frequency == "once":
-            target = (
-                1 if assignment.due_on and first <= assignment.due_on <= monday + timedelta(days=6) else 0
-            )
-        result.append(HomeworkWeek(monday, done, target))
+        count = homework_week(
+            assignment.frequency, assignment.assigned_on, assignment.due_on, days_done, monday, today
+        )
+        if count is not None:
+            result.append(HomeworkWeek(monday, count.done, count.target))
     return result

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
+from iop.clinical.checkins import coping_skills
 from iop.extensions import db
 from iop.models import Attendance, Cohort, GroupSession, Program, ProgramRole, User
 from iop.services.audit import record_event
@@ -33,6 +34,8 @@ def create_program(
     min_weekly_hours: float,
     actor: User | None,
     break_glass_enabled: bool = False,
+    show_clients_scores: bool = False,
+    coping_skills_text: str | None = None,
 ) -> Program:
     """Create a program; its creator (none from the command line) becomes its admin, so they can manage it."""
     program = Program(
@@ -41,6 +44,8 @@ def create_program(
         population=population,
         min_weekly_hours=min_weekly_hours,
         break_glass_enabled=break_glass_enabled,
+        show_clients_scores=show_clients_scores,
+        coping_skills_text=coping_skills_text,
     )
     db.session.add(program)
     db.session.flush()
@@ -64,7 +69,11 @@ def update_program(program: Program, **fields) -> None:
     for key, value in fields.items():
         setattr(program, key, value)
     db.session.flush()
-    record_event("program.update", "program", program.id, details={"before": before, "after": fields})
+    after = dict(fields)
+    if "coping_skills_text" in fields:  # the trail keeps how many skills, not the list's text
+        before["coping_skills_text"] = len(coping_skills(before["coping_skills_text"]))
+        after["coping_skills_text"] = len(program.coping_skills)
+    record_event("program.update", "program", program.id, details={"before": before, "after": after})
 
 
 def create_cohort(

@@ -16,7 +16,16 @@ from sqlalchemy import and_, or_, select
 
 from iop.clinical.attendance import ScheduledSession, meets_minimum, review_weeks, summarise
 from iop.clinical.change import classify
-from iop.clinical.checkins import CheckinDay, CheckinSummary, summarise_checkins
+from iop.clinical.checkins import (
+    FEEDBACK_KEYS,
+    CheckinDay,
+    CheckinSummary,
+    HomeworkCount,
+    homework_completion,
+    homework_week,
+    mean,
+    summarise_checkins,
+)
 from iop.clinical.evidence import RULE_INSTRUMENTS
 from iop.clinical.instruments import severity_for
 from iop.clinical.recommend import Evidence, ScoreEntry
@@ -31,6 +40,9 @@ from iop.models import (
     Goal,
     GoalRating,
     GroupSession,
+    HomeworkAssignment,
+    HomeworkCompletion,
+    SessionFeedback,
 )
 from iop.services.adherence import AdherenceSummary, adherence_summaries
 from iop.services.checkins import checkin_days
@@ -88,6 +100,8 @@ def cohort_evidence(cohort: Cohort, week_start: date, thresholds: Thresholds) ->
     alerts = _open_alerts(client_ids, week_over)
     concerns = family_concerns(client_ids, window_start, week_end)
     checkins = checkin_days(client_ids, window_start, week_end)
+    homework = _homework(client_ids, week_start, week_end)
+    feedback = _feedback(client_ids, week_start, week_end, week_over)
 
     context = _Context(cohort, week_end, window_start, thresholds)
     return [
@@ -101,6 +115,8 @@ def cohort_evidence(cohort: Cohort, week_start: date, thresholds: Thresholds) ->
             member.client_id in alerts,
             concerns.get(member.client_id, []),
             checkins[member.client_id],
+            homework.get(member.client_id, HomeworkCount(0, 0)),
+            feedback.get(member.client_id, []),
         )
         for member in members
     ]
@@ -137,6 +153,8 @@ class _Context:
         open_alert: bool,
         concerns: list[tuple[date, str]],
         checkins: list[CheckinDay],
+        homework: HomeworkCount,
+        feedback: list[tuple[int, ...]],
     ) -> MemberEvidence:
         week_end = self.week_end
         enrolled = [
@@ -217,9 +235,18 @@ class _Context:
             ],
             "open_safety_alert": open_alert,
             # What the client reported by personal link: evidence to read, not one of the four rules.
-            "self_reports": _self_report_metrics(
-                summarise_checkins(checkins, self.window_start, week_end, enrollment.started_on)
-            ),
+            "self_reports": {
+                **_self_report_metrics(
+                    summarise_checkins(checkins, self.window_start, week_end, enrollment.started_on)
+                ),
+                # The reviewed week's homework and the feedback on its groups.
+                "homework": {
+                    "done": homework.done,
+                    "due": homework.target,
+                    "rate": _rounded(homework.done / homework.target if homework.target else None),
+                },
+                "feedback": _feedback_metrics(feedback),
+            },
         }
         return MemberEvidence(enrollment, evidence, metrics)
 
@@ -231,6 +258,15 @@ def _self_report_metrics(summary: CheckinSummary) -> dict:
         "adherence": _rounded(summary.adherence.rate),
         "mean_mood": _rounded(summary.mean_mood, 1),
         "mean_cravings": _rounded(summary.mean_cravings, 1),
+    }
+
+
+def _feedback_metrics(feedback: list[tuple[int, ...]]) -> dict:
+    """How many groups were rated, the mean of every item answered, and each item's mean."""
+    return {
+        "responses": len(feedback),
+        "mean": _rounded(mean(rating for row in feedback for rating in row), 2),
+        **{key: _rounded(mean(row[index] for row in feedback), 2) for index, key in enumerate(FEEDBACK_KEYS)},
     }
 
 
@@ -379,3 +415,55 @@ def _open_alerts(client_ids: list[int], week_over: datetime) -> set[int]:
         )
     )
     return set(rows)
+
+
+def _homework(client_ids: list[int], week_start: date, week_end: date) -> dict[int, HomeworkCount]:
+    """Each client's homework of the week: completions against what was due, over every assignment
+    given by the week's end (one query: assignments with their completions up to then)."""
+    rows = db.session.execute(
+        select(
+            HomeworkAssignment.client_id,
+            HomeworkAssignment.id,
+            HomeworkAssignment.frequency,
+            HomeworkAssignment.assigned_on,
+            HomeworkAssignment.due_on,
+            HomeworkCompletion.day,
+        )
+        .outerjoin(
+            HomeworkCompletion,
+            and_(
+                HomeworkCompletion.assignment_id == HomeworkAssignment.id, HomeworkCompletion.day <= week_end
+            ),
+        )
+        .where(HomeworkAssignment.client_id.in_(client_ids), HomeworkAssignment.assigned_on <= week_end)
+    )
+    assignments: dict[int, tuple[int, str, date, date | None, list[date]]] = {}
+    for client_id, assignment_id, frequency, assigned_on, due_on, day in rows:
+        entry = assignments.setdefault(assignment_id, (client_id, frequency, assigned_on, due_on, []))
+        if day is not None:
+            entry[4].append(day)
+    by_client: dict[int, list[HomeworkCount | None]] = defaultdict(list)
+    for client_id, frequency, assigned_on, due_on, days in assignments.values():
+        by_client[client_id].append(homework_week(frequency, assigned_on, due_on, days, week_start, week_end))
+    return {client_id: homework_completion(counts) for client_id, counts in by_client.items()}
+
+
+def _feedback(
+    client_ids: list[int], week_start: date, week_end: date, week_over: datetime
+) -> dict[int, list[tuple[int, ...]]]:
+    """The clients' ratings of the week's groups given before the week was over (nothing after the week
+    is its evidence), one tuple of the items per group rated."""
+    columns = [getattr(SessionFeedback, key) for key in FEEDBACK_KEYS]
+    rows = db.session.execute(
+        select(SessionFeedback.client_id, *columns)
+        .join(GroupSession, GroupSession.id == SessionFeedback.session_id)
+        .where(
+            SessionFeedback.client_id.in_(client_ids),
+            GroupSession.session_date.between(week_start, week_end),
+            SessionFeedback.submitted_at < week_over,
+        )
+    )
+    by_client: dict[int, list[tuple[int, ...]]] = defaultdict(list)
+    for client_id, *ratings in rows:
+        by_client[client_id].append(tuple(ratings))
+    return by_client

@@ -16,11 +16,14 @@ from iop.clinical.checkins import (
     questionnaire_window,
     summarise_checkins,
 )
+from iop.clinical.due import QUESTIONNAIRE_INTERVAL_DAYS
 from iop.clinical.instruments import STANDARD_INSTRUMENTS, Instrument
 from iop.clinical.wearables import WearableSummary, summarise_wearable_days
 from iop.extensions import db
 from iop.models import AssessmentResponse, AuditEvent, Client, WearableDay
 from iop.services.checkins import checkin_days
+from iop.services.custom_instruments import build_instrument, instrument_for, scheduled_custom_instruments
+from iop.services.progress import ClientProgress, score_series
 from iop.services.wearables import wearable_days
 
 # What a client does by link, and what the schedule does for them, audited with no staff actor.
@@ -31,6 +34,7 @@ CLIENT_ACTIONS = (
     "client_link.throttled",
     "client_link.sign_out",
     "client_link.renew",
+    "questionnaire.reminder",
     "client.self_view",
     "checkin.submit",
     "assessment.record",
@@ -45,6 +49,8 @@ CLIENT_ACTIONS = (
     "wearables.discard",
     "message.send",
     "message.read",
+    "exposure.log",
+    "symptom.log",
 )
 
 
@@ -76,31 +82,55 @@ class DueQuestionnaire:
 
 
 def client_questionnaires(client: Client) -> list[DueQuestionnaire]:
-    """PHQ-9 and GAD-7 on the program's weekly cadence for a client enrolled today (none otherwise)."""
-    today = client.program.today()
-    enrollment = next((e for e in client.enrollments if e.is_active_on(today)), None)
-    if enrollment is None:
-        return []
+    """PHQ-9 and GAD-7 weekly, and the program's custom instruments on their own cadence, for a client
+    enrolled today (none otherwise)."""
+    return questionnaires_of([client])[client.id]
+
+
+def questionnaires_of(clients: list[Client]) -> dict[int, list[DueQuestionnaire]]:
+    """Each client's questionnaires and their windows, in two queries whatever the number of clients
+    (their enrollments loaded with them)."""
+    if not clients:
+        return {}
+    scheduled = [
+        (STANDARD_INSTRUMENTS[key], QUESTIONNAIRE_INTERVAL_DAYS, None) for key in SELF_REPORT_INSTRUMENTS
+    ] + [
+        (build_instrument(row), row.cadence_days, row.program_id)
+        for row in scheduled_custom_instruments({client.program_id for client in clients})
+    ]
+    keys = [instrument.key for instrument, _, _ in scheduled]
     latest = {
-        instrument: day
-        for instrument, day in db.session.execute(
-            select(AssessmentResponse.instrument, func.max(AssessmentResponse.administered_on))
+        (client_id, instrument): day
+        for client_id, instrument, day in db.session.execute(
+            select(
+                AssessmentResponse.client_id,
+                AssessmentResponse.instrument,
+                func.max(AssessmentResponse.administered_on),
+            )
             .where(
-                AssessmentResponse.client_id == client.id,
-                AssessmentResponse.instrument.in_(SELF_REPORT_INSTRUMENTS),
+                AssessmentResponse.client_id.in_([client.id for client in clients]),
+                AssessmentResponse.instrument.in_(keys),
                 AssessmentResponse.superseded_by_id.is_(None),
             )
-            .group_by(AssessmentResponse.instrument)
+            .group_by(AssessmentResponse.client_id, AssessmentResponse.instrument)
         )
     }
-    return [
-        DueQuestionnaire(
-            STANDARD_INSTRUMENTS[key],
-            questionnaire_window(latest.get(key), enrollment.started_on, today),
-            latest.get(key),
-        )
-        for key in SELF_REPORT_INSTRUMENTS
-    ]
+    result = {}
+    for client in clients:
+        today = client.program.today()
+        enrollment = next((e for e in client.enrollments if e.is_active_on(today)), None)
+        result[client.id] = [
+            DueQuestionnaire(
+                instrument,
+                questionnaire_window(
+                    latest.get((client.id, instrument.key)), enrollment.started_on, today, cadence
+                ),
+                latest.get((client.id, instrument.key)),
+            )
+            for instrument, cadence, program_id in scheduled
+            if enrollment is not None and program_id in (None, client.program_id)
+        ]
+    return result
 
 
 TREND_DAYS = 28
@@ -161,3 +191,12 @@ def self_report_trends(client: Client) -> SelfReportTrends | None:
         worn,
         summarise_wearable_days(worn.values()),
     )
+
+
+def client_own_scores(client: Client) -> ClientProgress | None:
+    """The client's own PHQ-9 and GAD-7 totals over time with their severity bands, for the client's
+    pages; None unless the program chose to show clients their trend (off by default)."""
+    if not client.program.show_clients_scores:
+        return None
+    series = [s for s in score_series(client, instrument_for) if s.instrument.key in SELF_REPORT_INSTRUMENTS]
+    return ClientProgress(client.id, client.program.min_weekly_hours, series)

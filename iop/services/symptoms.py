@@ -1,4 +1,8 @@
-"""Logging counted symptoms and exposure exercises, and reading a client's log back."""
+"""Logging counted symptoms and exposure exercises, and reading a client's log back.
+
+The care team logs them on the client's tab (`actor`), the client on their own pages (`link`): one
+verb each, the same checks, the entry marked by who recorded it.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ from iop.clinical.symptoms import (
 )
 from iop.clinical.weeks import week_starts
 from iop.extensions import db
-from iop.models import Client, ExposureEvent, SymptomEvent, User
+from iop.models import Client, ClientLink, ExposureEvent, SymptomEvent, User
 from iop.services.audit import record_event
 
 SUMMARY_WEEKS = 6
@@ -32,6 +36,15 @@ def _tidy(text: str) -> str:
     return " ".join(text.split())
 
 
+def _recorder(client: Client, actor: User | None, link: ClientLink | None) -> dict:
+    """Who records the entry: a staff member, or the client through their own link (never both)."""
+    if (actor is None) == (link is None):
+        raise ValueError("an entry is recorded by a staff member or by the client's link")
+    if link is not None and link.client_id != client.id:
+        raise EventRefused("That link is not this client's.")
+    return {"recorded_by_id": actor.id if actor else None, "client_link_id": link.id if link else None}
+
+
 def _logged(client: Client, event: SymptomEvent | ExposureEvent, day: date, action: str, details: dict):
     """What both quick logs share: the day may not be in the future; add, flush, audit."""
     if day > client.program.today():
@@ -39,6 +52,8 @@ def _logged(client: Client, event: SymptomEvent | ExposureEvent, day: date, acti
     db.session.add(event)
     db.session.flush()
     object_type = "symptom_event" if isinstance(event, SymptomEvent) else "exposure_event"
+    if event.client_link_id is not None:
+        details = {**details, "link_id": event.client_link_id}
     record_event(action, object_type, event.id, client.id, actor_id=event.recorded_by_id, details=details)
     return event
 
@@ -51,7 +66,8 @@ def log_symptom(
     occurrences: int,
     severity: int | None,
     note: str,
-    actor: User,
+    actor: User | None = None,
+    link: ClientLink | None = None,
 ) -> SymptomEvent:
     """Log how often a symptom happened (and its worst severity 0–10); common names get one spelling."""
     name = _tidy(symptom)
@@ -63,7 +79,7 @@ def log_symptom(
         occurrences=occurrences,
         severity=severity,
         note=note.strip(),
-        recorded_by_id=actor.id,
+        **_recorder(client, actor, link),
     )
     # Common symptoms are a fixed list; a name typed in is free text and stays out of the trail.
     coded = symptom_key(name) if symptom_key(name) in _CANONICAL else "other"
@@ -79,7 +95,8 @@ def log_exposure(
     anxiety_before: int,
     anxiety_after: int,
     note: str,
-    actor: User,
+    actor: User | None = None,
+    link: ClientLink | None = None,
 ) -> ExposureEvent:
     """Log an exposure exercise with anxiety (0–100) rated before and after it."""
     event = ExposureEvent(
@@ -89,7 +106,7 @@ def log_exposure(
         anxiety_before=anxiety_before,
         anxiety_after=anxiety_after,
         note=note.strip(),
-        recorded_by_id=actor.id,
+        **_recorder(client, actor, link),
     )
     details = {"on": done_on, "before": anxiety_before, "after": anxiety_after}
     return _logged(client, event, done_on, "exposure.log", details)
@@ -142,7 +159,7 @@ def client_symptom_log(client: Client) -> SymptomLog:
     exercises = [
         Exercise(e.situation, e.done_on, e.anxiety_before, e.anxiety_after) for e in reversed(exposures)
     ]
-    user_ids = {e.recorded_by_id for e in symptoms} | {e.recorded_by_id for e in exposures}
+    user_ids = {e.recorded_by_id for e in [*symptoms, *exposures] if e.recorded_by_id is not None}
     recorders = (
         dict(db.session.execute(select(User.id, User.full_name).where(User.id.in_(user_ids))).all())
         if user_ids

@@ -9,11 +9,11 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from iop.fields import DatedForm, DateField, IntegerField, strip
 
 
-def _date_field():
+def log_date_field():
     return DateField("Date", validators=[DataRequired(message="Enter the date, e.g. 2026-11-20.")])
 
 
-def _note_field():
+def log_note_field():
     return StringField("Note", filters=[strip], validators=[Length(max=500)])
 
 
@@ -57,7 +57,7 @@ class SymptomForm(QuickLogForm):
         validators=[DataRequired(message="Name the symptom, e.g. panic attacks."), Length(max=80)],
         render_kw={"list": "common-symptoms", "autocomplete": "off"},
     )
-    recorded_on = _date_field()
+    recorded_on = log_date_field()
     occurrences = IntegerField(
         "How many times",
         validators=[
@@ -69,7 +69,7 @@ class SymptomForm(QuickLogForm):
     severity = _score_field(
         "Worst severity (0–10)", 10, None, "Rate severity from 0 to 10, or leave it blank."
     )
-    symptom_note = _note_field()
+    symptom_note = log_note_field()
 
 
 class ExposureForm(QuickLogForm):
@@ -80,11 +80,11 @@ class ExposureForm(QuickLogForm):
         validators=[DataRequired(message="Describe the situation, e.g. social events."), Length(max=200)],
         render_kw={"list": "known-situations", "autocomplete": "off"},
     )
-    done_on = _date_field()
+    done_on = log_date_field()
     anxiety_before = _score_field(
         "Anxiety before (0–100)", 100, "Rate anxiety before, from 0 to 100.", "Rate anxiety from 0 to 100."
     )
     anxiety_after = _score_field(
         "Anxiety after (0–100)", 100, "Rate anxiety after, from 0 to 100.", "Rate anxiety from 0 to 100."
     )
-    exposure_note = _note_field()
+    exposure_note = log_note_field()

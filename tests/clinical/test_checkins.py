@@ -9,11 +9,14 @@ from iop.clinical.checkins import (
     QUESTIONNAIRE_EXPIRES_AFTER_DAYS,
     Adherence,
     CheckinDay,
+    QuestionnaireWindow,
     checkin_adherence,
+    coping_skill_problems,
     coping_skills,
     mean,
     questionnaire_window,
     summarise_checkins,
+    tidy_coping_skills,
 )
 
 MON = date(2026, 11, 30)
@@ -106,6 +109,53 @@ def test_a_summary_ignores_check_ins_from_before_admission():
         [_day(0, mood=1), _day(5, mood=9)], MON, MON + timedelta(days=6), MON + timedelta(days=5)
     )
     assert summary.adherence == Adherence(1, 2) and summary.mean_mood == 9
+
+
+def test_a_custom_cadence_is_due_that_many_days_after_the_latest_answer():
+    window = questionnaire_window(MON, MON - timedelta(days=60), MON + timedelta(days=14), interval_days=14)
+    assert (window.due_on, window.expires_on) == (MON + timedelta(days=14), MON + timedelta(days=17))
+
+
+def test_a_custom_cadence_skips_missed_periods_whole():
+    # Due on day 14, closed after day 17: on day 18 the next one is due on day 28.
+    window = questionnaire_window(MON, MON - timedelta(days=60), MON + timedelta(days=18), interval_days=14)
+    assert window.due_on == MON + timedelta(days=28)
+
+
+@pytest.mark.parametrize(("interval", "open_days"), [(1, 0), (2, 1), (3, 2), (4, 3), (30, 3)])
+def test_a_short_cadence_closes_before_the_next_one_opens(interval, open_days):
+    window = questionnaire_window(MON, MON - timedelta(days=60), MON + timedelta(days=interval), interval)
+    assert (window.expires_on - window.due_on).days == open_days
+    assert window.expires_on < window.due_on + timedelta(days=interval)
+
+
+def test_a_daily_questionnaire_missed_yesterday_is_due_today_not_late():
+    window = questionnaire_window(MON, MON - timedelta(days=60), MON + timedelta(days=3), interval_days=1)
+    assert window == QuestionnaireWindow(MON + timedelta(days=3), MON + timedelta(days=3))
+
+
+def test_a_cadence_below_one_day_is_refused():
+    with pytest.raises(ValueError, match="at least one day"):
+        questionnaire_window(MON, MON, MON, interval_days=0)
+
+
+@pytest.mark.parametrize(
+    ("text", "problems"),
+    [
+        ("Grounding\n  grounding  ", ["List each skill once: “Grounding” is there more than once."]),
+        ("\n\n  \n", []),
+        ("\n".join(str(n) for n in range(30)), []),
+        ("\n".join(str(n) for n in range(31)), ["List at most 30 skills; this list has 31."]),
+        ("a" * 80, []),
+    ],
+)
+def test_coping_skill_problems(text, problems):
+    assert coping_skill_problems(text) == problems
+
+
+def test_a_tidied_list_keeps_one_skill_a_line_and_empty_is_none():
+    assert tidy_coping_skills(" Box   breathing \r\n\r\n TIPP ") == "Box breathing\nTIPP"
+    assert tidy_coping_skills("  \n ") is None
 
 
 # ---- the roster's worrying-trend marker -----------------------------------------------------------

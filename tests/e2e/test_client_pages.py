@@ -178,3 +178,47 @@ def test_journal_practice_and_group_pages_fit_and_pass_axe(open_page, live_app, 
     me.get_by_role("link", name="Groups").click()
     expect(me.get_by_text("No groups attended in the last week.")).to_be_visible()
     assert_fits_and_accessible(me, "client groups")
+
+
+def test_logs_and_scores_pages_fit_and_pass_axe(open_page, live_app, person, page_watch):
+    page_watch.allow_http_status(422)  # the out-of-range rating, on purpose
+    with live_app.app_context():
+        from iop.models import Client, User
+        from iop.services.assessments import record_assessment
+
+        client = db.session.get(Client, person.client_id)
+        clinician = db.session.scalar(select(User).where(User.email == person.clinician_email))
+        client.program.show_clients_scores = True
+        today = client.program.today()
+        for weeks_ago, phq9, gad7 in ((3, 2, 2), (2, 2, 1), (1, 1, 1)):
+            day = date.fromordinal(today.toordinal() - 7 * weeks_ago)
+            record_assessment(client, "phq9", [phq9] * 8 + [0], day, "clinician", clinician)
+            record_assessment(client, "gad7", [gad7] * 7, day, "clinician", clinician)
+        db.session.commit()
+    _, link = enable_and_read_link(open_page, live_app, person)
+    me = open_page(label="client", viewport=PHONE)
+    me.goto(link)
+    me.get_by_label("Your date of birth").fill("1994-03-09")
+    me.get_by_role("button", name="Open my check-ins").click()
+    me.get_by_role("link", name="Logs").click()
+    me.get_by_label("The event").fill("Coffee with a coworker")
+    me.get_by_label("Anxiety before (0–10)").fill("12")
+    me.get_by_label("Anxiety after (0–10)").fill("4")
+    me.get_by_role("button", name="Save event").click()
+    expect(me.get_by_text("Rate your anxiety before, from 0 to 10.")).to_be_visible()
+    expect(me.get_by_label("The event")).to_have_value("Coffee with a coworker")
+    assert_fits_and_accessible(me, "client logs with an error")
+    screenshot(me, "client-logs-error-375")
+    me.get_by_label("Anxiety before (0–10)").fill("7")
+    me.get_by_role("button", name="Save event").click()
+    expect(me.get_by_text("Anxiety 7 before")).to_be_visible()
+    me.get_by_label("How many panic attacks").fill("2")
+    me.get_by_role("button", name="Save count").click()
+    expect(me.get_by_text("2 panic attacks")).to_be_visible()
+    assert_fits_and_accessible(me, "client logs")
+    screenshot(me, "client-logs-375")
+    me.get_by_role("link", name="Scores").click()
+    expect(me.get_by_role("heading", name="PHQ-9")).to_be_visible()
+    expect(me.locator("canvas[data-chart='instrument'][data-drawn='true']")).to_have_count(2)
+    assert_fits_and_accessible(me, "client scores")
+    screenshot(me, "client-scores-375")

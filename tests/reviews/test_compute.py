@@ -7,7 +7,15 @@ from sqlalchemy import func, select
 
 from iop.clinical.thresholds import ThresholdsError
 from iop.extensions import db
-from iop.models import DailyCheckin, LevelOfCareDecision, ReviewRevision, WeeklyReview
+from iop.models import (
+    DailyCheckin,
+    HomeworkAssignment,
+    HomeworkCompletion,
+    LevelOfCareDecision,
+    ReviewRevision,
+    SessionFeedback,
+    WeeklyReview,
+)
 from iop.services.review_evidence import cohort_evidence
 from iop.services.reviews import compute_cohort_reviews, set_program_thresholds
 from tests.factories import make_consent, make_family_user, make_observation
@@ -33,9 +41,9 @@ def test_cohort_evidence_takes_the_same_number_of_queries_for_5_and_60_members(a
     with counting_statements() as statements:
         members = cohort_evidence(cohort, world.week_start, program.review_thresholds)
     assert len(members) == size
-    assert len(statements) == 11, (
+    assert len(statements) == 13, (
         statements
-    )  # enrollments, sessions, attendance, scores, doses, ..., family, check-ins
+    )  # enrollments, sessions, attendance, scores, doses, ..., family, check-ins, homework, feedback
 
 
 def test_a_member_who_attended_and_improved_is_a_step_down_candidate_with_the_numbers(app):
@@ -216,14 +224,22 @@ def test_check_in_adherence_and_mean_mood_and_cravings_reach_the_evidence_but_no
     db.session.commit()
     compute_cohort_reviews(world.cohort, world.week_start)
     with_checkins, without = (review.latest for review in reviews())
-    assert with_checkins.metrics["self_reports"] == {
+
+    def checkins_of(revision):  # homework and feedback have tests of their own
+        return {
+            key: value
+            for key, value in revision.metrics["self_reports"].items()
+            if key not in ("homework", "feedback")
+        }
+
+    assert checkins_of(with_checkins) == {
         "checkin_days": 3,
         "days": 14,
         "adherence": round(3 / 14, 3),
         "mean_mood": 6.0,
         "mean_cravings": 5.0,
     }
-    assert without.metrics["self_reports"] == {
+    assert checkins_of(without) == {
         "checkin_days": 0,
         "days": 14,
         "adherence": 0.0,
@@ -234,3 +250,126 @@ def test_check_in_adherence_and_mean_mood_and_cravings_reach_the_evidence_but_no
     assert with_checkins.recommendation == without.recommendation == "step_down_candidate"
     assert with_checkins.reasons == without.reasons
     assert silent.id != reporting.id
+
+
+def _homework(enrollment, clinician, frequency, assigned_on, due_on=None, done=()):
+    assignment = HomeworkAssignment(
+        client_id=enrollment.client_id,
+        title="Practise grounding",
+        frequency=frequency,
+        due_on=due_on,
+        assigned_on=assigned_on,
+        assigned_by_id=clinician.id,
+    )
+    db.session.add(assignment)
+    db.session.flush()
+    for day in done:
+        db.session.add(HomeworkCompletion(assignment_id=assignment.id, day=day))
+    return assignment
+
+
+def _feedback(enrollment, session, felt_heard, useful, plan_to_use, submitted_at=None):
+    db.session.add(
+        SessionFeedback(
+            client_id=enrollment.client_id,
+            session_id=session.id,
+            felt_heard=felt_heard,
+            useful=useful,
+            plan_to_use=plan_to_use,
+            submitted_at=submitted_at or session.starts_at + timedelta(hours=2),
+        )
+    )
+
+
+def test_homework_completion_of_the_week_reaches_the_evidence(app):
+    world = build_review_world(0)
+    member = add_member(world, phq9=(15, 4))
+    monday, sunday = world.week_start, world.week_end
+    # Daily since Thursday: 4 days due, 3 done (one before the week does not count).
+    _homework(
+        member,
+        world.clinician,
+        "daily",
+        monday + timedelta(days=3),
+        done=(monday - timedelta(days=1), monday + timedelta(days=3), monday + timedelta(days=4), sunday),
+    )
+    # Weekly, done twice: counts once. Once, due next week: asks nothing of this week.
+    _homework(
+        member,
+        world.clinician,
+        "weekly",
+        monday - timedelta(days=20),
+        done=(monday, monday + timedelta(days=1)),
+    )
+    _homework(member, world.clinician, "once", monday, due_on=sunday + timedelta(days=3))
+    # Once, due this week and done early (last week): done.
+    _homework(
+        member,
+        world.clinician,
+        "once",
+        monday - timedelta(days=5),
+        due_on=monday + timedelta(days=2),
+        done=(monday - timedelta(days=2),),
+    )
+    # Assigned after the week: not evidence.
+    _homework(member, world.clinician, "daily", sunday + timedelta(days=1))
+    db.session.commit()
+    compute_cohort_reviews(world.cohort, world.week_start)
+    (review,) = reviews()
+    assert review.latest.metrics["self_reports"]["homework"] == {"done": 5, "due": 6, "rate": round(5 / 6, 3)}
+
+
+def test_without_homework_nothing_is_due(app):
+    world = build_review_world(1)
+    compute_cohort_reviews(world.cohort, world.week_start)
+    (review,) = reviews()
+    assert review.latest.metrics["self_reports"]["homework"] == {"done": 0, "due": 0, "rate": None}
+    assert review.latest.metrics["self_reports"]["feedback"] == {
+        "responses": 0,
+        "mean": None,
+        "felt_heard": None,
+        "useful": None,
+        "plan_to_use": None,
+    }
+
+
+def test_session_feedback_on_the_weeks_groups_is_the_mean_of_its_items(app):
+    world = build_review_world(0)
+    member = add_member(world, phq9=(15, 4))
+    before, *_, last = world.sessions
+    this_week = [s for s in world.sessions if s.session_date >= world.week_start]
+    _feedback(member, this_week[0], 5, 4, 3)
+    _feedback(member, this_week[1], 4, 4, 2)
+    _feedback(member, before, 1, 1, 1)  # a group of the week before: not this week's
+    # Given after the week was over: not evidence for it (nothing dated after week_end is).
+    _feedback(member, last, 1, 1, 1, submitted_at=last.starts_at + timedelta(days=5))
+    db.session.commit()
+    compute_cohort_reviews(world.cohort, world.week_start)
+    (review,) = reviews()
+    assert review.latest.metrics["self_reports"]["feedback"] == {
+        "responses": 2,
+        "mean": round(22 / 6, 2),
+        "felt_heard": 4.5,
+        "useful": 4.0,
+        "plan_to_use": 2.5,
+    }
+
+
+@pytest.mark.parametrize("kind", ["step_down_candidate", "continue"])
+def test_homework_and_feedback_never_change_the_recommendation(app, kind):
+    world = build_review_world(0)
+    phq9 = (15, 4) if kind == "step_down_candidate" else (15, 14)
+    busy, idle = add_member(world, phq9=phq9), add_member(world, phq9=phq9)
+    monday = world.week_start
+    _homework(busy, world.clinician, "daily", monday - timedelta(days=30))  # nothing done all week
+    for session in world.sessions:
+        if session.session_date >= monday:
+            _feedback(busy, session, 1, 1, 1)  # the lowest feedback
+    db.session.commit()
+    compute_cohort_reviews(world.cohort, world.week_start)
+    with_them, without = (review.latest for review in reviews())
+    assert with_them.metrics["self_reports"]["homework"]["done"] == 0
+    assert with_them.metrics["self_reports"]["feedback"]["mean"] == 1.0
+    assert with_them.recommendation == without.recommendation == kind
+    assert with_them.reasons == without.reasons
+    assert idle.id != busy.id

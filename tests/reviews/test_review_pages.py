@@ -348,3 +348,43 @@ def test_the_evidence_shows_check_in_adherence_and_mean_mood_and_cravings(app, l
         "none in 14 days"
         in client.get(f"/reviews/{review_of(quiet).id}/evidence", headers={"HX-Request": "true"}).text
     )
+
+
+def test_the_evidence_shows_homework_completion_and_session_feedback(app, login):
+    from iop.models import HomeworkAssignment, HomeworkCompletion, SessionFeedback
+
+    world = build_review_world(0)
+    member, quiet = add_member(world), add_member(world)
+    monday = world.week_start
+    assignment = HomeworkAssignment(
+        client_id=member.client_id,
+        title="Urge surfing",
+        frequency="daily",
+        assigned_on=monday - timedelta(days=10),
+        assigned_by_id=world.clinician.id,
+    )
+    db.session.add(assignment)
+    db.session.flush()
+    for offset in (0, 1, 3, 5):
+        db.session.add(HomeworkCompletion(assignment_id=assignment.id, day=monday + timedelta(days=offset)))
+    session = next(s for s in world.sessions if s.session_date >= monday)
+    db.session.add(
+        SessionFeedback(
+            client_id=member.client_id,
+            session_id=session.id,
+            felt_heard=5,
+            useful=4,
+            plan_to_use=3,
+            submitted_at=session.starts_at + timedelta(hours=1),
+        )
+    )
+    db.session.commit()
+    compute_cohort_reviews(world.cohort, world.week_start)
+    db.session.commit()
+    client = login(world.case_manager)
+    html = client.get(f"/reviews/{review_of(member).id}/evidence", headers={"HX-Request": "true"}).text
+    assert "Homework (the reviewed week)" in html and "4 of 7 done (57 %)" in html
+    assert "mean 4.0 of 5 over 1 group" in html
+    assert "felt heard 5.0, useful 4.0, plan to use a skill 3.0" in html
+    other = client.get(f"/reviews/{review_of(quiet).id}/evidence", headers={"HX-Request": "true"}).text
+    assert "none due" in other and "none given" in other

@@ -159,6 +159,11 @@ EXPECTED = {
     "me.feedback": CLIENT,
     "me.homework": CLIENT,
     "me.homework_done": CLIENT,
+    "me.logs": CLIENT,
+    "me.log_exposure": CLIENT,
+    "me.log_panic": CLIENT,
+    "me.scores": CLIENT,
+    "me.scores_data": CLIENT,
     "me.sign_out": CLIENT,
     "me.wearables": CLIENT,
     "me.wearable_preview": CLIENT,
@@ -283,6 +288,7 @@ def make_family_member(client, actor, *, expired: bool = False):
 def world(app):
     """Program A with everything a route may need, program B with its own staff (the outsider)."""
     program = make_program("Program A", break_glass_enabled=True)
+    program.show_clients_scores = True  # so the client's scores page has something to refuse others
     other_program = make_program("Program B")
     programs = {"A": program, "B": other_program}
     cohort = make_cohort(program)

@@ -22,9 +22,15 @@ from iop.clinical.weeks import week_start as monday_of
 from iop.extensions import db
 from iop.models import Cohort, LevelOfCareDecision, Program, ReviewRevision, User, WeeklyReview
 from iop.services.audit import record_event, record_events
-from iop.services.review_evidence import cohort_evidence
+from iop.services.review_evidence import MemberEvidence, cohort_evidence
 
-__all__ = ["ReviewCounts", "ThresholdsError", "compute_cohort_reviews", "set_program_thresholds"]
+__all__ = [
+    "ReviewCounts",
+    "ThresholdsError",
+    "compute_cohort_reviews",
+    "review_content",
+    "set_program_thresholds",
+]
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,17 @@ class ReviewCounts:
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, sort_keys=True)
+
+
+def review_content(member: MemberEvidence, thresholds: Thresholds, thresholds_json: str) -> dict[str, str]:
+    """What a revision stores for one member: the recommendation, its reasons and the metrics, as JSON."""
+    result = recommend(member.evidence, thresholds)
+    return {
+        "recommendation": result.kind,
+        "reasons_json": _dumps(list(result.reasons)),
+        "metrics_json": _dumps(member.metrics),
+        "thresholds_json": thresholds_json,
+    }
 
 
 def compute_cohort_reviews(cohort: Cohort, week_start: date) -> ReviewCounts:
@@ -74,13 +91,7 @@ def compute_cohort_reviews(cohort: Cohort, week_start: date) -> ReviewCounts:
     counts = {"created": 0, "updated": 0, "revised": 0, "unchanged": 0}
     now = clock.now()
     for member in members:
-        result = recommend(member.evidence, thresholds)
-        content = {
-            "recommendation": result.kind,
-            "reasons_json": _dumps(list(result.reasons)),
-            "metrics_json": _dumps(member.metrics),
-            "thresholds_json": thresholds_json,
-        }
+        content = review_content(member, thresholds, thresholds_json)
         review = existing.get(member.enrollment.id)
         if review is None:
             review = WeeklyReview(

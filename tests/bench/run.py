@@ -31,7 +31,8 @@ from iop import ROOT, clock, create_app
 from iop.config import normalise_database_url
 from iop.extensions import db
 
-BENCH_DATABASE = "stepwise_bench"
+# Another name lets two benchmarks share one server (STEPWISE_BENCH_DATABASE).
+BENCH_DATABASE = os.environ.get("STEPWISE_BENCH_DATABASE", "stepwise_bench")
 RESULTS = ROOT / "bench-results.json"
 HTMX = {"HX-Request": "true"}
 PAGE_RATIO_GOAL = 20

@@ -374,7 +374,7 @@ class _Builder:
                 note_updated_at=ends_at + timedelta(minutes=20),
                 note_updated_by_id=cohort["facilitator"],
             )
-            if (program["today"] - day).days > 2:  # the latest are still being written up
+            if (program["today"] - day).days > 3:  # the latest are still being written up
                 values.update(signed_at=ends_at + timedelta(minutes=40), signed_by_id=cohort["facilitator"])
         session_id = self._add(GroupSession, **values)
         return {"id": session_id, "day": day, "status": values["status"], "ends_at": ends_at}

@@ -69,24 +69,7 @@ def compute_cohort_reviews(cohort: Cohort, week_start: date) -> ReviewCounts:
     if not members:
         return ReviewCounts()
     enrollment_ids = [member.enrollment.id for member in members]
-    existing = {
-        review.enrollment_id: review
-        for review in db.session.scalars(
-            select(WeeklyReview).where(
-                WeeklyReview.enrollment_id.in_(enrollment_ids), WeeklyReview.week_start == week_start
-            )
-        )
-    }
-    latest_ids = [review.latest_revision_id for review in existing.values() if review.latest_revision_id]
-    latest = {
-        revision.id: revision
-        for revision in db.session.scalars(select(ReviewRevision).where(ReviewRevision.id.in_(latest_ids)))
-    }
-    decided = set(
-        db.session.scalars(
-            select(LevelOfCareDecision.revision_id).where(LevelOfCareDecision.revision_id.in_(latest_ids))
-        )
-    )
+    existing, latest, decided = _stored_reviews(enrollment_ids, week_start)
     thresholds_json = _dumps(thresholds.as_dict())
     counts = {"created": 0, "updated": 0, "revised": 0, "unchanged": 0}
     now = clock.now()
@@ -129,6 +112,26 @@ def compute_cohort_reviews(cohort: Cohort, week_start: date) -> ReviewCounts:
         details={"week_start": week_start, **counts},
     )
     return ReviewCounts(**counts)
+
+
+def _stored_reviews(enrollment_ids: list[int], week_start: date):
+    """The week's stored reviews by enrollment, their latest revisions by id, and which of those a
+    decision was made on: one statement (it runs once per cohort-week)."""
+    decided_on = (
+        select(LevelOfCareDecision.id)
+        .where(LevelOfCareDecision.revision_id == WeeklyReview.latest_revision_id)
+        .exists()
+        .label("decided")
+    )
+    rows = db.session.execute(
+        select(WeeklyReview, ReviewRevision, decided_on)
+        .outerjoin(ReviewRevision, ReviewRevision.id == WeeklyReview.latest_revision_id)
+        .where(WeeklyReview.enrollment_id.in_(enrollment_ids), WeeklyReview.week_start == week_start)
+    ).all()
+    existing = {review.enrollment_id: review for review, _revision, _decided in rows}
+    latest = {revision.id: revision for _review, revision, _decided in rows if revision is not None}
+    decided = {revision.id for _review, revision, is_decided in rows if revision is not None and is_decided}
+    return existing, latest, decided
 
 
 def set_program_thresholds(program: Program, values: Mapping[str, Any], actor: User) -> Thresholds:

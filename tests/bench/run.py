@@ -461,6 +461,8 @@ def bench_review_run(url: str, workers: tuple[int, ...]) -> dict:
         )
     ).all()
     bulk_seconds = time.perf_counter() - bulk_started
+    db.session.remove()
+    evidence_rows, evidence_seconds = evidence_bulk_read(mondays[0], mondays[-1])
     one = runs[str(workers[0])]
     return {
         "cohort_weeks": len(work),
@@ -471,8 +473,87 @@ def bench_review_run(url: str, workers: tuple[int, ...]) -> dict:
         "bulk_read_rows": len(rows),
         "bulk_read_seconds": round(bulk_seconds, 4),
         "ratio_to_bulk_read": round(one["seconds"] / bulk_seconds, 1) if bulk_seconds else None,
+        "evidence_read_rows": evidence_rows,
+        "evidence_read_seconds": round(evidence_seconds, 4),
+        "ratio_to_evidence_read": round(one["seconds"] / evidence_seconds, 1) if evidence_seconds else None,
         "peak_memory_kib_per_cohort": round(max(peaks) / 1024) if peaks else 0,
     }
+
+
+def evidence_bulk_read(first_monday, last_monday) -> tuple[int, float]:
+    """Every row the week's reviews read, read in bulk for all cohorts at once, one statement per kind,
+    as plain tuples: attendance of the two weeks, the members' scores, dose logs, fills, goals with their
+    ratings, check-ins and family observations of the 14-day window, and their alerts. The floor a review
+    run cannot go below however it is computed."""
+    from iop.models import (
+        Alert,
+        AssessmentResponse,
+        Attendance,
+        DailyCheckin,
+        DoseLog,
+        Enrollment,
+        FamilyObservation,
+        Fill,
+        Goal,
+        GoalRating,
+        GroupSession,
+        Medication,
+    )
+
+    week_end = last_monday + timedelta(days=6)
+    window_start = week_end - timedelta(days=13)
+    members = (
+        select(Enrollment.client_id)
+        .where(
+            Enrollment.started_on <= week_end,
+            (Enrollment.ended_on.is_(None)) | (Enrollment.ended_on > week_end),
+        )
+        .scalar_subquery()
+    )
+    statements = [
+        select(Enrollment.id, Enrollment.client_id, Enrollment.cohort_id, Enrollment.started_on).where(
+            Enrollment.client_id.in_(members)
+        ),
+        select(
+            Attendance.session_id,
+            Attendance.enrollment_id,
+            Attendance.minutes_attended,
+            Attendance.participation,
+        )
+        .join(GroupSession, GroupSession.id == Attendance.session_id)
+        .where(GroupSession.session_date.between(first_monday - timedelta(days=7), week_end)),
+        select(
+            AssessmentResponse.client_id,
+            AssessmentResponse.instrument,
+            AssessmentResponse.administered_on,
+            AssessmentResponse.total,
+            AssessmentResponse.flags_text,
+        ).where(AssessmentResponse.client_id.in_(members), AssessmentResponse.administered_on <= week_end),
+        select(Medication.client_id, DoseLog.medication_id, DoseLog.day, DoseLog.status)
+        .join(DoseLog.medication)
+        .where(Medication.client_id.in_(members), DoseLog.day.between(window_start, week_end)),
+        select(Fill.medication_id, Fill.filled_on, Fill.days_supply)
+        .join(Fill.medication)
+        .where(Medication.client_id.in_(members), Fill.filled_on <= week_end),
+        select(Goal.client_id, Goal.id, GoalRating.rated_on, GoalRating.level)
+        .outerjoin(GoalRating, GoalRating.goal_id == Goal.id)
+        .where(Goal.client_id.in_(members)),
+        select(DailyCheckin.client_id, DailyCheckin.day, DailyCheckin.mood, DailyCheckin.cravings).where(
+            DailyCheckin.client_id.in_(members), DailyCheckin.day.between(window_start, week_end)
+        ),
+        select(
+            FamilyObservation.client_id, FamilyObservation.observed_on, FamilyObservation.concern_safety
+        ).where(
+            FamilyObservation.client_id.in_(members),
+            FamilyObservation.observed_on.between(window_start, week_end),
+        ),
+        select(Alert.client_id, Alert.created_at, Alert.acknowledged_at).where(Alert.client_id.in_(members)),
+    ]
+    started = time.perf_counter()
+    rows = sum(len(db.session.execute(statement).all()) for statement in statements)
+    seconds = time.perf_counter() - started
+    db.session.remove()
+    return rows, seconds
 
 
 def run_in_workers(url: str, work: list, count: int) -> dict:
@@ -668,7 +749,10 @@ def review_goals(run: dict) -> dict[str, bool]:
     return {
         f"≥ {REVIEWS_PER_SECOND_GOAL} reviews/s with one worker": (run["reviews_per_second"] or 0)
         >= REVIEWS_PER_SECOND_GOAL,
-        f"≤ {BULK_RATIO_GOAL}× one bulk read": (run["ratio_to_bulk_read"] or 0) <= BULK_RATIO_GOAL,
+        f"≤ {BULK_RATIO_GOAL}× the bulk read of the week's evidence": (run["ratio_to_evidence_read"] or 0)
+        <= BULK_RATIO_GOAL,
+        f"≤ {BULK_RATIO_GOAL}× the bulk read of the week's attendance alone": (run["ratio_to_bulk_read"] or 0)
+        <= BULK_RATIO_GOAL,
     }
 
 
@@ -697,7 +781,9 @@ def print_table(result: dict) -> None:
         goals = review_goals(run)
         print(
             f"weekly reviews: {run['reviews']} in {run['cohort_weeks']} cohort-weeks; one bulk read of the "
-            f"week's {run['bulk_read_rows']} attendance rows {run['bulk_read_seconds'] * 1000:.1f} ms; "
+            f"week's {run['bulk_read_rows']} attendance rows {run['bulk_read_seconds'] * 1000:.1f} ms, "
+            f"of all its {run['evidence_read_rows']} evidence rows "
+            f"{run['evidence_read_seconds'] * 1000:.1f} ms; "
             f"peak memory per cohort (tracemalloc) {run['peak_memory_kib_per_cohort']} KiB"
         )
         for count, worker_run in run["workers"].items():
@@ -707,7 +793,8 @@ def print_table(result: dict) -> None:
                 f"peak RSS {worker_run['peak_rss_mib']} MiB per worker"
             )
         print(
-            f"  one worker = {run['ratio_to_bulk_read']}× the bulk read; "
+            f"  one worker = {run['ratio_to_evidence_read']}× the evidence read, "
+            f"{run['ratio_to_bulk_read']}× the attendance read; "
             + "; ".join(f"{goal} {'met' if ok else 'MISSED'}" for goal, ok in goals.items())
         )
 

@@ -206,6 +206,10 @@ def build_scale_clinic(clients: int = 2000, weeks: int = 12, seed: int = 2026) -
     builder.reviews()
     builder.reset_sequences()
     db.session.commit()
+    # Fresh statistics, as autovacuum would gather after such a load: without them PostgreSQL planned
+    # the review's goal query as a scan of every rating (12.6 ms; 0.14 ms once analysed).
+    db.session.execute(text("ANALYZE"))
+    db.session.commit()
     stages["reviews"] = round(timer.perf_counter() - started - stages["rows"], 1)
     return {"spec": spec.__dict__, "seconds": stages, "rows": builder.counts}
 
@@ -798,61 +802,68 @@ class _Builder:
         last_review: dict[int, tuple[int, int, str, date]] = {}
         cohorts = {cohort.id: cohort for cohort in db.session.query(Cohort)}
         rng = self.rng
+        # Week by week, every cohort's in turn, as the tick computes them: rows (and ids) in the order a
+        # clinic's history writes them, so the planner sees the physical order it would in production.
+        work = []
         for cohort in self.cohorts:
+            program = self.programs[cohort["program_index"]]
+            monday = program["history_start"]
+            while monday <= monday_of(program["today"]) - timedelta(days=7):
+                work.append((monday, cohort))
+                monday += timedelta(days=7)
+        work.sort(key=lambda item: (item[0], item[1]["id"]))
+        for monday, cohort in work:
             program = self.programs[cohort["program_index"]]
             model = cohorts[cohort["id"]]
             thresholds = model.program.review_thresholds
             thresholds_json = json.dumps(thresholds.as_dict(), sort_keys=True)
             last_monday = monday_of(program["today"]) - timedelta(days=7)
-            monday = program["history_start"]
-            while monday <= last_monday:
-                computed_at = _at(monday + timedelta(days=7), time(1), program["zone"])
-                members = cohort_evidence(model, monday, thresholds)
-                for member in members:
-                    content = review_content(member, thresholds, thresholds_json)
-                    review_id = self._add(
-                        WeeklyReview,
-                        enrollment_id=member.enrollment.id,
-                        client_id=member.enrollment.client_id,
-                        cohort_id=cohort["id"],
-                        program_id=program["id"],
-                        week_start=monday,
-                        status="open",
-                        latest_revision_id=None,
-                        created_at=computed_at,
-                    )
-                    revision_id = self._add(
-                        ReviewRevision, review_id=review_id, number=1, computed_at=computed_at, **content
-                    )
-                    last_review[member.enrollment.id] = (
-                        review_id,
-                        revision_id,
-                        content["recommendation"],
-                        monday,
-                    )
-                    if monday < last_monday and rng.random() < 0.5 and member.enrollment.id not in ending:
-                        self._decide(
-                            (review_id, revision_id, content["recommendation"]),
-                            member.enrollment.id,
-                            member.enrollment.client_id,
-                            "continue",
-                            monday + timedelta(days=8),
-                            self.case_managers[cohort["program_index"]][0],
-                        )
-                self._add(
-                    ReviewRun,
-                    program_id=program["id"],
+            computed_at = _at(monday + timedelta(days=7), time(1), program["zone"])
+            members = cohort_evidence(model, monday, thresholds)
+            for member in members:
+                content = review_content(member, thresholds, thresholds_json)
+                review_id = self._add(
+                    WeeklyReview,
+                    enrollment_id=member.enrollment.id,
+                    client_id=member.enrollment.client_id,
                     cohort_id=cohort["id"],
+                    program_id=program["id"],
                     week_start=monday,
-                    status="done",
-                    attempts=1,
-                    reviews=len(members),
-                    error=None,
-                    queued_at=computed_at,
-                    started_at=computed_at,
-                    finished_at=computed_at,
+                    status="open",
+                    latest_revision_id=None,
+                    created_at=computed_at,
                 )
-                monday += timedelta(days=7)
+                revision_id = self._add(
+                    ReviewRevision, review_id=review_id, number=1, computed_at=computed_at, **content
+                )
+                last_review[member.enrollment.id] = (
+                    review_id,
+                    revision_id,
+                    content["recommendation"],
+                    monday,
+                )
+                if monday < last_monday and rng.random() < 0.5 and member.enrollment.id not in ending:
+                    self._decide(
+                        (review_id, revision_id, content["recommendation"]),
+                        member.enrollment.id,
+                        member.enrollment.client_id,
+                        "continue",
+                        monday + timedelta(days=8),
+                        self.case_managers[cohort["program_index"]][0],
+                    )
+            self._add(
+                ReviewRun,
+                program_id=program["id"],
+                cohort_id=cohort["id"],
+                week_start=monday,
+                status="done",
+                attempts=1,
+                reviews=len(members),
+                error=None,
+                queued_at=computed_at,
+                started_at=computed_at,
+                finished_at=computed_at,
+            )
         for enrollment_id, stint in ending.items():
             if enrollment_id not in last_review:
                 continue  # ended within its first week: no review to decide on

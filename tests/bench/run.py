@@ -143,6 +143,8 @@ class Row:
     statements: int
     statuses: dict[str, int] = field(default_factory=dict)
     ratio: float | None = None
+    # The bare route's median timed in turn with this row's requests (the ratio's denominator).
+    hello_median_ms: float | None = None
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -151,14 +153,28 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[index]
 
 
-def measure(app, name: str, kind: str, send: Callable[[], object], n: int, warmup: int) -> Row:
+def measure_row(
+    app,
+    name: str,
+    kind: str,
+    send: Callable[[], object],
+    n: int,
+    warmup: int,
+    beside: Callable[[], object] | None = None,
+) -> Row:
     """Time `send` n times after warm-up (the whole test-client round trip, server side only: no network),
-    then count the SQL statements of one more request."""
+    then count the SQL statements of one more request. With `beside` (the bare route) each request is
+    paired with one of it, timed the same way at the same moment: on a shared machine the load changes
+    from minute to minute, and the ratio is taken to the bare route's median of the same minutes."""
     statuses: dict[str, int] = {}
     for _ in range(warmup):
         send()
-    times = []
+    times, beside_times = [], []
     for _ in range(n):
+        if beside is not None:
+            start = time.perf_counter()
+            beside()
+            beside_times.append(time.perf_counter() - start)
         start = time.perf_counter()
         response = send()
         times.append(time.perf_counter() - start)
@@ -173,6 +189,7 @@ def measure(app, name: str, kind: str, send: Callable[[], object], n: int, warmu
         p95_ms=percentile(times, 0.95) * 1000,
         statements=len(statements),
         statuses=statuses,
+        hello_median_ms=statistics.median(beside_times) * 1000 if beside_times else None,
     )
 
 
@@ -623,6 +640,12 @@ def run_requests(app, t: Targets, signed_in: SignedIn, toggle_version: int, n: i
     def get(client, path):
         return lambda: client.get(path)
 
+    hello_route = get(clinician, "/bench-hello")
+
+    def measure(*args):
+        # Every row is timed beside the bare route; the hello row alone is timed by itself.
+        return measure_row(*args, beside=None if args[2] == "hello" else hello_route)
+
     rows = [
         measure(app, "hello (bare route)", "hello", get(clinician, "/bench-hello"), n, warmup),
         measure(app, "cohort page", "page", get(clinician, f"/cohorts/{t.cohort_id}"), n, warmup),
@@ -724,7 +747,7 @@ def run_requests(app, t: Targets, signed_in: SignedIn, toggle_version: int, n: i
     rows.append(measure(app, "decision submit (POST, htmx)", "page", decide, n, warmup))
     hello = rows[0].median_ms
     for row in rows:
-        row.ratio = row.median_ms / hello
+        row.ratio = row.median_ms / (row.hello_median_ms or hello)
     return rows
 
 
@@ -766,14 +789,19 @@ def print_table(result: dict) -> None:
         f"{clinic['dose_logs']} dose logs, {clinic['checkins']} check-ins, {clinic['reviews']} reviews); "
         f"seeded in {result['seed_seconds']:.1f} s"
     )
-    header = f"{'request':<44} {'median ms':>9} {'p95 ms':>8} {'× hello':>8} {'SQL':>4}  status  goals"
+    columns = f"{'median ms':>9} {'p95 ms':>8} {'hello ms':>8} {'× hello':>8} {'SQL':>4}"
+    header = f"{'request':<44} {columns}  status  goals"
     print(header)
     print("-" * len(header))
+    print(
+        "(hello ms: the bare route's median timed in turn with that row's requests, the ratio's denominator)"
+    )
     for row in result["rows"]:
         r = Row(**row)
         statuses = "/".join(sorted(r.statuses))
         print(
-            f"{r.name:<44} {r.median_ms:>9.2f} {r.p95_ms:>8.2f} {r.ratio:>8.1f} {r.statements:>4}  "
+            f"{r.name:<44} {r.median_ms:>9.2f} {r.p95_ms:>8.2f} {r.hello_median_ms or r.median_ms:>8.2f} "
+            f"{r.ratio:>8.1f} {r.statements:>4}  "
             f"{statuses:<6}  {verdict(r)}"
         )
     run = result.get("review_run")

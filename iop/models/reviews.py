@@ -76,6 +76,8 @@ class WeeklyReview(db.Model):
         UniqueConstraint("enrollment_id", "week_start"),
         CheckConstraint("status IN ('open', 'decided')", name="status"),
         Index("ix_weekly_reviews_cohort_week", "cohort_id", "week_start"),
+        # The queue: one program's week (migration 0018).
+        Index("ix_weekly_reviews_program_week", "program_id", "week_start"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -83,7 +85,8 @@ class WeeklyReview(db.Model):
     # Kept beside the enrollment so the queue filters by program, cohort and client with plain comparisons.
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"))
-    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"), index=True)
+    # Indexed with the week (ix_weekly_reviews_program_week), which serves program_id lookups too.
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"))
     week_start: Mapped[date] = mapped_column(Date, index=True)  # the Monday
     status: Mapped[str] = mapped_column(String(8), default="open")
     # The newest revision; a decision keeps pointing at the revision it was made on.

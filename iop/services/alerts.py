@@ -172,9 +172,18 @@ def visible_alerts_query(user: User):
     )
 
 
+# What an alert card shows (the response or the family observation behind it), joined into the same
+# query: a page of alerts is one statement however many alerts are open.
+CARD_OPTIONS = (joinedload(Alert.response), joinedload(Alert.observation), joinedload(Alert.acknowledged_by))
+
+
 def open_alerts_for(user: User) -> list[Alert]:
     """The user's open alerts, oldest first (the longest-waiting needs attention first)."""
-    return list(db.session.scalars(visible_alerts_query(user).order_by(Alert.created_at, Alert.id)))
+    return list(
+        db.session.scalars(
+            visible_alerts_query(user).options(*CARD_OPTIONS).order_by(Alert.created_at, Alert.id)
+        )
+    )
 
 
 def open_alert_count(user: User) -> int:
@@ -189,7 +198,7 @@ def alerts_of_client(client: Client) -> list[Alert]:
         db.session.scalars(
             select(Alert)
             .where(Alert.client_id == client.id)
-            .options(joinedload(Alert.acknowledged_by))
+            .options(*CARD_OPTIONS)
             .order_by(Alert.created_at, Alert.id)
         )
     )
@@ -202,7 +211,7 @@ def acknowledged_alerts_for(user: User, limit: int = 50) -> list[Alert]:
             select(Alert)
             .join(Client, Client.id == Alert.client_id)
             .where(Alert.acknowledged_at.is_not(None), Client.program_id.in_(user.program_ids))
-            .options(joinedload(Alert.acknowledged_by))
+            .options(*CARD_OPTIONS)
             .order_by(Alert.acknowledged_at.desc(), Alert.id.desc())
             .limit(limit)
         )

@@ -22,9 +22,15 @@ from iop.clinical.weeks import week_start as monday_of
 from iop.extensions import db
 from iop.models import Cohort, LevelOfCareDecision, Program, ReviewRevision, User, WeeklyReview
 from iop.services.audit import record_event, record_events
-from iop.services.review_evidence import cohort_evidence
+from iop.services.review_evidence import MemberEvidence, cohort_evidence
 
-__all__ = ["ReviewCounts", "ThresholdsError", "compute_cohort_reviews", "set_program_thresholds"]
+__all__ = [
+    "ReviewCounts",
+    "ThresholdsError",
+    "compute_cohort_reviews",
+    "review_content",
+    "set_program_thresholds",
+]
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,17 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, sort_keys=True)
 
 
+def review_content(member: MemberEvidence, thresholds: Thresholds, thresholds_json: str) -> dict[str, str]:
+    """What a revision stores for one member: the recommendation, its reasons and the metrics, as JSON."""
+    result = recommend(member.evidence, thresholds)
+    return {
+        "recommendation": result.kind,
+        "reasons_json": _dumps(list(result.reasons)),
+        "metrics_json": _dumps(member.metrics),
+        "thresholds_json": thresholds_json,
+    }
+
+
 def compute_cohort_reviews(cohort: Cohort, week_start: date) -> ReviewCounts:
     """Compute (or recompute) the reviews of every member of the cohort for the week from `week_start`."""
     if monday_of(week_start) != week_start:
@@ -52,35 +69,12 @@ def compute_cohort_reviews(cohort: Cohort, week_start: date) -> ReviewCounts:
     if not members:
         return ReviewCounts()
     enrollment_ids = [member.enrollment.id for member in members]
-    existing = {
-        review.enrollment_id: review
-        for review in db.session.scalars(
-            select(WeeklyReview).where(
-                WeeklyReview.enrollment_id.in_(enrollment_ids), WeeklyReview.week_start == week_start
-            )
-        )
-    }
-    latest_ids = [review.latest_revision_id for review in existing.values() if review.latest_revision_id]
-    latest = {
-        revision.id: revision
-        for revision in db.session.scalars(select(ReviewRevision).where(ReviewRevision.id.in_(latest_ids)))
-    }
-    decided = set(
-        db.session.scalars(
-            select(LevelOfCareDecision.revision_id).where(LevelOfCareDecision.revision_id.in_(latest_ids))
-        )
-    )
+    existing, latest, decided = _stored_reviews(enrollment_ids, week_start)
     thresholds_json = _dumps(thresholds.as_dict())
     counts = {"created": 0, "updated": 0, "revised": 0, "unchanged": 0}
     now = clock.now()
     for member in members:
-        result = recommend(member.evidence, thresholds)
-        content = {
-            "recommendation": result.kind,
-            "reasons_json": _dumps(list(result.reasons)),
-            "metrics_json": _dumps(member.metrics),
-            "thresholds_json": thresholds_json,
-        }
+        content = review_content(member, thresholds, thresholds_json)
         review = existing.get(member.enrollment.id)
         if review is None:
             review = WeeklyReview(
@@ -118,6 +112,26 @@ def compute_cohort_reviews(cohort: Cohort, week_start: date) -> ReviewCounts:
         details={"week_start": week_start, **counts},
     )
     return ReviewCounts(**counts)
+
+
+def _stored_reviews(enrollment_ids: list[int], week_start: date):
+    """The week's stored reviews by enrollment, their latest revisions by id, and which of those a
+    decision was made on: one statement (it runs once per cohort-week)."""
+    decided_on = (
+        select(LevelOfCareDecision.id)
+        .where(LevelOfCareDecision.revision_id == WeeklyReview.latest_revision_id)
+        .exists()
+        .label("decided")
+    )
+    rows = db.session.execute(
+        select(WeeklyReview, ReviewRevision, decided_on)
+        .outerjoin(ReviewRevision, ReviewRevision.id == WeeklyReview.latest_revision_id)
+        .where(WeeklyReview.enrollment_id.in_(enrollment_ids), WeeklyReview.week_start == week_start)
+    ).all()
+    existing = {review.enrollment_id: review for review, _revision, _decided in rows}
+    latest = {revision.id: revision for _review, revision, _decided in rows if revision is not None}
+    decided = {revision.id for _review, revision, is_decided in rows if revision is not None and is_decided}
+    return existing, latest, decided
 
 
 def set_program_thresholds(program: Program, values: Mapping[str, Any], actor: User) -> Thresholds:

@@ -218,3 +218,31 @@ def test_the_messages_tab_statement_count_does_not_grow_with_the_thread(app, log
         counts[messages] = len(statements_for(client, f"/clients/{client_id}/messages"))
     assert counts[3] == counts[30], counts
     assert counts[30] <= MAX_STATEMENTS, counts
+
+
+def build_open_alerts(alerts: int):
+    """A program with `alerts` open safety alerts (PHQ-9 item 9 above 0), each of another client."""
+    from iop.services.assessments import record_assessment
+
+    program = make_program()
+    cohort = make_cohort(program)
+    clinician = make_user("clinician", programs=[program])
+    case_manager = make_user("case_manager", programs=[program])
+    for _ in range(alerts):
+        enrollment = make_enrollment(cohort, started_on=program.today() - timedelta(days=10))
+        record_assessment(
+            enrollment.client, "phq9", [0, 0, 0, 0, 0, 0, 0, 0, 1], program.today(), "clinician", clinician
+        )
+    db.session.commit()
+    return case_manager
+
+
+@pytest.mark.parametrize("url", ["/reviews/", "/alerts/"])
+def test_alert_cards_statement_count_does_not_grow_with_open_alerts(app, login, url):
+    counts = {}
+    for alerts in (1, 4):
+        client = login(build_open_alerts(alerts))
+        statements = statements_for(client, url)
+        counts[alerts] = len(statements)
+    assert counts[1] == counts[4], counts
+    assert counts[4] <= MAX_STATEMENTS, counts

@@ -33,6 +33,7 @@ import httpx
 
 from iop.clinical.attendance import takes_participation
 from iop.models import ATTENDANCE_STATUSES
+from tests.load.server import measure_server  # noqa: F401 - the bench's entry point to the loaded server
 
 ROOT = Path(__file__).resolve().parents[2]
 DATABASE_URL = os.environ.get("LOADTEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/stepwise_load")

@@ -209,6 +209,23 @@ def start_gunicorn(env: dict, base_url: str) -> subprocess.Popen:
     raise RuntimeError("gunicorn did not start")
 
 
+def worker_cpu_seconds(master_pid: int) -> float:
+    """CPU time (user + system) used so far by the gunicorn workers under this master (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    try:
+        children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    except OSError:
+        return float("nan")
+    for pid in children:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total
+
+
 # --- signing in -----------------------------------------------------------------------------------------
 
 
@@ -454,7 +471,9 @@ def measure_server(
         identities = sign_in_crowd(base_url, counts, world)
         world["family_home"] = identities["family"][0]["home"]
         warm_up(base_url, identities, world)
+        cpu_before = worker_cpu_seconds(server.pid)
         load = run_locust(base_url, world, identities, sum(counts.values()), seconds)
+        cpu_used = worker_cpu_seconds(server.pid) - cpu_before
         lighthouse_results = measure_lighthouse(base_url, world) if lighthouse_pages_too else []
     finally:
         server.terminate()
@@ -470,6 +489,11 @@ def measure_server(
             "threads": int(env.get("GUNICORN_THREADS") or 1),
         },
         "cpus": os.cpu_count(),
+        "load_average_after": round(os.getloadavg()[0], 2),
+        # What sizes a deployment, and what the other tenants of a shared machine do not change much:
+        # the web workers' CPU per request (the database's is on top), and their CPU per second.
+        "worker_cpu_ms_per_request": round(1000 * cpu_used / max(1, overall["requests"]), 1),
+        "worker_cpu_cores_busy": round(cpu_used / seconds, 2),
         **load,
         "goal": {
             "p95_ms": GOAL_P95_MS,
@@ -494,6 +518,11 @@ def print_result(result: dict) -> None:
             f"{row['name']:<24}{row['requests']:>7}{row['throughput_rps']:>8}{row['p50_ms']:>9}"
             f"{row['p95_ms']:>9}{row['p99_ms']:>9}{row['ratio_p50'] or '':>8}{row['errors']:>8}"
         )
+    print(
+        f"web workers' CPU {result['worker_cpu_ms_per_request']} ms per request, "
+        f"{result['worker_cpu_cores_busy']} cores busy; load average after {result['load_average_after']} "
+        f"on {result['cpus']} cores"
+    )
     goal = result["goal"]
     print(f"goal p95 <= {goal['p95_ms']:.0f} ms and 0 errors: {'met' if goal['met'] else 'MISSED'}")
     for sample in result.get("error_samples", []):

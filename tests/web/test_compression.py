@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 
 from tests.factories import make_cohort, make_enrollment, make_program, make_session, make_user
 
@@ -70,3 +71,10 @@ def test_an_unversioned_static_file_keeps_the_default_cache_rule(app):
     response = app.test_client().get("/static/css/app.css", headers=GZIP)
     assert response.status_code == 200
     assert not response.cache_control.immutable and response.cache_control.max_age is None
+
+
+def test_pages_link_the_versioned_bundles(app, login):
+    client, path = grid_page(app, login)
+    html = client.get(path).text
+    assert re.search(r'<link rel="stylesheet" href="/static/gen/app\.css\?[0-9a-f]+">', html)
+    assert re.search(r'<script src="/static/gen/app\.js\?[0-9a-f]+" defer></script>', html)

@@ -96,3 +96,28 @@ def test_the_access_log_never_holds_a_link_secret_or_a_query_string(monkeypatch)
     assert redact("/clients/12") == "/clients/12"
     assert "%(U)s" in settings["access_log_format"] and "%(r)s" not in settings["access_log_format"]
     assert "%(q)s" not in settings["access_log_format"] and "%(f)s" not in settings["access_log_format"]
+
+
+class FakeWorker:
+    started: list = []
+
+    def __init__(self, queues, connection):
+        self.queues = queues
+
+    def work(self, burst, with_scheduler):
+        FakeWorker.started.append(([q.name for q in self.queues], burst, with_scheduler))
+
+
+def test_a_worker_can_serve_one_queue_so_each_scales_on_its_own(make_app, monkeypatch):
+    import rq
+
+    app = make_app(REDIS_URL="redis://127.0.0.1:6379/15")  # never reached: the worker is a stand-in
+    monkeypatch.setattr(rq, "Worker", FakeWorker)
+    FakeWorker.started = []
+    runner = app.test_cli_runner()
+    with app.app_context():
+        assert runner.invoke(args=["worker", "--burst"]).exit_code == 0
+        assert runner.invoke(args=["worker", "--burst", "--queue", "reviews"]).exit_code == 0
+        refused = runner.invoke(args=["worker", "--queue", "everything"])
+    assert refused.exit_code != 0 and "everything" in refused.output
+    assert FakeWorker.started == [(["default", "reviews"], True, True), (["reviews"], True, True)]

@@ -121,3 +121,19 @@ def test_a_worker_can_serve_one_queue_so_each_scales_on_its_own(make_app, monkey
         refused = runner.invoke(args=["worker", "--queue", "everything"])
     assert refused.exit_code != 0 and "everything" in refused.output
     assert FakeWorker.started == [(["default", "reviews"], True, True), (["reviews"], True, True)]
+
+
+def test_the_load_run_crowd_has_every_role_and_adds_up():
+    from tests.load.server import crowd
+
+    assert crowd(50) == {"case_manager": 8, "family": 6, "client": 6, "clinician": 30}
+    small = crowd(4)
+    assert sum(small.values()) == 4 and min(small.values()) == 1
+
+
+def test_the_load_run_counts_every_answer_but_a_200_as_an_error():
+    from tests.load.server import summarise
+
+    row = summarise("cohort page", [10.0] * 98 + [300.0, 900.0], {"200": 97, "302": 2, "500": 1}, seconds=10)
+    assert (row["requests"], row["throughput_rps"], row["errors"]) == (100, 10.0, 3)
+    assert (row["p50_ms"], row["p95_ms"], row["p99_ms"]) == (10.0, 10.0, 300.0)

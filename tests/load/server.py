@@ -100,7 +100,7 @@ def prepare(database_url: str, counts: dict[str, int]) -> dict:
             select(GroupSession)
             .where(
                 GroupSession.cohort_id.in_(cohort_ids),
-                GroupSession.status == "held",
+                GroupSession.status != "cancelled",  # held, or past and still "scheduled" in bulk data
                 GroupSession.session_date < today,
             )
             .order_by(GroupSession.session_date.desc(), GroupSession.id)

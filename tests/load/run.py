@@ -65,7 +65,7 @@ ENV = {
     "GUNICORN_ERROR_LOG": os.environ.get("GUNICORN_ERROR_LOG", str(ROOT / "instance" / "loadtest-error.log")),
 }
 VERSION_OF_ROW = re.compile(r'id="att-(\d+)-version" value="(\d+)"')
-NOTE_VERSION = re.compile(r'<input id="version" name="version" type="hidden" value="(\d+)">')
+NOTE_VERSION = re.compile(r'<input type="hidden" name="version" id="note-version" value="(\d+)">')
 CSRF = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
 
 

@@ -332,7 +332,7 @@ def run_locust(base_url: str, world: dict, identities: dict, users: int, seconds
         )
         env = {**os.environ, "LOAD_WORLD": str(world_file), "LOAD_RESULTS": str(results_file)}
         started = time.monotonic()
-        subprocess.run(
+        done = subprocess.run(
             [
                 str(BIN / "locust"),
                 "-f",
@@ -358,6 +358,8 @@ def run_locust(base_url: str, world: dict, identities: dict, users: int, seconds
             timeout=seconds + 120,
         )
         elapsed = time.monotonic() - started
+        if not results_file.exists():
+            raise RuntimeError(f"locust wrote no results:\n{(done.stderr or done.stdout)[-2000:]}")
         found = json.loads(results_file.read_text())
     rows = [
         summarise(name, latencies, found["statuses"][name], seconds)
@@ -456,7 +458,7 @@ def measure_lighthouse(base_url: str, world: dict) -> list[dict]:
 
 
 def measure_server(
-    database_url: str, users: int = 50, seconds: int = 60, *, lighthouse_pages_too: bool = True
+    database_url: str, users: int = 50, seconds: int = 60, *, with_lighthouse: bool = True
 ) -> dict:
     """Gunicorn (gunicorn.conf.py) on the seeded database, `users` signed-in users for `seconds`, then
     Lighthouse on each role's main page: throughput, p50/p95/p99 and errors per kind and overall."""
@@ -474,7 +476,7 @@ def measure_server(
         cpu_before = worker_cpu_seconds(server.pid)
         load = run_locust(base_url, world, identities, sum(counts.values()), seconds)
         cpu_used = worker_cpu_seconds(server.pid) - cpu_before
-        lighthouse_results = measure_lighthouse(base_url, world) if lighthouse_pages_too else []
+        lighthouse_results = measure_lighthouse(base_url, world) if with_lighthouse else []
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -548,9 +550,7 @@ def main(argv: list[str] | None = None) -> int:
     url = os.environ.get("LOADTEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
     if not url or not url.startswith("postgres"):
         sys.exit("set LOADTEST_DATABASE_URL (or DATABASE_URL) to a seeded PostgreSQL database")
-    result = measure_server(
-        url, args.users, min(args.seconds, 60), lighthouse_pages_too=not args.no_lighthouse
-    )
+    result = measure_server(url, args.users, min(args.seconds, 60), with_lighthouse=not args.no_lighthouse)
     (ROOT / "instance" / "load-server-results.json").write_text(json.dumps(result, indent=2))
     print_result(result)
     return 0 if result["goal"]["met"] and all(p.get("met") for p in result["lighthouse"]) else 1

@@ -7,7 +7,7 @@ PORT ?= 5000
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 NPM_STAMP := node_modules/.installed-$(shell cat package-lock.json | sha1sum | cut -c1-12)
 
-.PHONY: run test bench loadtest lint format assets install clean chromium
+.PHONY: run test bench loadtest loadserver lint format assets install clean chromium
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,11 @@ bench: assets
 # Gunicorn on PostgreSQL and Redis, 20 simulated clinicians for 60 s (tests/load/run.py); not part of `make test`.
 loadtest: assets
 	$(BIN)/python -m tests.load.run
+
+# Gunicorn on a seeded PostgreSQL database (LOADTEST_DATABASE_URL), 50 signed-in users for 60 s, then
+# Lighthouse on each role's main page (tests/load/server.py); `make bench` runs it on its scale data set.
+loadserver: assets
+	$(BIN)/python -m tests.load.server
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/bandit -q -r iop -ll

@@ -21,11 +21,14 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_mapping(settings.from_environment())
     if config:
         app.config.from_mapping(config)
+    app.config.setdefault(
+        "SQLALCHEMY_ENGINE_OPTIONS", settings.engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+    )
     _check_secret_key(app)
     _trust_proxies(app)
     Path(app.instance_path).mkdir(exist_ok=True)
 
-    from iop import assets, cli, ids, security, templating
+    from iop import assets, cli, compression, ids, security, templating
     from iop.extensions import csrf, db, htmx, login_manager, migrate
 
     ids.init_app(app)
@@ -36,6 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     assets.init_app(app)
     security.init_app(app)
+    compression.init_app(app)
     templating.init_app(app)
     _register_blueprints(app)
     cli.init_app(app)

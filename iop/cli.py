@@ -161,11 +161,18 @@ def create_program_command(name: str, timezone: str, population: str):
 
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty (for tests and one-off runs).")
-def worker(burst: bool):
+@click.option(
+    "--queue",
+    "queue_names",
+    multiple=True,
+    type=click.Choice(["default", "reviews"]),
+    help="Only this queue (repeat for several); default both. Scale the weekly review run on its own.",
+)
+def worker(burst: bool, queue_names: tuple[str, ...]):
     """Run an RQ worker with the app's configuration."""
     from rq import Worker
 
-    from iop.jobs import queue, redis_connection
+    from iop.jobs import QUEUE_NAME, queue, redis_connection
     from iop.services.review_runs import REVIEW_QUEUE
 
     if not current_app.config.get("REDIS_URL"):
@@ -173,7 +180,7 @@ def worker(burst: bool):
     # Each job runs in a forked child; it must open its own database connections.
     db.engine.dispose()
     # with_scheduler: delayed jobs (alert escalation after 30 minutes) are moved to the queue when due.
-    queues = [queue(), queue(REVIEW_QUEUE)]
+    queues = [queue(name) for name in (queue_names or (QUEUE_NAME, REVIEW_QUEUE))]
     Worker(queues, connection=redis_connection()).work(burst=burst, with_scheduler=True)
 
 

@@ -29,6 +29,26 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def engine_options(database_url: str) -> dict:
+    """Connection pool and statement limits for one web or worker process (the README's deployment guide).
+
+    Each process holds up to IOP_DB_POOL_SIZE + IOP_DB_MAX_OVERFLOW connections, so PostgreSQL's
+    max_connections must cover (gunicorn workers x threads + RQ workers) x that, on every host.
+    IOP_DB_STATEMENT_TIMEOUT_MS makes PostgreSQL cancel a statement that runs longer (unset or 0: no
+    limit, for migrations, the CLI and jobs); gunicorn.conf.py sets it for web processes a little under
+    the worker timeout, so a runaway query ends as one 500 instead of a killed worker.
+    """
+    options: dict = {"pool_pre_ping": True}
+    if normalise_database_url(database_url).startswith("postgresql"):
+        options["pool_size"] = env_int("IOP_DB_POOL_SIZE", 5)
+        options["max_overflow"] = env_int("IOP_DB_MAX_OVERFLOW", 5)
+        options["pool_recycle"] = env_int("IOP_DB_POOL_RECYCLE_SECONDS", 1800)
+        timeout_ms = env_int("IOP_DB_STATEMENT_TIMEOUT_MS", 0)
+        if timeout_ms > 0:
+            options["connect_args"] = {"options": f"-c statement_timeout={timeout_ms}"}
+    return options
+
+
 def from_environment() -> dict:
     """Build the Flask config mapping from the process environment."""
     demo = env_bool("IOP_DEMO", False)
@@ -57,7 +77,6 @@ def from_environment() -> dict:
 
 
 DEFAULTS = {
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_NAME": "stepwise_session",

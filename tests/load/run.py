@@ -33,6 +33,7 @@ import httpx
 
 from iop.clinical.attendance import takes_participation
 from iop.models import ATTENDANCE_STATUSES
+from tests.load.server import measure_server  # noqa: F401 - the bench's entry point to the loaded server
 
 ROOT = Path(__file__).resolve().parents[2]
 DATABASE_URL = os.environ.get("LOADTEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/stepwise_load")
@@ -64,7 +65,7 @@ ENV = {
     "GUNICORN_ERROR_LOG": os.environ.get("GUNICORN_ERROR_LOG", str(ROOT / "instance" / "loadtest-error.log")),
 }
 VERSION_OF_ROW = re.compile(r'id="att-(\d+)-version" value="(\d+)"')
-NOTE_VERSION = re.compile(r'<input id="version" name="version" type="hidden" value="(\d+)">')
+NOTE_VERSION = re.compile(r'<input type="hidden" name="version" id="note-version" value="(\d+)">')
 CSRF = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
 
 

@@ -1,0 +1,139 @@
+"""The production settings the README's deployment guide names: pools, the statement timeout, gunicorn."""
+
+from __future__ import annotations
+
+import os
+import runpy
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+
+from iop import ROOT, create_app
+from iop.config import engine_options
+from iop.extensions import db
+from tests.conftest import TEST_CONFIG
+
+PG_URL = "postgresql://postgres@127.0.0.1:5432/stepwise"
+
+
+def gunicorn_settings(monkeypatch, **env) -> dict:
+    for name in ("WEB_CONCURRENCY", "GUNICORN_THREADS", "GUNICORN_TIMEOUT", "IOP_DB_STATEMENT_TIMEOUT_MS"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+
+
+def test_postgresql_pools_follow_the_environment(monkeypatch):
+    monkeypatch.setenv("IOP_DB_POOL_SIZE", "3")
+    monkeypatch.setenv("IOP_DB_MAX_OVERFLOW", "0")
+    options = engine_options(PG_URL)
+    assert (options["pool_size"], options["max_overflow"], options["pool_pre_ping"]) == (3, 0, True)
+
+
+def test_the_statement_timeout_is_passed_to_postgresql_only_when_set(monkeypatch):
+    monkeypatch.delenv("IOP_DB_STATEMENT_TIMEOUT_MS", raising=False)
+    assert "connect_args" not in engine_options(PG_URL)
+    monkeypatch.setenv("IOP_DB_STATEMENT_TIMEOUT_MS", "0")
+    assert "connect_args" not in engine_options(PG_URL)
+    monkeypatch.setenv("IOP_DB_STATEMENT_TIMEOUT_MS", "1")
+    assert engine_options(PG_URL)["connect_args"] == {"options": "-c statement_timeout=1"}
+
+
+def test_sqlite_gets_no_pool_or_timeout_arguments(monkeypatch):
+    monkeypatch.setenv("IOP_DB_STATEMENT_TIMEOUT_MS", "5000")
+    assert engine_options("sqlite:////tmp/x.sqlite") == {"pool_pre_ping": True}
+    assert engine_options("sqlite://") == {"pool_pre_ping": True}
+
+
+def test_engine_options_given_to_the_app_win(monkeypatch):
+    monkeypatch.setenv("IOP_DB_STATEMENT_TIMEOUT_MS", "5000")
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": "sqlite://", "SQLALCHEMY_ENGINE_OPTIONS": {}})
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"] == {}
+
+
+@pytest.mark.postgresql
+def test_postgresql_cancels_a_statement_past_the_timeout(make_app, monkeypatch):
+    make_app()  # the first app empties the database afterwards, with no limit
+    monkeypatch.setenv("IOP_DB_STATEMENT_TIMEOUT_MS", "200")
+    limited = make_app()
+    if not limited.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("PostgreSQL only")
+    with limited.app_context():
+        assert db.session.scalar(text("SHOW statement_timeout")) == "200ms"
+        assert db.session.scalar(text("SELECT 1 FROM pg_sleep(0.05)")) == 1  # under the limit
+        db.session.rollback()
+        with pytest.raises(OperationalError, match="statement timeout"):
+            db.session.execute(text("SELECT pg_sleep(0.5)"))
+        db.session.rollback()
+        db.session.remove()
+
+
+def test_gunicorn_sizes_itself_from_the_environment(monkeypatch):
+    settings = gunicorn_settings(
+        monkeypatch, WEB_CONCURRENCY="3", GUNICORN_THREADS="2", GUNICORN_TIMEOUT="40"
+    )
+    assert (settings["workers"], settings["threads"], settings["timeout"]) == (3, 2, 40)
+    assert settings["preload_app"] is True
+    assert settings["forwarded_allow_ips"] == "127.0.0.1,::1"
+
+
+def test_web_statements_stop_before_the_worker_timeout(monkeypatch):
+    gunicorn_settings(monkeypatch, GUNICORN_TIMEOUT="30")
+    assert os.environ["IOP_DB_STATEMENT_TIMEOUT_MS"] == "25000"
+    gunicorn_settings(monkeypatch, GUNICORN_TIMEOUT="30", IOP_DB_STATEMENT_TIMEOUT_MS="7000")
+    assert os.environ["IOP_DB_STATEMENT_TIMEOUT_MS"] == "7000"  # an operator's own value stays
+
+
+def test_the_access_log_never_holds_a_link_secret_or_a_query_string(monkeypatch):
+    settings = gunicorn_settings(monkeypatch)
+    redact = settings["redact_path"]
+    assert redact("/me/l/AbC-123_xyz") == "/me/l/[redacted]"
+    assert redact("/family/invitations/s3cret") == "/family/invitations/[redacted]"
+    assert redact("/auth/reset/s3cret") == "/auth/reset/[redacted]"
+    assert redact("/me/checkin") == "/me/checkin"
+    assert redact("/clients/12") == "/clients/12"
+    assert "%(U)s" in settings["access_log_format"] and "%(r)s" not in settings["access_log_format"]
+    assert "%(q)s" not in settings["access_log_format"] and "%(f)s" not in settings["access_log_format"]
+
+
+class FakeWorker:
+    started: list = []
+
+    def __init__(self, queues, connection):
+        self.queues = queues
+
+    def work(self, burst, with_scheduler):
+        FakeWorker.started.append(([q.name for q in self.queues], burst, with_scheduler))
+
+
+def test_a_worker_can_serve_one_queue_so_each_scales_on_its_own(make_app, monkeypatch):
+    import rq
+
+    app = make_app(REDIS_URL="redis://127.0.0.1:6379/15")  # never reached: the worker is a stand-in
+    monkeypatch.setattr(rq, "Worker", FakeWorker)
+    FakeWorker.started = []
+    runner = app.test_cli_runner()
+    with app.app_context():
+        assert runner.invoke(args=["worker", "--burst"]).exit_code == 0
+        assert runner.invoke(args=["worker", "--burst", "--queue", "reviews"]).exit_code == 0
+        refused = runner.invoke(args=["worker", "--queue", "everything"])
+    assert refused.exit_code != 0 and "everything" in refused.output
+    assert FakeWorker.started == [(["default", "reviews"], True, True), (["reviews"], True, True)]
+
+
+def test_the_load_run_crowd_has_every_role_and_adds_up():
+    from tests.load.server import crowd
+
+    assert crowd(50) == {"case_manager": 8, "family": 6, "client": 6, "clinician": 30}
+    small = crowd(4)
+    assert sum(small.values()) == 4 and min(small.values()) == 1
+
+
+def test_the_load_run_counts_every_answer_but_a_200_as_an_error():
+    from tests.load.server import summarise
+
+    row = summarise("cohort page", [10.0] * 98 + [300.0, 900.0], {"200": 97, "302": 2, "500": 1}, seconds=10)
+    assert (row["requests"], row["throughput_rps"], row["errors"]) == (100, 10.0, 3)
+    assert (row["p50_ms"], row["p95_ms"], row["p99_ms"]) == (10.0, 10.0, 300.0)

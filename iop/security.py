@@ -49,6 +49,14 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{8,36}$")
 OVERVIEW_VISIT_SECONDS = 120
 
 
+# A client's page whose form token failed (open too long, or the link session ended).
+CLIENT_FORM_EXPIRED = {
+    "title": "This page has expired",
+    "message": "Nothing was saved. Go back, reload the page and try again. If it still does not work, open "
+    "your personal link again from the message your care team sent you.",
+}
+
+
 def _visit_serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.secret_key, salt="overview-visit")
 
@@ -288,6 +296,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
+        # A client's pages (by personal link) have no account to sign in to: say what to do there instead.
+        if request.blueprint == "me":
+            return render_template("me/link_problem.html", **CLIENT_FORM_EXPIRED), 400
         # A token fails after sign-out too: then the honest answer is "sign in again", not "reload".
         if not current_user.is_authenticated and request.endpoint not in (
             "auth.login",

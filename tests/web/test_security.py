@@ -177,3 +177,38 @@ def _tamper(statement: str) -> None:
     db.session.remove()
     with db.engine.begin() as conn, audit_triggers_disabled(conn):
         conn.execute(text(statement))
+
+
+def _client_post_urls(app) -> list[str]:
+    """Every POST route of the client's pages, with 1 for each id in its path."""
+    urls = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("me.") and "POST" in rule.methods:
+            urls.append(
+                re.sub(
+                    r"<(?:\w+:)?(\w+)>", lambda m: "token" if m.group(1) == "link_token" else "1", rule.rule
+                )
+            )
+    return sorted(urls)
+
+
+def test_every_client_post_without_its_token_gets_the_clients_own_expired_page(make_app):
+    from tests.factories import make_client_link, sign_in_client
+
+    app = make_app(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        program = make_program()
+        person = make_enrollment(make_cohort(program)).client
+        link, _ = make_client_link(person, make_user("clinician", programs=[program]))
+        browser = app.test_client()
+        sign_in_client(browser, link)
+        before = db.session.scalar(select(text("count(*)")).select_from(AuditEvent))
+        urls = _client_post_urls(app)
+        assert "/me/checkin" in urls and len(urls) >= 10
+        for url in urls:
+            response = browser.post(url, data={"note": "typed"})
+            page = response.get_data(as_text=True)
+            # Never the staff sign-in: a client has no account. The page says nothing was saved.
+            assert response.status_code == 400, url
+            assert "This page has expired" in page and "Nothing was saved" in page, url
+        assert db.session.scalar(select(text("count(*)")).select_from(AuditEvent)) == before

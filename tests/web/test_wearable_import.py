@@ -444,6 +444,6 @@ def test_an_upload_needs_a_csrf_token(make_app):
         browser = app.test_client()
         sign_in_client(browser, link)
         response = upload(browser, b"Date,Steps\n2026-01-01,5\n")
-        # Refused before the view, as every POST without its token (a client lands on the sign-in page).
-        assert response.status_code == 302 and response.headers["Location"] == "/auth/login"
+        # Refused before the view, as every POST without its token, with the client's own page.
+        assert response.status_code == 400 and "This page has expired" in response.get_data(as_text=True)
         assert db.session.scalar(select(func.count()).select_from(WearableImport)) == 0

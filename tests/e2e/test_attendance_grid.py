@@ -352,7 +352,9 @@ def test_a_save_after_the_idle_timeout_leads_to_sign_in_and_saves_nothing(live_a
     ada = group.members[0]
     page_watch.allow_http_status(401)
     open_session(page, group)
-    # The alert badge's poll would meet the timeout first (while the row settles) and lead away on its own.
+    # The alert badge's poll would meet the timeout first (while the row settles) and lead away on its own;
+    # its first load may still be on the way (seen on a busy machine), so wait for it before removing it.
+    page.wait_for_load_state("networkidle")
     page.evaluate("document.querySelector('.alert-count').closest('a').remove()")
     live_app.config["IOP_IDLE_TIMEOUT"] = timedelta(0)  # the clinician has been away too long
 

@@ -8,11 +8,12 @@ and date fields from here.
 from __future__ import annotations
 
 import math
+import secrets
 from datetime import date
 
 from flask_wtf import FlaskForm
 from wtforms import fields
-from wtforms.validators import ValidationError
+from wtforms.validators import Regexp, ValidationError
 
 # Whole numbers fit a PostgreSQL integer with room to spare; nothing in a form needs more digits.
 MAX_DIGITS = 9
@@ -79,3 +80,24 @@ class DatedForm(FlaskForm):
     def _check_not_future(self, form, field):
         if self.today and field.data and field.data > self.today:
             raise ValidationError(self.future_message)
+
+
+class OnceForm(FlaskForm):
+    """A form that stores one thing however often it is posted: each form shown carries a random key,
+    and the service stores a key once. A refused key is replaced, so sending the form again can work."""
+
+    submission_key = fields.HiddenField(
+        validators=[
+            Regexp(r"^[A-Za-z0-9_-]{16,64}$", message="This form had expired: check it and send again.")
+        ]
+    )
+
+    @classmethod
+    def blank(cls, **kwargs):
+        return cls(formdata=None, submission_key=secrets.token_urlsafe(24), **kwargs)
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.submission_key.errors:
+            self.submission_key.data = secrets.token_urlsafe(24)
+        return valid

@@ -1,12 +1,11 @@
 """Forms of the family portal: the weekly observation, and setting a password from an invitation."""
 
-import secrets
-
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, RadioField, StringField, TextAreaField, ValidationError
+from wtforms import PasswordField, RadioField, StringField, TextAreaField, ValidationError
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length
 
+from iop.fields import OnceForm
 from iop.models import CONCERN_LABELS, OBSERVATION_RATINGS, RATING_FIELDS
 from iop.services.family import NOTE_MAX_LENGTH
 from iop.services.passwords import password_problem
@@ -28,13 +27,7 @@ def _rating(key: str, label: str, anchors) -> RadioField:
     )
 
 
-class ObservationForm(FlaskForm):
-    # One random key per form shown: posting the same form twice stores one observation.
-    submission_key = HiddenField(
-        validators=[
-            Regexp(r"^[A-Za-z0-9_-]{16,64}$", message="This form had expired: check it and send again.")
-        ]
-    )
+class ObservationForm(OnceForm):
     mood = _rating(*OBSERVATION_RATINGS[0])
     communication = _rating(*OBSERVATION_RATINGS[1])
     conflict = _rating(*OBSERVATION_RATINGS[2])
@@ -48,16 +41,6 @@ class ObservationForm(FlaskForm):
         ],
         render_kw={"maxlength": NOTE_MAX_LENGTH, "rows": 4},
     )
-
-    @classmethod
-    def blank(cls) -> "ObservationForm":
-        return cls(formdata=None, submission_key=secrets.token_urlsafe(24))
-
-    def validate(self, extra_validators=None) -> bool:
-        valid = super().validate(extra_validators)
-        if self.submission_key.errors:  # a fresh key, so sending the form again can work
-            self.submission_key.data = secrets.token_urlsafe(24)
-        return valid
 
     def concerns_from(self, values: list[str]) -> frozenset[str]:
         """The ticked concerns; unknown names are dropped (they can only come from a forged post)."""

@@ -1,7 +1,5 @@
 """Forms of the client's own pages: opening the personal link (with its second step), the check-in."""
 
-import secrets
-
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -13,7 +11,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from iop.clinical.checkins import (
     CHECKIN_SCALES,
@@ -27,7 +25,7 @@ from iop.clinical.checkins import (
     SOCIAL_CATEGORIES,
 )
 from iop.family.forms import printable
-from iop.fields import DateField, FloatField, IntegerField, strip
+from iop.fields import DateField, FloatField, IntegerField, OnceForm, strip
 from iop.services.checkins import NOTE_MAX_LENGTH, CheckinInput
 from iop.services.feedback import COMMENT_MAX_LENGTH
 from iop.services.journal import JOURNAL_MAX_LENGTH
@@ -70,15 +68,9 @@ def _scale(key: str, label: str) -> IntegerField:
     )
 
 
-class CheckinForm(FlaskForm):
+class CheckinForm(OnceForm):
     """Today's check-in: four 0–10 sliders, sleep, exercise, contact, a coping skill and a note."""
 
-    # One random key per form shown: posting the same form twice stores one check-in.
-    submission_key = HiddenField(
-        validators=[
-            Regexp(r"^[A-Za-z0-9_-]{16,64}$", message="This form had expired: check it and send again.")
-        ]
-    )
     mood = _scale(*CHECKIN_SCALES[0][:2])
     anxiety = _scale(*CHECKIN_SCALES[1][:2])
     cravings = _scale(*CHECKIN_SCALES[2][:2])
@@ -125,13 +117,7 @@ class CheckinForm(FlaskForm):
 
     @classmethod
     def blank(cls, skills: tuple[str, ...]) -> "CheckinForm":
-        return cls(formdata=None, skills=skills, submission_key=secrets.token_urlsafe(24))
-
-    def validate(self, extra_validators=None) -> bool:
-        valid = super().validate(extra_validators)
-        if self.submission_key.errors:  # a fresh key, so sending the form again can work
-            self.submission_key.data = secrets.token_urlsafe(24)
-        return valid
+        return super().blank(skills=skills)
 
     def scale_fields(self):
         return [(getattr(self, key), low, high) for key, _, low, high in CHECKIN_SCALES]
@@ -149,12 +135,7 @@ class CheckinForm(FlaskForm):
         )
 
 
-class JournalForm(FlaskForm):
-    submission_key = HiddenField(
-        validators=[
-            Regexp(r"^[A-Za-z0-9_-]{16,64}$", message="This form had expired: check it and send again.")
-        ]
-    )
+class JournalForm(OnceForm):
     body = TextAreaField(
         "New entry",
         validators=[
@@ -165,16 +146,6 @@ class JournalForm(FlaskForm):
         render_kw={"maxlength": JOURNAL_MAX_LENGTH, "rows": 6},
     )
     shared = BooleanField("Share this entry with my care team")
-
-    @classmethod
-    def blank(cls) -> "JournalForm":
-        return cls(formdata=None, submission_key=secrets.token_urlsafe(24))
-
-    def validate(self, extra_validators=None) -> bool:
-        valid = super().validate(extra_validators)
-        if self.submission_key.errors:
-            self.submission_key.data = secrets.token_urlsafe(24)
-        return valid
 
 
 class ShareForm(FlaskForm):

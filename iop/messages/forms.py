@@ -1,12 +1,12 @@
 """The secure message form, written by the client on their own pages and by the care team on the tab."""
 
 import re
-import secrets
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, TextAreaField, ValidationError
-from wtforms.validators import InputRequired, Length, Regexp
+from wtforms.validators import InputRequired, Length
 
+from iop.fields import OnceForm
 from iop.services.secure_messages import MESSAGE_MAX_LENGTH
 
 # What printable refuses, shown back as U+FFFD so the rest of the text is kept and the spot is visible.
@@ -24,13 +24,7 @@ def _not_blank(form, field):
         raise ValidationError("Write a message first.")
 
 
-class MessageForm(FlaskForm):
-    # One random key per form shown: posting the same form twice stores one message.
-    submission_key = HiddenField(
-        validators=[
-            Regexp(r"^[A-Za-z0-9_-]{16,64}$", message="This form had expired: check it and send again.")
-        ]
-    )
+class MessageForm(OnceForm):
     body = TextAreaField(
         "Message",
         validators=[
@@ -42,14 +36,8 @@ class MessageForm(FlaskForm):
         render_kw={"maxlength": MESSAGE_MAX_LENGTH, "rows": 4},
     )
 
-    @classmethod
-    def blank(cls) -> "MessageForm":
-        return cls(formdata=None, submission_key=secrets.token_urlsafe(24))
-
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
-        if self.submission_key.errors:  # a fresh key, so sending the form again can work
-            self.submission_key.data = secrets.token_urlsafe(24)
         if self.body.errors and self.body.data:
             self.body.data = CONTROL_CHARACTERS.sub("\ufffd", self.body.data)
         return valid

@@ -137,3 +137,82 @@ def test_the_load_run_counts_every_answer_but_a_200_as_an_error():
     row = summarise("cohort page", [10.0] * 98 + [300.0, 900.0], {"200": 97, "302": 2, "500": 1}, seconds=10)
     assert (row["requests"], row["throughput_rps"], row["errors"]) == (100, 10.0, 3)
     assert (row["p50_ms"], row["p95_ms"], row["p99_ms"]) == (10.0, 10.0, 300.0)
+
+
+class FakeLog:
+    def __init__(self):
+        self.lines = []
+
+    def info(self, message, *args):
+        self.lines.append(message % args)
+
+
+class FakeServer:
+    """What gunicorn's hooks use of the arbiter: its settings, its app and its log."""
+
+    def __init__(self, app, preload: bool):
+        self.cfg = type("Cfg", (), {"preload_app": preload})()
+        self.app = type("Loaded", (), {"wsgi": staticmethod(lambda: app)})()
+        self.log = FakeLog()
+
+
+def template_names(app) -> set[str]:
+    return {template.name for template in app.jinja_env.cache.values()}
+
+
+def test_warming_compiles_every_template_and_resolves_the_bundles_without_the_database():
+    from sqlalchemy import event
+    from sqlalchemy.pool import Pool
+
+    from iop.assets import BUNDLES
+    from iop.warm import warm
+
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    names = set(app.jinja_env.list_templates(extensions=("html", "txt")))
+    assert len(names) > 50 and "sessions/detail.html" in names
+    assert not names <= template_names(app)  # the app alone compiles one macro file, not the pages
+    connections = []
+
+    def connected(*args):
+        connections.append(args)
+
+    event.listen(Pool, "connect", connected)
+    try:
+        warmed = warm(app)
+    finally:
+        event.remove(Pool, "connect", connected)
+    assert warmed["templates"] == len(names) and names <= template_names(app)
+    assert set(app.extensions["iop_bundle_urls"]) == set(BUNDLES) == set(warmed["bundles"])
+    assert connections == []
+
+    def no_disk(*args):
+        raise AssertionError("a template was read from disk after warming")
+
+    app.jinja_env.loader.get_source = no_disk
+    with app.test_request_context("/"):
+        assert app.jinja_env.get_template("sessions/detail.html") is not None
+
+
+def test_gunicorn_warms_the_preloaded_app_once_before_the_fork(monkeypatch):
+    import gc
+
+    settings = gunicorn_settings(monkeypatch)
+    frozen = []
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    server = FakeServer(app, preload=True)
+    settings["when_ready"](server)
+    assert "sessions/detail.html" in template_names(app) and frozen == [True]
+    assert server.log.lines and "templates" in server.log.lines[0]
+    settings["post_fork"](server, worker=None)
+    assert len(server.log.lines) == 1  # a forked worker does not warm again
+
+
+def test_without_preload_each_worker_warms_itself_after_the_fork(monkeypatch):
+    settings = gunicorn_settings(monkeypatch)
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    server = FakeServer(app, preload=False)
+    settings["when_ready"](server)
+    assert "sessions/detail.html" not in template_names(app) and server.log.lines == []
+    settings["post_fork"](server, worker=None)
+    assert "sessions/detail.html" in template_names(app) and len(server.log.lines) == 1

@@ -216,3 +216,129 @@ def test_without_preload_each_worker_warms_itself_after_the_fork(monkeypatch):
     assert "sessions/detail.html" not in template_names(app) and server.log.lines == []
     settings["post_fork"](server, worker=None)
     assert "sessions/detail.html" in template_names(app) and len(server.log.lines) == 1
+
+
+def server_row(name, p50, p95, p99, requests=100, errors=0, ratio=None):
+    return {
+        "name": name,
+        "requests": requests,
+        "throughput_rps": round(requests / 60, 1),
+        "p50_ms": p50,
+        "p95_ms": p95,
+        "p99_ms": p99,
+        "errors": errors,
+        "ratio_p50": ratio,
+    }
+
+
+SAMPLE_SERVER = {
+    "measured_at": "2027-03-01T09:00:00+00:00",
+    "users": {"case_manager": 8, "family": 6, "client": 6, "clinician": 30},
+    "seconds": 60,
+    "think_seconds": [1.0, 3.0],
+    "gunicorn": {"workers": 4, "threads": 1},
+    "cpus": 2,
+    "load_average_after": 1.5,
+    "worker_cpu_ms_per_request": 16.7,
+    "worker_cpu_cores_busy": 0.41,
+    "rows": [
+        server_row("bare route", 6.5, 13.2, 20.1, ratio=1.0),
+        server_row("session grid", 30.3, 246.2, 526.7, errors=2, ratio=4.7),
+    ],
+    "overall": {
+        **server_row("all requests", 25.3, 73.4, 412.9, requests=200, errors=2, ratio=3.9),
+        "slowest": [
+            {"name": "session grid", "ms": 526.7, "at_s": 0.02},
+            {"name": "session grid", "ms": 450.0, "at_s": 31.5},
+        ],
+    },
+    "goal": {"p95_ms": 100.0, "met": False},
+    "error_samples": ["session grid: 500"],
+    "lighthouse": [
+        {
+            "page": "clinician: home",
+            "performance": 100,
+            "accessibility": 100,
+            "best-practices": 100,
+            "failing_audits": [],
+            "met": True,
+        },
+        {
+            "page": "family: portal",
+            "performance": 91,
+            "accessibility": 100,
+            "best-practices": 100,
+            "failing_audits": ["largest-contentful-paint"],
+            "met": False,
+        },
+        {"page": "client: today (/me)", "error": "Chromium could not record the trace", "met": False},
+    ],
+}
+
+
+def test_the_bench_prints_the_loaded_server_and_lighthouse_as_tables():
+    from tests.load.server import server_tables
+
+    lines = server_tables(SAMPLE_SERVER).splitlines()
+    header = next(line for line in lines if line.startswith("request"))
+    assert header.split() == [
+        "request",
+        "count",
+        "req/s",
+        "p50",
+        "ms",
+        "p95",
+        "ms",
+        "p99",
+        "ms",
+        "x",
+        "bare",
+        "errors",
+    ]
+    grid = next(line for line in lines if line.startswith("session grid"))
+    assert grid.split()[-6:] == [
+        "1.7",
+        "30.3",
+        "246.2",
+        "526.7",
+        "4.7",
+        "2",
+    ]  # req/s, p50, p95, p99, x, errors
+    overall = next(line for line in lines if line.startswith("all requests"))
+    assert overall.split()[2:] == ["200", "3.3", "25.3", "73.4", "412.9", "3.9", "2"]
+    assert "goal p95 <= 100 ms and 0 errors: MISSED" in lines
+    assert any(
+        "2 requests slower than the overall p99: 1 sent in the run's first second" in line for line in lines
+    )
+    assert "session grid: 500" in "\n".join(lines)
+    pages = {line.split("  ")[0].strip(): line for line in lines[lines.index("") + 2 :]}
+    assert pages["clinician: home"].split()[-4:] == ["100", "100", "100", "met"]
+    assert (
+        "91" in pages["family: portal"]
+        and "MISSED (failing: largest-contentful-paint)" in pages["family: portal"]
+    )
+    assert "error" in pages["client: today (/me)"] and pages["client: today (/me)"].endswith("MISSED")
+
+
+def test_the_server_tables_leave_out_lighthouse_when_it_did_not_run():
+    from tests.load.server import server_tables
+
+    text = server_tables({**SAMPLE_SERVER, "lighthouse": [], "goal": {"p95_ms": 100.0, "met": True}})
+    assert "Lighthouse" not in text and "0 errors: met" in text
+
+
+def test_the_slowest_requests_carry_when_they_were_sent():
+    from tests.load.server import slowest
+
+    found = {
+        "latencies_ms": {"bare route": [5.0, 400.0], "cohort page": [30.0, 600.0, 90.0]},
+        "starts": {"bare route": [100.5, 100.0], "cohort page": [101.0, 130.0, 100.2]},
+    }
+    assert slowest(found, above_ms=80.0) == [
+        {"name": "cohort page", "ms": 600.0, "at_s": 30.0},
+        {"name": "bare route", "ms": 400.0, "at_s": 0.0},
+        {"name": "cohort page", "ms": 90.0, "at_s": 0.2},
+    ]
+    assert slowest({"latencies_ms": {"bare route": [500.0]}}, above_ms=80.0) == [
+        {"name": "bare route", "ms": 500.0, "at_s": None}
+    ]

@@ -251,6 +251,13 @@ SAMPLE_SERVER = {
             {"name": "session grid", "ms": 526.7, "at_s": 0.02},
             {"name": "session grid", "ms": 450.0, "at_s": 31.5},
         ],
+        "after_first_second": {
+            "seconds": 1.0,
+            "requests": 150,
+            "p50_ms": 24.0,
+            "p95_ms": 60.1,
+            "p99_ms": 88.0,
+        },
     },
     "goal": {"p95_ms": 100.0, "met": False},
     "error_samples": ["session grid: 500"],
@@ -310,6 +317,7 @@ def test_the_bench_prints_the_loaded_server_and_lighthouse_as_tables():
     assert any(
         "2 requests slower than the overall p99: 1 sent in the run's first second" in line for line in lines
     )
+    assert "the 150 requests sent after the run's first second: p50 24.0, p95 60.1, p99 88.0 ms" in lines
     assert "session grid: 500" in "\n".join(lines)
     pages = {line.split("  ")[0].strip(): line for line in lines[lines.index("") + 2 :]}
     assert pages["clinician: home"].split()[-4:] == ["100", "100", "100", "met"]
@@ -342,3 +350,21 @@ def test_the_slowest_requests_carry_when_they_were_sent():
     assert slowest({"latencies_ms": {"bare route": [500.0]}}, above_ms=80.0) == [
         {"name": "bare route", "ms": 500.0, "at_s": None}
     ]
+
+
+def test_the_steady_percentiles_leave_out_only_the_first_second():
+    from tests.load.server import after_start
+
+    found = {
+        "latencies_ms": {"bare route": [900.0, 800.0, 5.0], "cohort page": [700.0, 30.0, 40.0]},
+        "starts": {"bare route": [50.0, 50.4, 52.0], "cohort page": [50.9, 51.0, 55.0]},
+    }
+    assert after_start(found, 1.0) == {
+        "seconds": 1.0,
+        "requests": 3,
+        "p50_ms": 30.0,
+        "p95_ms": 40.0,
+        "p99_ms": 40.0,
+    }
+    assert after_start(found, 0.0)["requests"] == 6
+    assert after_start({"latencies_ms": {"bare route": [5.0]}}, 1.0) is None

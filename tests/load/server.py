@@ -336,6 +336,26 @@ def slowest(found: dict, above_ms: float, limit: int = 30) -> list[dict]:
     return sorted(slow, key=lambda row: -row["ms"])[:limit]
 
 
+def after_start(found: dict, seconds: float) -> dict | None:
+    """p50, p95 and p99 of the requests sent `seconds` or more after the run's first request: the
+    crowd's steady clicking, without the first clicks of users who all arrived at once."""
+    starts = found.get("starts") or {}
+    first = min((t for times in starts.values() for t in times if t), default=0.0)
+    later = [
+        ms
+        for name, latencies in found["latencies_ms"].items()
+        for ms, sent in zip(latencies, starts.get(name) or [], strict=False)
+        if sent and sent - first >= seconds
+    ]
+    if not later:
+        return None
+    return {
+        "seconds": seconds,
+        "requests": len(later),
+        **{f"p{n}_ms": round(percentile(later, n / 100), 1) for n in (50, 95, 99)},
+    }
+
+
 def run_locust(base_url: str, world: dict, identities: dict, users: int, seconds: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="stepwise-load-") as folder:
         world_file, results_file = Path(folder) / "world.json", Path(folder) / "results.json"
@@ -386,6 +406,7 @@ def run_locust(base_url: str, world: dict, identities: dict, users: int, seconds
             overall_statuses[code] = overall_statuses.get(code, 0) + n
     overall = summarise("all requests", everything, overall_statuses, seconds)
     overall["slowest"] = slowest(found, overall["p99_ms"])
+    overall["after_first_second"] = after_start(found, 1.0)
     hello = next((row for row in rows if row["name"] == "bare route"), None)
     for row in [*rows, overall]:
         row["ratio_p50"] = round(row["p50_ms"] / hello["p50_ms"], 1) if hello and hello["p50_ms"] else None
@@ -548,6 +569,12 @@ def server_tables(result: dict) -> str:
         lines.append(
             f"the {len(slow)} requests slower than the overall p99: {first} sent in the run's first second, "
             f"the last at {max(timed):.1f} s"
+        )
+    later = result["overall"].get("after_first_second")
+    if later:
+        lines.append(
+            f"the {later['requests']} requests sent after the run's first second: p50 {later['p50_ms']}, "
+            f"p95 {later['p95_ms']}, p99 {later['p99_ms']} ms"
         )
     lines.append(
         f"web workers' CPU {result['worker_cpu_ms_per_request']} ms per request, "

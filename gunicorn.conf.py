@@ -85,7 +85,11 @@ def _warm(server):
 
 
 def post_fork(server, worker):
-    """Each worker opens its own database connections: none is shared across a fork."""
+    """Each worker opens its own database connections: none is shared across a fork. It opens its first
+    one now, before it takes a request (a new PostgreSQL connection is 10 to 25 ms on loopback); if the
+    database cannot be reached yet, the first request connects as it always did."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from iop.extensions import db
 
     app = server.app.wsgi()  # the preloaded app (or, without preload, loaded here a moment early)
@@ -93,5 +97,9 @@ def post_fork(server, worker):
         with app.app_context():
             for engine in db.engines.values():
                 engine.dispose(close=False)
+                try:
+                    engine.connect().close()  # back to this worker's pool, open
+                except SQLAlchemyError as error:
+                    server.log.warning("no database connection before the first request: %s", error)
     if not server.cfg.preload_app:
         _warm(server)

@@ -142,9 +142,13 @@ def test_the_load_run_counts_every_answer_but_a_200_as_an_error():
 class FakeLog:
     def __init__(self):
         self.lines = []
+        self.warnings = []
 
     def info(self, message, *args):
         self.lines.append(message % args)
+
+    def warning(self, message, *args):
+        self.warnings.append(message % args)
 
 
 class FakeServer:
@@ -368,3 +372,37 @@ def test_the_steady_percentiles_leave_out_only_the_first_second():
     }
     assert after_start(found, 0.0)["requests"] == 6
     assert after_start({"latencies_ms": {"bare route": [5.0]}}, 1.0) is None
+
+
+def test_a_forked_worker_opens_its_first_database_connection_before_any_request(monkeypatch, tmp_path):
+    from sqlalchemy import event
+    from sqlalchemy.pool import Pool
+
+    settings = gunicorn_settings(monkeypatch)
+    connections = []
+
+    def connected(*args):
+        connections.append(args)
+
+    event.listen(Pool, "connect", connected)
+    try:
+        app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/worker.sqlite"})
+        server = FakeServer(app, preload=True)
+        settings["post_fork"](server, worker=None)
+        assert len(connections) == 1 and server.log.warnings == []
+        with app.app_context():
+            assert db.engine.pool.checkedin() == 1  # kept open in the pool for the first request
+            assert db.session.scalar(text("SELECT 1")) == 1
+            db.session.remove()
+        assert len(connections) == 1  # the first request used it: no second connection
+    finally:
+        event.remove(Pool, "connect", connected)
+
+
+def test_a_worker_still_starts_when_the_database_is_not_there_yet(monkeypatch, tmp_path):
+    settings = gunicorn_settings(monkeypatch)
+    missing = tmp_path / "no-such-folder" / "x.sqlite"
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{missing}"})
+    server = FakeServer(app, preload=True)
+    settings["post_fork"](server, worker=None)  # does not raise
+    assert len(server.log.warnings) == 1 and "no database connection" in server.log.warnings[0]

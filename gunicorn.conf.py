@@ -7,6 +7,7 @@ string, a referrer, a cookie or a form value, which can carry a client's name or
 never the secret in a personal link, a family invitation or a password reset link, which is cut out.
 """
 
+import gc
 import os
 import re
 
@@ -63,8 +64,32 @@ class RedactingLogger(Logger):
 logger_class = RedactingLogger
 
 
+def when_ready(server):
+    """Before the first worker is forked: compile every template and resolve the bundle URLs in the
+    preloaded app (iop.warm), so each worker, and each one started later for a recycled one, serves
+    its first request as fast as its hundredth. Without preload each worker warms itself (post_fork)."""
+    if server.cfg.preload_app:
+        _warm(server)
+        # Everything the master holds now lives as long as the workers do: out of the collector's
+        # sight, a worker's first full collection neither walks it nor copies its pages (gc.freeze).
+        gc.freeze()
+
+
+def _warm(server):
+    from iop.warm import warm
+
+    app = server.app.wsgi()
+    if hasattr(app, "jinja_env"):
+        warmed = warm(app)
+        server.log.info("warmed %s templates and %s bundle URLs", warmed["templates"], len(warmed["bundles"]))
+
+
 def post_fork(server, worker):
-    """Each worker opens its own database connections: none is shared across a fork."""
+    """Each worker opens its own database connections: none is shared across a fork. It opens its first
+    one now, before it takes a request (a new PostgreSQL connection is 10 to 25 ms on loopback); if the
+    database cannot be reached yet, the first request connects as it always did."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from iop.extensions import db
 
     app = server.app.wsgi()  # the preloaded app (or, without preload, loaded here a moment early)
@@ -72,3 +97,9 @@ def post_fork(server, worker):
         with app.app_context():
             for engine in db.engines.values():
                 engine.dispose(close=False)
+                try:
+                    engine.connect().close()  # back to this worker's pool, open
+                except SQLAlchemyError as error:
+                    server.log.warning("no database connection before the first request: %s", error)
+    if not server.cfg.preload_app:
+        _warm(server)

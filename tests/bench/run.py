@@ -867,6 +867,10 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
     server = results[-1].pop("server", None)
+    if server:
+        from tests.load.server import print_result
+
+        print_result(server)
     report = {
         "generated_at": clock.now().isoformat(timespec="seconds"),
         "python": platform.python_version(),

@@ -8,7 +8,8 @@ family members open their portal; clients their check-in page. Every user also a
 route now and then, so it is timed by the same server in the same run.
 
 A response counts as an error unless it is the expected status (200, never a redirect to sign-in).
-Every latency is kept and written to LOAD_RESULTS at the end, for exact percentiles.
+Every latency is kept, with the moment its request was sent (seconds since the epoch), and written to
+LOAD_RESULTS at the end: exact percentiles, and when in the run the slow requests fell.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ WORLD = json.loads(open(os.environ["LOAD_WORLD"], encoding="utf-8").read())  # n
 THINK = tuple(WORLD["think_seconds"])
 VERSION = re.compile(r'id="att-(\d+)-version" value="(\d+)"')
 LATENCIES: dict[str, list[float]] = defaultdict(list)
+STARTS: dict[str, list[float]] = defaultdict(list)  # the send time of each latency, in the same order
 STATUSES: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
 ERRORS: list[str] = []
 _next = defaultdict(count)
@@ -39,6 +41,7 @@ def _identity(role: str) -> dict:
 @events.request.add_listener
 def _keep(request_type, name, response_time, response_length, response, exception, **kwargs):
     LATENCIES[name].append(response_time)
+    STARTS[name].append(kwargs.get("start_time") or 0.0)
     STATUSES[name][str(getattr(response, "status_code", 0) or 0)] += 1
     if exception is not None and len(ERRORS) < 50:
         ERRORS.append(f"{name}: {exception}")
@@ -47,7 +50,7 @@ def _keep(request_type, name, response_time, response_length, response, exceptio
 @events.quitting.add_listener
 def _write(environment, **kwargs):
     with open(os.environ["LOAD_RESULTS"], "w", encoding="utf-8") as out:
-        json.dump({"latencies_ms": LATENCIES, "statuses": STATUSES, "errors": ERRORS}, out)
+        json.dump({"latencies_ms": LATENCIES, "starts": STARTS, "statuses": STATUSES, "errors": ERRORS}, out)
 
 
 class SignedIn(FastHttpUser):

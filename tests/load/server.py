@@ -322,6 +322,40 @@ def summarise(name: str, latencies: list[float], statuses: dict[str, int], secon
     }
 
 
+def slowest(found: dict, above_ms: float, limit: int = 30) -> list[dict]:
+    """The requests slower than `above_ms` (the overall p99), slowest first, each with the moment it was
+    sent in seconds since the first request of the run: where in the run the tail lies."""
+    starts = found.get("starts") or {}
+    first = min((t for times in starts.values() for t in times if t), default=0.0)
+    slow = [
+        {"name": name, "ms": round(ms, 1), "at_s": round(sent - first, 2) if sent else None}
+        for name, latencies in found["latencies_ms"].items()
+        for ms, sent in zip(latencies, starts.get(name) or [0.0] * len(latencies), strict=True)
+        if ms > above_ms
+    ]
+    return sorted(slow, key=lambda row: -row["ms"])[:limit]
+
+
+def after_start(found: dict, seconds: float) -> dict | None:
+    """p50, p95 and p99 of the requests sent `seconds` or more after the run's first request: the
+    crowd's steady clicking, without the first clicks of users who all arrived at once."""
+    starts = found.get("starts") or {}
+    first = min((t for times in starts.values() for t in times if t), default=0.0)
+    later = [
+        ms
+        for name, latencies in found["latencies_ms"].items()
+        for ms, sent in zip(latencies, starts.get(name) or [], strict=False)
+        if sent and sent - first >= seconds
+    ]
+    if not later:
+        return None
+    return {
+        "seconds": seconds,
+        "requests": len(later),
+        **{f"p{n}_ms": round(percentile(later, n / 100), 1) for n in (50, 95, 99)},
+    }
+
+
 def run_locust(base_url: str, world: dict, identities: dict, users: int, seconds: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="stepwise-load-") as folder:
         world_file, results_file = Path(folder) / "world.json", Path(folder) / "results.json"
@@ -371,6 +405,8 @@ def run_locust(base_url: str, world: dict, identities: dict, users: int, seconds
         for code, n in statuses.items():
             overall_statuses[code] = overall_statuses.get(code, 0) + n
     overall = summarise("all requests", everything, overall_statuses, seconds)
+    overall["slowest"] = slowest(found, overall["p99_ms"])
+    overall["after_first_second"] = after_start(found, 1.0)
     hello = next((row for row in rows if row["name"] == "bare route"), None)
     for row in [*rows, overall]:
         row["ratio_p50"] = round(row["p50_ms"] / hello["p50_ms"], 1) if hello and hello["p50_ms"] else None
@@ -507,40 +543,66 @@ def measure_server(
     }
 
 
-def print_result(result: dict) -> None:
-    print(
-        f"\nloaded server, {result['measured_at']}: {sum(result['users'].values())} users {result['users']}, "
+def server_tables(result: dict) -> str:
+    """The loaded server and Lighthouse as text tables: per kind of request its throughput, p50, p95,
+    p99, ratio to the bare route and errors, the overall row and the goal; where the slowest requests
+    fell in the run; then each Lighthouse page's scores and whether it meets the goals."""
+    lines = [
+        f"loaded server, {result['measured_at']}: {sum(result['users'].values())} users {result['users']}, "
         f"{result['seconds']} s, think {result['think_seconds'][0]}-{result['think_seconds'][1]} s, "
-        f"gunicorn {result['gunicorn']['workers']} workers x {result['gunicorn']['threads']} threads"
-    )
-    print(
+        f"gunicorn {result['gunicorn']['workers']} workers x {result['gunicorn']['threads']} threads",
         f"{'request':<24}{'count':>7}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
-        f"{'x bare':>8}{'errors':>8}"
-    )
+        f"{'x bare':>8}{'errors':>8}",
+    ]
     for row in [*result["rows"], result["overall"]]:
-        print(
+        lines.append(
             f"{row['name']:<24}{row['requests']:>7}{row['throughput_rps']:>8}{row['p50_ms']:>9}"
             f"{row['p95_ms']:>9}{row['p99_ms']:>9}{row['ratio_p50'] or '':>8}{row['errors']:>8}"
         )
-    print(
+    lines.append(
+        "(x bare: the row's p50 over the bare route's p50, served by the same workers in the same run)"
+    )
+    slow = result["overall"].get("slowest") or []
+    timed = [row["at_s"] for row in slow if row.get("at_s") is not None]
+    if timed:
+        first = sum(1 for at in timed if at < 1.0)
+        lines.append(
+            f"the {len(slow)} requests slower than the overall p99: {first} sent in the run's first second, "
+            f"the last at {max(timed):.1f} s"
+        )
+    later = result["overall"].get("after_first_second")
+    if later:
+        lines.append(
+            f"the {later['requests']} requests sent after the run's first second: p50 {later['p50_ms']}, "
+            f"p95 {later['p95_ms']}, p99 {later['p99_ms']} ms"
+        )
+    lines.append(
         f"web workers' CPU {result['worker_cpu_ms_per_request']} ms per request, "
         f"{result['worker_cpu_cores_busy']} cores busy; load average after {result['load_average_after']} "
         f"on {result['cpus']} cores"
     )
     goal = result["goal"]
-    print(f"goal p95 <= {goal['p95_ms']:.0f} ms and 0 errors: {'met' if goal['met'] else 'MISSED'}")
-    for sample in result.get("error_samples", []):
-        print("  ", sample)
-    if result["lighthouse"]:
-        print(f"\n{'Lighthouse page':<30}{'perf':>6}{'a11y':>6}{'best':>6}  failing audits")
+    lines.append(f"goal p95 <= {goal['p95_ms']:.0f} ms and 0 errors: {'met' if goal['met'] else 'MISSED'}")
+    lines.extend(f"   {sample}" for sample in result.get("error_samples", []))
+    if result.get("lighthouse"):
+        wanted = ", ".join(f"{key} {value}" for key, value in LIGHTHOUSE_GOALS.items())
+        lines.append("")
+        lines.append(f"{'Lighthouse page':<30}{'perf':>6}{'a11y':>6}{'best':>6}  goals ({wanted})")
         for page in result["lighthouse"]:
             if "error" in page:
-                print(f"{page['page']:<30} error: {page['error'][:100]}")
+                lines.append(f"{page['page']:<30} error: {page['error'][:100]}  MISSED")
                 continue
-            print(
+            failing = ", ".join(page.get("failing_audits") or [])
+            lines.append(
                 f"{page['page']:<30}{page['performance']:>6}{page['accessibility']:>6}"
-                f"{page['best-practices']:>6}  {', '.join(page['failing_audits']) or '-'}"
+                f"{page['best-practices']:>6}  {'met' if page['met'] else 'MISSED'}"
+                + (f" (failing: {failing})" if failing else "")
             )
+    return "\n".join(lines)
+
+
+def print_result(result: dict) -> None:
+    print("\n" + server_tables(result))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,7 +16,7 @@ from iop.self_reports.forms import EnableForm, HomeworkForm, RevokeLinkForm
 from iop.services.audit import record_event
 from iop.services.client_links import EnableInput, LinkRefused, enable_checkins, revoke_link
 from iop.services.homework import HomeworkInput, HomeworkRefused, assign_homework
-from iop.services.self_reports import self_report_trends, self_reports_tab
+from iop.services.self_reports import CLIENT_ACTIONS, self_report_trends, self_reports_tab
 
 bp = Blueprint("self_reports", __name__, url_prefix="/clients")
 
@@ -39,6 +39,7 @@ def _render(
         WEARABLE_SOURCES=SOURCES,
         FEEDBACK_QUESTIONS=FEEDBACK_QUESTIONS,
         CHECKIN_SCALES=CHECKIN_SCALES,
+        CLIENT_ACTIONS=CLIENT_ACTIONS,
         notice=notice,
         error=error,
         LINK_STATES=LINK_STATES,

@@ -46,32 +46,33 @@ from iop.services.wearables import (
     wearable_days_query,
 )
 
-# What a client does by link, and what the schedule does for them, audited with no staff actor.
-CLIENT_ACTIONS = (
-    "client_link.open",
-    "client_link.refused",
-    "client_link.second_factor_failed",
-    "client_link.throttled",
-    "client_link.sign_out",
-    "client_link.renew",
-    "questionnaire.reminder",
-    "client.self_view",
-    "checkin.submit",
-    "assessment.record",
-    "journal.write",
-    "journal.share",
-    "journal.unshare",
-    "feedback.submit",
-    "homework.done",
-    "wearables.upload",
-    "wearables.upload_refused",
-    "wearables.import",
-    "wearables.discard",
-    "message.send",
-    "message.read",
-    "exposure.log",
-    "symptom.log",
-)
+# What a client does by link, and what the schedule does for them, audited with no staff actor: each
+# action with the words the Self-reports tab's activity table shows for it.
+CLIENT_ACTIONS = {
+    "client_link.open": "Opened the link",
+    "client_link.refused": "Tried a link that no longer works",
+    "client_link.second_factor_failed": "Wrong PIN or date of birth",
+    "client_link.throttled": "Too many tries: paused",
+    "client_link.sign_out": "Signed out",
+    "client_link.renew": "Link renewed on schedule",
+    "questionnaire.reminder": "Reminded of a questionnaire",
+    "client.self_view": "Viewed a page",
+    "checkin.submit": "Sent a check-in",
+    "assessment.record": "Answered a questionnaire",
+    "journal.write": "Wrote a journal entry",
+    "journal.share": "Shared a journal entry",
+    "journal.unshare": "Stopped sharing a journal entry",
+    "feedback.submit": "Gave feedback on a group",
+    "homework.done": "Marked homework done",
+    "wearables.upload": "Uploaded a wearable file",
+    "wearables.upload_refused": "Uploaded a file that could not be read",
+    "wearables.import": "Imported wearable data",
+    "wearables.discard": "Cancelled a wearable upload",
+    "message.send": "Sent a message",
+    "message.read": "Read the care team's messages",
+    "exposure.log": "Logged a planned event",
+    "symptom.log": "Logged panic attacks",
+}
 
 
 def client_activity_query(client: Client, limit: int = 20) -> Select:
@@ -80,7 +81,7 @@ def client_activity_query(client: Client, limit: int = 20) -> Select:
         select(AuditEvent)
         .where(
             AuditEvent.client_id == client.id,
-            AuditEvent.action.in_(CLIENT_ACTIONS),
+            AuditEvent.action.in_(list(CLIENT_ACTIONS)),
             AuditEvent.actor_id.is_(None),
         )
         .order_by(AuditEvent.id.desc())

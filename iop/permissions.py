@@ -241,9 +241,13 @@ def get_session_or_404(session_id: int) -> GroupSession:
 
 
 def get_client_or_404(client_id: int) -> Client:
-    """A client of one of the current user's programs (or opened under break-glass), or 404."""
+    """A client of one of the current user's programs (or opened under break-glass), or 404; with the
+    enrollments every client page's header reads, in the same query."""
     return _get_or_404(
-        Client, client_id, lambda client: _visible(client.program_id) or _under_break_glass(client)
+        Client,
+        client_id,
+        lambda client: _visible(client.program_id) or _under_break_glass(client),
+        options=[joinedload(Client.enrollments)],
     )
 
 

@@ -100,6 +100,21 @@ def _render_mfa(
     )
 
 
+def _checked_code(user: User, form, recovery_form, using_recovery: bool, setup_secret):
+    """The result of the code posted (None on a GET or an invalid form); a wrong code is marked on its
+    field."""
+    if request.method != "POST" or not (recovery_form if using_recovery else form).validate():
+        return None
+    if using_recovery:
+        result = check_recovery_code(user, recovery_form.recovery_code.data)
+    else:
+        result = check_second_factor(user, form.code.data, secret=setup_secret)
+    if not result.ok and not result.throttled:
+        field = recovery_form.recovery_code if using_recovery else form.code
+        field.errors.append(WRONG_RECOVERY_CODE if using_recovery else WRONG_CODE)
+    return result
+
+
 @bp.route("/mfa", methods=["GET", "POST"])
 @public
 def mfa():
@@ -111,21 +126,14 @@ def mfa():
     setup_secret = None if user.totp_secret else pending_totp_secret(user)
     form, recovery_form = CodeForm(), RecoveryCodeForm()
     using_recovery = "recovery_code" in request.form and not setup_secret
-    active = recovery_form if using_recovery else form
-    if request.method == "POST" and active.validate():
-        if using_recovery:
-            result = check_recovery_code(user, recovery_form.recovery_code.data)
-        else:
-            result = check_second_factor(user, form.code.data, secret=setup_secret)
-        if result.ok:
-            return _second_factor_passed(user, result, setup_secret)
-        if result.throttled:
-            db.session.commit()  # the throttled attempt is kept
-            session.clear()  # the pending sign-in ends: the password step starts again
-            flash(THROTTLED, "error")
-            return redirect(url_for("auth.login"))
-        field = recovery_form.recovery_code if using_recovery else form.code
-        field.errors.append(WRONG_RECOVERY_CODE if using_recovery else WRONG_CODE)
+    result = _checked_code(user, form, recovery_form, using_recovery, setup_secret)
+    if result is not None and result.ok:
+        return _second_factor_passed(user, result, setup_secret)
+    if result is not None and result.throttled:
+        db.session.commit()  # the throttled attempt is kept
+        session.clear()  # the pending sign-in ends: the password step starts again
+        flash(THROTTLED, "error")
+        return redirect(url_for("auth.login"))
     db.session.commit()  # the failed attempt, or a newly made enrolment key, is kept server-side
     return _render_mfa(user, form, recovery_form, using_recovery, setup_secret)
 

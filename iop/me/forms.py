@@ -202,9 +202,9 @@ def _anxiety(label: str, when: str) -> IntegerField:
     )
 
 
-class ClientExposureForm(QuickLogForm):
+class ClientExposureForm(OnceForm, QuickLogForm):
     """A planned event the client faced, with anxiety 0–10 before and after: the care team's exposure log,
-    filled in by the client (the ratings go into the log's 0–100 scale)."""
+    filled in by the client (the ratings go into the log's 0–100 scale); posted twice, it stores one."""
 
     date_field, note_field = "done_on", "exposure_note"
     situation = StringField(
@@ -225,8 +225,9 @@ class ClientExposureForm(QuickLogForm):
         return values
 
 
-class ClientPanicForm(QuickLogForm):
-    """How many panic attacks the client had on a day: the care team's symptom log, by the client."""
+class ClientPanicForm(OnceForm, QuickLogForm):
+    """How many panic attacks the client had on a day: the care team's symptom log, by the client;
+    posted twice, it stores one."""
 
     date_field, note_field = "recorded_on", "panic_note"
     recorded_on = log_date_field()

@@ -34,7 +34,7 @@ def _render(refused: QuickLogForm | None = None):
     forms = {
         quick.section: refused
         if isinstance(refused, quick.form)
-        else quick.form(formdata=None, today=today, **{quick.form.date_field: today})
+        else quick.form.blank(today=today, **{quick.form.date_field: today})
         for quick in CLIENT_LOGS
     }
     return render_template(

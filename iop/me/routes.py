@@ -67,6 +67,20 @@ def _problem(kind: str):
     ), 404 if kind == "unknown" else 410
 
 
+def _passes_second_step(link, form: OpenLinkForm) -> bool:
+    """Whether the posted form opens the link: its PIN or date of birth when it asks for one. A wrong
+    answer is marked on its field (check_second_factor audits and counts it, and raises
+    LinkProblem("throttled") after too many)."""
+    answer = form.answer_for(link.second_factor) if form.validate() else None
+    if form.errors:
+        return False
+    if link.second_factor == "none" or check_second_factor(link, answer):
+        return True
+    field = form.pin if link.second_factor == "pin" else form.date_of_birth
+    field.errors = ["That does not match. Check it and try again."]
+    return False
+
+
 @bp.route("/l/<link_token>", methods=["GET", "POST"])
 @public
 def open(link_token: str):
@@ -74,27 +88,20 @@ def open(link_token: str):
 
     Opening needs a click, so a mail scanner that follows the link starts nothing.
     """
+    form = OpenLinkForm()
     try:
         link = open_link(link_token)
+        passed = form.is_submitted() and _passes_second_step(link, form)
     except LinkProblem as problem:
         return _problem(problem.kind)
-    form = OpenLinkForm()
-    if form.is_submitted():
-        answer = form.answer_for(link.second_factor) if form.validate() else None
-        if not form.errors:
-            try:
-                matches = link.second_factor == "none" or check_second_factor(link, answer)
-            except LinkProblem as problem:
-                return _problem(problem.kind)
-            if matches:
-                start_client_session(link)
-                db.session.commit()
-                return redirect(url_for("me.index"), 303)
-            field = form.pin if link.second_factor == "pin" else form.date_of_birth
-            field.errors = ["That does not match. Check it and try again."]
-            db.session.commit()  # the failed try is audited and counted
-        return render_template("me/open.html", form=form, link=link), 422
-    return render_template("me/open.html", form=form, link=link)
+    if passed:
+        start_client_session(link)
+        db.session.commit()
+        return redirect(url_for("me.index"), 303)
+    if not form.is_submitted():
+        return render_template("me/open.html", form=form, link=link)
+    db.session.commit()  # a failed try is audited and counted
+    return render_template("me/open.html", form=form, link=link), 422
 
 
 @bp.get("/")
@@ -162,35 +169,52 @@ def _render_questionnaire(due, answers, item_errors=None, error=None, status=200
     return html, status
 
 
+class _NotSent(Exception):
+    """Why the client's answers were not recorded: a message for the form, or one per item."""
+
+    def __init__(self, error: str | None = None, item_errors: dict | None = None):
+        super().__init__(error)
+        self.error, self.item_errors = error, item_errors
+
+
+def _send_questionnaire(due, form) -> AssessmentResponse:
+    """Record the client's answers to a questionnaire due today, or _NotSent saying why not."""
+    valid, answers, today = form.validate(), form.answers(), g.client.program.today()
+    if "csrf_token" in form.errors:
+        raise _NotSent("This form had expired: send it again.")
+    if not due.is_open(today):
+        raise _NotSent("This questionnaire is not due today.")
+    if not valid:
+        raise _NotSent(item_errors=form.item_errors())
+    try:
+        return record_assessment(
+            g.client, due.instrument.key, answers, today, "self_report", None, client_link=g.client_link
+        )
+    except AnswerError as problem:
+        raise _NotSent(item_errors=problem.item_errors) from problem
+    except AssessmentRefused as refused:
+        raise _NotSent(str(refused)) from refused
+
+
 @bp.route("/questionnaires/<instrument>", methods=["GET", "POST"])
 @client_required
 def questionnaire(instrument: str):
     """A questionnaire due on the program's cadence, sent through the same assessment service the
     care team uses, so scoring and the item-9 alert are the same."""
-    due = next((q for q in client_questionnaires(g.client) if q.instrument.key == instrument), None) or abort(
-        404
-    )
-    today = g.client.program.today()
+    due = next((q for q in client_questionnaires(g.client) if q.instrument.key == instrument), None)
+    if due is None:
+        abort(404)
     if request.method == "GET":
         record_client_view(f"questionnaire_{instrument}")
         db.session.commit()
         return _render_questionnaire(due, [None] * len(due.instrument.items))
     form = assessment_form(due.instrument, base=ItemsForm)
-    valid, answers = form.validate(), form.answers()
-    if "csrf_token" in form.errors:
-        return _render_questionnaire(due, answers, error="This form had expired: send it again.", status=422)
-    if not due.is_open(today):
-        return _render_questionnaire(due, answers, error="This questionnaire is not due today.", status=422)
-    if not valid:
-        return _render_questionnaire(due, answers, item_errors=form.item_errors(), status=422)
     try:
-        response = record_assessment(
-            g.client, instrument, answers, today, "self_report", None, client_link=g.client_link
+        response = _send_questionnaire(due, form)
+    except _NotSent as not_sent:
+        return _render_questionnaire(
+            due, form.answers(), item_errors=not_sent.item_errors, error=not_sent.error, status=422
         )
-    except AnswerError as problem:
-        return _render_questionnaire(due, answers, item_errors=problem.item_errors, status=422)
-    except AssessmentRefused as refused:
-        return _render_questionnaire(due, answers, error=str(refused), status=422)
     db.session.commit()
     enqueue_escalation_checks(response)
     return redirect(url_for("me.questionnaire_sent", response_id=response.id), 303)

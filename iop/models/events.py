@@ -47,6 +47,8 @@ class SymptomEvent(db.Model):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     client_link_id: Mapped[int | None] = mapped_column(ForeignKey("client_links.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # The client's form's one-time key: the same form posted twice stores one entry (staff logs have none).
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     @property
     def client_entered(self) -> bool:
@@ -76,6 +78,8 @@ class ExposureEvent(db.Model):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     client_link_id: Mapped[int | None] = mapped_column(ForeignKey("client_links.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # The client's form's one-time key: the same form posted twice stores one entry (staff logs have none).
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     @property
     def client_entered(self) -> bool:

@@ -14,18 +14,9 @@ from iop.models import CHANNELS, LINK_STATES, SECOND_FACTORS, Client
 from iop.permissions import care_team_required, get_client_link_or_404, get_client_or_404, staff_required
 from iop.self_reports.forms import EnableForm, HomeworkForm, RevokeLinkForm
 from iop.services.audit import record_event
-from iop.services.client_links import EnableInput, LinkRefused, client_links, enable_checkins, revoke_link
-from iop.services.feedback import client_feedback
-from iop.services.homework import (
-    HomeworkInput,
-    HomeworkRefused,
-    assign_homework,
-    client_homework,
-    completion_by_week,
-)
-from iop.services.journal import shared_entries
-from iop.services.self_reports import client_activity_log, self_report_trends
-from iop.services.wearables import import_history
+from iop.services.client_links import EnableInput, LinkRefused, enable_checkins, revoke_link
+from iop.services.homework import HomeworkInput, HomeworkRefused, assign_homework
+from iop.services.self_reports import CLIENT_ACTIONS, self_report_trends, self_reports_tab
 
 bp = Blueprint("self_reports", __name__, url_prefix="/clients")
 
@@ -33,29 +24,22 @@ bp = Blueprint("self_reports", __name__, url_prefix="/clients")
 def _render(
     client: Client, *, enable_form=None, homework_form=None, audit_view=True, notice=None, error=None
 ):
-    today = client.program.today()
-    homework = client_homework(client)
     return render_client_tab(
         client,
         "self_reports",
         "self_reports/index.html",
         status=422 if enable_form or homework_form or error else 200,
-        homework=[(assignment, completion_by_week(assignment, today)) for assignment in homework],
+        **vars(self_reports_tab(client)),
         homework_form=homework_form or HomeworkForm(formdata=None),
         HOMEWORK_FREQUENCIES=HOMEWORK_FREQUENCIES,
         audit_view=audit_view,
         checked_at=clock.now(),
-        links=client_links(client),
         enable_form=enable_form or EnableForm.blank(client.program.today()),
         revoke_form=RevokeLinkForm(formdata=None),
-        activity=client_activity_log(client),
-        trends=self_report_trends(client),
-        wearable_imports=import_history(client),
         WEARABLE_SOURCES=SOURCES,
-        shared_journal=shared_entries(client),
-        feedback=client_feedback(client),
         FEEDBACK_QUESTIONS=FEEDBACK_QUESTIONS,
         CHECKIN_SCALES=CHECKIN_SCALES,
+        CLIENT_ACTIONS=CLIENT_ACTIONS,
         notice=notice,
         error=error,
         LINK_STATES=LINK_STATES,

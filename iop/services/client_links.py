@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app, g, session
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 
 from iop import clock
 from iop.extensions import db
@@ -79,13 +79,9 @@ def active_link(client: Client) -> ClientLink | None:
     )
 
 
-def client_links(client: Client) -> list[ClientLink]:
+def client_links_query(client: Client) -> Select:
     """Every link the client was sent, newest first."""
-    return list(
-        db.session.scalars(
-            select(ClientLink).where(ClientLink.client_id == client.id).order_by(ClientLink.id.desc())
-        )
-    )
+    return select(ClientLink).where(ClientLink.client_id == client.id).order_by(ClientLink.id.desc())
 
 
 def _check(client: Client, data: EnableInput) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from iop.clinical.checkins import FEEDBACK_DAYS, FEEDBACK_KEYS
 from iop.extensions import db
@@ -92,13 +92,16 @@ def submit_feedback(
     return feedback
 
 
-def client_feedback(client: Client, limit: int = 10) -> list[SessionFeedback]:
+def client_feedback_query(client: Client, limit: int = 10) -> Select:
     """The client's feedback on groups, newest first, for the care team."""
-    return list(
-        db.session.scalars(
-            select(SessionFeedback)
-            .where(SessionFeedback.client_id == client.id)
-            .order_by(SessionFeedback.submitted_at.desc(), SessionFeedback.id.desc())
-            .limit(limit)
-        )
+    return (
+        select(SessionFeedback)
+        .where(SessionFeedback.client_id == client.id)
+        .order_by(SessionFeedback.submitted_at.desc(), SessionFeedback.id.desc())
+        .limit(limit)
     )
+
+
+def newest_feedback_first(feedback) -> list[SessionFeedback]:
+    """Feedback in client_feedback_query's order."""
+    return sorted(feedback, key=lambda row: (row.submitted_at, row.id), reverse=True)

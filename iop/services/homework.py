@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from iop.clinical.attendance import week_start
 from iop.clinical.checkins import HOMEWORK_FREQUENCIES, homework_week
@@ -64,14 +64,14 @@ def assign_homework(client: Client, data: HomeworkInput, actor: User) -> Homewor
 
 
 def client_homework(client: Client) -> list[HomeworkAssignment]:
-    """The client's assignments with their completions, newest first (two queries)."""
+    """The client's assignments with their completions, newest first (one query)."""
     return list(
         db.session.scalars(
             select(HomeworkAssignment)
             .where(HomeworkAssignment.client_id == client.id)
-            .options(selectinload(HomeworkAssignment.completions))
+            .options(joinedload(HomeworkAssignment.completions))
             .order_by(HomeworkAssignment.assigned_on.desc(), HomeworkAssignment.id.desc())
-        )
+        ).unique()
     )
 
 

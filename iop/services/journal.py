@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 
 from iop import clock
@@ -83,13 +83,16 @@ def own_entries(client: Client) -> list[JournalEntry]:
     )
 
 
-def shared_entries(client: Client, limit: int = 20) -> list[JournalEntry]:
+def shared_entries_query(client: Client, limit: int = 20) -> Select:
     """What the client chose to share with the care team, newest first; private entries never."""
-    return list(
-        db.session.scalars(
-            select(JournalEntry)
-            .where(JournalEntry.client_id == client.id, JournalEntry.shared.is_(True))
-            .order_by(JournalEntry.written_at.desc(), JournalEntry.id.desc())
-            .limit(limit)
-        )
+    return (
+        select(JournalEntry)
+        .where(JournalEntry.client_id == client.id, JournalEntry.shared.is_(True))
+        .order_by(JournalEntry.written_at.desc(), JournalEntry.id.desc())
+        .limit(limit)
     )
+
+
+def newest_entries_first(entries) -> list[JournalEntry]:
+    """Entries in shared_entries_query's order."""
+    return sorted(entries, key=lambda entry: (entry.written_at, entry.id), reverse=True)

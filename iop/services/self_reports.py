@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from iop.clinical.checkins import (
     SELF_REPORT_INSTRUMENTS,
@@ -20,53 +20,81 @@ from iop.clinical.due import QUESTIONNAIRE_INTERVAL_DAYS
 from iop.clinical.instruments import STANDARD_INSTRUMENTS, Instrument
 from iop.clinical.wearables import WearableSummary, summarise_wearable_days
 from iop.extensions import db
-from iop.models import AssessmentResponse, AuditEvent, Client, WearableDay
+from iop.models import (
+    AssessmentResponse,
+    AuditEvent,
+    Client,
+    ClientLink,
+    HomeworkAssignment,
+    JournalEntry,
+    SessionFeedback,
+    WearableDay,
+    WearableImport,
+)
 from iop.services.checkins import checkin_days
+from iop.services.client_links import client_links_query
 from iop.services.custom_instruments import build_instrument, instrument_for, scheduled_custom_instruments
+from iop.services.feedback import client_feedback_query, newest_feedback_first
+from iop.services.homework import HomeworkWeek, client_homework, completion_by_week
+from iop.services.journal import newest_entries_first, shared_entries_query
 from iop.services.progress import ClientProgress, score_series
-from iop.services.wearables import wearable_days
-
-# What a client does by link, and what the schedule does for them, audited with no staff actor.
-CLIENT_ACTIONS = (
-    "client_link.open",
-    "client_link.refused",
-    "client_link.second_factor_failed",
-    "client_link.throttled",
-    "client_link.sign_out",
-    "client_link.renew",
-    "questionnaire.reminder",
-    "client.self_view",
-    "checkin.submit",
-    "assessment.record",
-    "journal.write",
-    "journal.share",
-    "journal.unshare",
-    "feedback.submit",
-    "homework.done",
-    "wearables.upload",
-    "wearables.upload_refused",
-    "wearables.import",
-    "wearables.discard",
-    "message.send",
-    "message.read",
-    "exposure.log",
-    "symptom.log",
+from iop.services.stacked import stacked
+from iop.services.wearables import (
+    import_history_query,
+    newest_imports_first,
+    wearable_days,
+    wearable_days_query,
 )
 
+# What a client does by link, and what the schedule does for them, audited with no staff actor: each
+# action with the words the Self-reports tab's activity table shows for it.
+CLIENT_ACTIONS = {
+    "client_link.open": "Opened the link",
+    "client_link.refused": "Tried a link that no longer works",
+    "client_link.second_factor_failed": "Wrong PIN or date of birth",
+    "client_link.throttled": "Too many tries: paused",
+    "client_link.sign_out": "Signed out",
+    "client_link.renew": "Link renewed on schedule",
+    "questionnaire.reminder": "Reminded of a questionnaire",
+    "client.self_view": "Viewed a page",
+    "checkin.submit": "Sent a check-in",
+    "assessment.record": "Answered a questionnaire",
+    "journal.write": "Wrote a journal entry",
+    "journal.share": "Shared a journal entry",
+    "journal.unshare": "Stopped sharing a journal entry",
+    "feedback.submit": "Gave feedback on a group",
+    "homework.done": "Marked homework done",
+    "wearables.upload": "Uploaded a wearable file",
+    "wearables.upload_refused": "Uploaded a file that could not be read",
+    "wearables.import": "Imported wearable data",
+    "wearables.discard": "Cancelled a wearable upload",
+    "message.send": "Sent a message",
+    "message.read": "Read the care team's messages",
+    "exposure.log": "Logged a planned event",
+    "symptom.log": "Logged panic attacks",
+}
 
-def client_activity_log(client: Client, limit: int = 20) -> list[tuple[AuditEvent, dict]]:
+
+def client_activity_query(client: Client, limit: int = 20) -> Select:
     """What was done through the client's personal links (opened, viewed, sent, refused), newest first."""
-    rows = db.session.scalars(
+    return (
         select(AuditEvent)
         .where(
             AuditEvent.client_id == client.id,
-            AuditEvent.action.in_(CLIENT_ACTIONS),
+            AuditEvent.action.in_(list(CLIENT_ACTIONS)),
             AuditEvent.actor_id.is_(None),
         )
         .order_by(AuditEvent.id.desc())
         .limit(limit)
     )
-    return [(event, json.loads(event.details or "{}")) for event in rows]
+
+
+def _with_details(events) -> list[tuple[AuditEvent, dict]]:
+    """The events newest first, each with its details read."""
+    return [
+        (event, json.loads(event.details or "{}"))
+        for event in sorted(events, key=lambda event: event.id, reverse=True)
+    ]
 
 
 @dataclass(frozen=True)
@@ -172,15 +200,29 @@ class SelfReportTrends:
 def self_report_trends(client: Client) -> SelfReportTrends | None:
     """The client's check-ins over the last 28 days with adherence since admission; None when the
     client was never admitted to the program."""
-    admitted = [e.started_on for e in client.enrollments if e.cohort.program_id == client.program_id]
-    if not admitted:
+    if not _admitted_on(client):
         return None
+    start, today = trend_window(client)
+    return _trends(client, wearable_days(client, start, today))
+
+
+def trend_window(client: Client) -> tuple[date, date]:
+    """The first and last day of the trends: the last 28 days of the program's today."""
     today = client.program.today()
-    start = today - timedelta(days=TREND_DAYS - 1)
+    return today - timedelta(days=TREND_DAYS - 1), today
+
+
+def _admitted_on(client: Client) -> date | None:
+    return min(
+        (e.started_on for e in client.enrollments if e.cohort.program_id == client.program_id), default=None
+    )
+
+
+def _trends(client: Client, worn: dict[date, WearableDay]) -> SelfReportTrends:
+    start, today = trend_window(client)
     rows = checkin_days([client.id], start, today)[client.id]
     by_day = {row.day: row for row in rows}
-    enrolled_on = min(admitted)
-    worn = wearable_days(client, start, today)
+    enrolled_on = _admitted_on(client)
     return SelfReportTrends(
         [
             (start + timedelta(days=offset), by_day.get(start + timedelta(days=offset)))
@@ -190,6 +232,42 @@ def self_report_trends(client: Client) -> SelfReportTrends | None:
         summarise_checkins(rows, start, today, enrolled_on),
         worn,
         summarise_wearable_days(worn.values()),
+    )
+
+
+@dataclass(frozen=True)
+class SelfReportsTab:
+    """What the staff's Self-reports tab shows of a client: trends (None if never admitted), the
+    wearable imports, homework with each week's completion, shared journal entries, feedback on
+    groups, the personal links and what the client did by them."""
+
+    trends: SelfReportTrends | None
+    wearable_imports: list[WearableImport]
+    homework: list[tuple[HomeworkAssignment, list[HomeworkWeek]]]
+    shared_journal: list[JournalEntry]
+    feedback: list[SessionFeedback]
+    links: list[ClientLink]
+    activity: list[tuple[AuditEvent, dict]]
+
+
+def self_reports_tab(client: Client) -> SelfReportsTab:
+    """The tab's reads in five statements whatever the client's history: the check-ins, the homework
+    with its completions, and three pairs stacked in one statement each (iop.services.stacked): the
+    wearable's days and imports, the shared journal and the feedback, the links and the activity."""
+    start, today = trend_window(client)
+    worn, imports = stacked(wearable_days_query(client, start, today), import_history_query(client))
+    journal, feedback = stacked(shared_entries_query(client), client_feedback_query(client))
+    links, activity = stacked(client_links_query(client), client_activity_query(client))
+    return SelfReportsTab(
+        trends=_trends(client, {row.day: row for row in worn}) if _admitted_on(client) else None,
+        wearable_imports=newest_imports_first(imports),
+        homework=[
+            (assignment, completion_by_week(assignment, today)) for assignment in client_homework(client)
+        ],
+        shared_journal=newest_entries_first(journal),
+        feedback=newest_feedback_first(feedback),
+        links=sorted(links, key=lambda link: link.id, reverse=True),
+        activity=_with_details(activity),
     )
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from iop.clinical.exposure import Exercise, SituationProgress, exposure_progress
 from iop.clinical.symptoms import (
@@ -46,16 +47,34 @@ def _recorder(client: Client, actor: User | None, link: ClientLink | None) -> di
 
 
 def _logged(client: Client, event: SymptomEvent | ExposureEvent, day: date, action: str, details: dict):
-    """What both quick logs share: the day may not be in the future; add, flush, audit."""
+    """What both quick logs share: the day may not be in the future; add, flush, audit. A client's form
+    carries a one-time key: posted again, it stores nothing and answers with the entry stored first."""
+    if event.submission_key is not None and (earlier := _by_key(event)) is not None:
+        return _of_client(earlier, client)
     if day > client.program.today():
         raise EventRefused("The date cannot be in the future.")
-    db.session.add(event)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(event)
+            db.session.flush()
+    except IntegrityError:  # the same key, stored by a request that ran alongside this one
+        return _of_client(_by_key(event), client)
     object_type = "symptom_event" if isinstance(event, SymptomEvent) else "exposure_event"
     if event.client_link_id is not None:
         details = {**details, "link_id": event.client_link_id}
     record_event(action, object_type, event.id, client.id, actor_id=event.recorded_by_id, details=details)
     return event
+
+
+def _by_key(event: SymptomEvent | ExposureEvent) -> SymptomEvent | ExposureEvent | None:
+    model = type(event)
+    return db.session.scalar(select(model).where(model.submission_key == event.submission_key))
+
+
+def _of_client(earlier: SymptomEvent | ExposureEvent, client: Client) -> SymptomEvent | ExposureEvent:
+    if earlier.client_id != client.id:
+        raise EventRefused("This form was already used. Reload the page and try again.")
+    return earlier
 
 
 def log_symptom(
@@ -68,6 +87,7 @@ def log_symptom(
     note: str,
     actor: User | None = None,
     link: ClientLink | None = None,
+    submission_key: str | None = None,
 ) -> SymptomEvent:
     """Log how often a symptom happened (and its worst severity 0–10); common names get one spelling."""
     name = _tidy(symptom)
@@ -79,6 +99,7 @@ def log_symptom(
         occurrences=occurrences,
         severity=severity,
         note=note.strip(),
+        submission_key=submission_key,
         **_recorder(client, actor, link),
     )
     # Common symptoms are a fixed list; a name typed in is free text and stays out of the trail.
@@ -97,6 +118,7 @@ def log_exposure(
     note: str,
     actor: User | None = None,
     link: ClientLink | None = None,
+    submission_key: str | None = None,
 ) -> ExposureEvent:
     """Log an exposure exercise with anxiety (0–100) rated before and after it."""
     event = ExposureEvent(
@@ -106,6 +128,7 @@ def log_exposure(
         anxiety_before=anxiety_before,
         anxiety_after=anxiety_after,
         note=note.strip(),
+        submission_key=submission_key,
         **_recorder(client, actor, link),
     )
     details = {"on": done_on, "before": anxiety_before, "after": anxiety_after}

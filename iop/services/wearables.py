@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
 
 from iop import clock
@@ -280,25 +280,33 @@ def expire_staged_uploads() -> int:
     ).rowcount
 
 
+def import_history_query(client: Client, limit: int = 20) -> Select:
+    """The client's completed imports, newest first (a query, to read alone or stacked with others)."""
+    return (
+        select(WearableImport)
+        .where(WearableImport.client_id == client.id, WearableImport.status == "imported")
+        .order_by(WearableImport.imported_at.desc(), WearableImport.id.desc())
+        .limit(limit)
+    )
+
+
+def newest_imports_first(imports) -> list[WearableImport]:
+    """Imports in import_history_query's order."""
+    return sorted(imports, key=lambda upload: (upload.imported_at, upload.id), reverse=True)
+
+
 def import_history(client: Client, limit: int = 20) -> list[WearableImport]:
     """The client's completed imports, newest first."""
-    return list(
-        db.session.scalars(
-            select(WearableImport)
-            .where(WearableImport.client_id == client.id, WearableImport.status == "imported")
-            .order_by(WearableImport.imported_at.desc(), WearableImport.id.desc())
-            .limit(limit)
-        )
+    return list(db.session.scalars(import_history_query(client, limit)))
+
+
+def wearable_days_query(client: Client, start: date, end: date) -> Select:
+    """The client's wearable days start…end."""
+    return select(WearableDay).where(
+        WearableDay.client_id == client.id, WearableDay.day >= start, WearableDay.day <= end
     )
 
 
 def wearable_days(client: Client, start: date, end: date) -> dict[date, WearableDay]:
     """The client's wearable days start…end, by day (one query)."""
-    return {
-        row.day: row
-        for row in db.session.scalars(
-            select(WearableDay).where(
-                WearableDay.client_id == client.id, WearableDay.day >= start, WearableDay.day <= end
-            )
-        )
-    }
+    return {row.day: row for row in db.session.scalars(wearable_days_query(client, start, end))}

@@ -2,6 +2,8 @@
 recorded by the client's link, rated 0–10 by the client and shown to staff where their own entries are."""
 
 import json
+import re
+import secrets
 from datetime import timedelta
 
 import pytest
@@ -33,11 +35,21 @@ def logger(app, client):
 
 def _exposure(today, **changes):
     return {
+        "submission_key": secrets.token_urlsafe(18),
         "situation": "Friend's birthday party",
         "done_on": today.isoformat(),
         "anxiety_before": "8",
         "anxiety_after": "4",
         "exposure_note": "Stayed an hour",
+        **changes,
+    }
+
+
+def _panic(day, occurrences, **changes):
+    return {
+        "submission_key": secrets.token_urlsafe(18),
+        "recorded_on": day,
+        "occurrences": occurrences,
         **changes,
     }
 
@@ -68,7 +80,7 @@ def test_an_exposure_is_logged_by_the_link_on_the_care_teams_scale(logger, clien
 
 def test_a_panic_count_is_a_panic_attacks_symptom_entry(logger, client, app):
     yesterday = logger["today"] - timedelta(days=1)
-    response = client.post("/me/logs/panic", data={"recorded_on": yesterday.isoformat(), "occurrences": "3"})
+    response = client.post("/me/logs/panic", data=_panic(yesterday.isoformat(), "3"))
     assert response.status_code == 303
     (event,) = db.session.scalars(select(SymptomEvent)).all()
     assert (event.symptom, event.occurrences, event.severity, event.recorded_on) == (
@@ -128,7 +140,7 @@ def test_a_future_event_is_refused(logger, client):
     ],
 )
 def test_a_bad_panic_count_comes_back_with_a_message_and_saves_nothing(logger, client, data, field_message):
-    form = {"recorded_on": logger["today"].isoformat(), **data}
+    form = _panic(logger["today"].isoformat(), "1") | data
     response = client.post("/me/logs/panic", data=form)
     assert response.status_code == 422
     assert field_message.lower() in response.get_data(as_text=True).lower()
@@ -137,8 +149,8 @@ def test_a_bad_panic_count_comes_back_with_a_message_and_saves_nothing(logger, c
 
 def test_the_edges_of_the_scale_are_accepted(logger, client):
     client.post("/me/logs/exposure", data=_exposure(logger["today"], anxiety_before="10", anxiety_after="0"))
-    client.post("/me/logs/panic", data={"recorded_on": logger["today"].isoformat(), "occurrences": "0"})
-    client.post("/me/logs/panic", data={"recorded_on": logger["today"].isoformat(), "occurrences": "50"})
+    client.post("/me/logs/panic", data=_panic(logger["today"].isoformat(), "0"))
+    client.post("/me/logs/panic", data=_panic(logger["today"].isoformat(), "50"))
     (exposure,) = db.session.scalars(select(ExposureEvent)).all()
     assert (exposure.anxiety_before, exposure.anxiety_after) == (100, 0)
     assert sorted(e.occurrences for e in db.session.scalars(select(SymptomEvent))) == [0, 50]
@@ -157,9 +169,59 @@ def test_the_logs_page_stays_within_twelve_statements_however_long_the_log(logge
     for days_ago in range(20):
         day = (logger["today"] - timedelta(days=days_ago)).isoformat()
         client.post("/me/logs/exposure", data=_exposure(logger["today"], done_on=day))
-        client.post("/me/logs/panic", data={"recorded_on": day, "occurrences": "1"})
+        client.post("/me/logs/panic", data=_panic(day, "1"))
     client.get("/me/logs")
     with counting_statements() as statements:
         page = client.get("/me/logs")
     assert page.status_code == 200 and page.get_data(as_text=True).count("panic attack</li>") == 14
     assert len(statements) <= 12, statements
+
+
+@pytest.mark.parametrize(
+    ("url", "model", "form"),
+    [
+        ("/me/logs/exposure", ExposureEvent, lambda today: _exposure(today)),
+        ("/me/logs/panic", SymptomEvent, lambda today: _panic(today.isoformat(), "2")),
+    ],
+)
+def test_a_log_form_posted_twice_stores_one_entry_and_answers_as_the_first(logger, client, url, model, form):
+    data = form(logger["today"])
+    first = client.post(url, data=data)
+    again = client.post(url, data=data)
+    assert first.status_code == again.status_code == 303
+    assert first.headers["Location"] == again.headers["Location"]
+    assert len(db.session.scalars(select(model)).all()) == 1
+    logged = select(AuditEvent).where(AuditEvent.action.in_(["exposure.log", "symptom.log"]))
+    assert len(db.session.scalars(logged).all()) == 1
+    # A new form (a new key) stores a second entry.
+    assert client.post(url, data=form(logger["today"])).status_code == 303
+    assert len(db.session.scalars(select(model)).all()) == 2
+
+
+@pytest.mark.parametrize(
+    ("url", "model", "form"),
+    [
+        ("/me/logs/exposure", ExposureEvent, lambda today: _exposure(today)),
+        ("/me/logs/panic", SymptomEvent, lambda today: _panic(today.isoformat(), "2")),
+    ],
+)
+def test_a_log_form_with_a_key_another_client_used_stores_nothing(logger, client, url, model, form):
+    other = make_enrollment(make_cohort(logger["person"].program), first_name="Kim").client
+    other_link, _ = make_client_link(other, logger["clinician"])
+    sign_in_client(client, other_link)
+    data = form(logger["today"])
+    assert client.post(url, data=data).status_code == 303
+    sign_in_client(client, logger["link"])
+    response = client.post(url, data=data)
+    assert response.status_code == 422 and "This form was already used" in response.get_data(as_text=True)
+    assert [row.client_id for row in db.session.scalars(select(model))] == [other.id]
+
+
+def test_each_log_form_carries_a_fresh_submission_key(logger, client):
+    def keys():
+        page = client.get("/me/logs").get_data(as_text=True)
+        return re.findall(r'name="submission_key" type="hidden" value="([A-Za-z0-9_-]{16,64})"', page)
+
+    first = keys()
+    assert len(first) == 2 and first[0] != first[1]
+    assert set(first).isdisjoint(keys())

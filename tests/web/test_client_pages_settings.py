@@ -78,6 +78,9 @@ def test_turned_on_the_client_sees_their_totals_with_bands_as_chart_and_table(se
     assert "Latest <strong>14</strong> (Moderate)" in page  # GAD-7
     assert 'data-chart="instrument" data-key="phq9"' in page and "<table" in page
     assert "Moderately severe 15–19" in page  # the bands' legend
+    # The marks' legend: what each point means; no decision lines on the client's chart.
+    assert 'aria-label="PHQ-9 chart marks"' in page and "Green triangle: reliably better" in page
+    assert "Red diamond: reliably worse" in page and "Dashed line" not in page
     assert 'href="/me/scores"' in client.get("/me/").get_data(as_text=True)
     data = client.get("/me/scores.json").get_json()
     assert [i["key"] for i in data["instruments"]] == ["phq9", "gad7"]

@@ -95,6 +95,9 @@ def test_overview_page_has_charts_their_data_and_tables(world, login):
     assert 'data-chart="hours"' in page and 'data-chart="adherence"' in page
     assert f'data-progress-url="/api/v1/clients/{world["client_id"]}/progress?visit=' in page
     assert "Reliable improvement" in page
+    # Each chart's marks explained beside it, the decision lines too (drawn on the staff's charts only).
+    assert page.count('chart marks"') == page.count('data-chart="instrument"') >= 1
+    assert "Circle: a total" in page and "Dashed line: a level-of-care decision" in page
     assert "<td>18</td>" in page  # the chart's text alternative
     assert "gen/charts.js" in page
 

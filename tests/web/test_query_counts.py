@@ -246,3 +246,63 @@ def test_alert_cards_statement_count_does_not_grow_with_open_alerts(app, login, 
         counts[alerts] = len(statements)
     assert counts[1] == counts[4], counts
     assert counts[4] <= MAX_STATEMENTS, counts
+
+
+def build_self_reports(days: int):
+    """One client with `days` days of check-ins and wearable data (imported twice), `days` homework
+    completions, shared journal entries and feedback on groups, and their personal link's activity."""
+    from iop.models import DailyCheckin, SessionFeedback
+    from iop.services.homework import HomeworkInput, assign_homework, mark_done
+    from iop.services.journal import write_entry
+    from tests.factories import make_client_link
+    from tests.web.test_wearables_tab import import_days
+
+    program = make_program()
+    cohort = make_cohort(program)
+    today = program.today()
+    enrollment = make_enrollment(cohort, started_on=today - timedelta(days=40))
+    person = enrollment.client
+    clinician = make_user("clinician", programs=[program])
+    link, _ = make_client_link(person, clinician)
+    for ago in range(days):
+        db.session.add(
+            DailyCheckin(
+                client_id=person.id,
+                day=today - timedelta(days=ago),
+                mood=5,
+                anxiety=4,
+                cravings=3,
+                stress=5,
+                sleep_hours=7,
+                submission_key=f"count-checkin-{days}-{ago:06d}",
+            )
+        )
+        write_entry(link, f"Entry {ago}", True, f"count-journal-{days}-{ago:06d}")
+        group = make_session(cohort, day=today - timedelta(days=ago), status="held")
+        db.session.add(
+            SessionFeedback(
+                client_id=person.id, session_id=group.id, felt_heard=4, useful=4, plan_to_use=5, comment=""
+            )
+        )
+    for number in range(days):
+        assignment = assign_homework(
+            person, HomeworkInput(f"Practice {number}", "daily", None, ""), clinician
+        )
+        db.session.flush()
+        mark_done(link, assignment, "done")
+    db.session.commit()
+    import_days(link, [(ago, "7h", 60, 40, 5000) for ago in range(days)])
+    import_days(link, [(ago, "6h", 61, 41, 6000) for ago in range(days)])
+    return person, clinician
+
+
+def test_the_self_reports_tab_statement_count_does_not_grow_with_what_the_client_reported(app, login):
+    counts = {}
+    for days in (1, 12):
+        person, clinician = build_self_reports(days)
+        client = login(clinician)
+        page = client.get(f"/clients/{person.id}/self-reports").get_data(as_text=True)
+        assert "Entry 0" in page and "Practice 0" in page and "Imported wearable data" in page
+        counts[days] = len(statements_for(client, f"/clients/{person.id}/self-reports"))
+    assert counts[1] == counts[12], counts
+    assert counts[12] <= MAX_STATEMENTS, counts

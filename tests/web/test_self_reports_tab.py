@@ -71,3 +71,22 @@ def test_a_client_without_check_ins_says_so(app, client):
     page = client.get(f"/clients/{person.id}/self-reports").get_data(as_text=True)
     assert "No check-ins in the last 4 weeks." in page and "0 of 7 days (0 %)" in page
     assert "Enable and send link" in page
+
+
+def test_the_activity_table_names_each_client_action_in_the_words_of_client_actions(app, client):
+    from iop.services.audit import record_event
+    from iop.services.self_reports import CLIENT_ACTIONS
+
+    program = make_program("Activity program")
+    person = make_enrollment(make_cohort(program)).client
+    for action in ("client_link.open", "symptom.log", "message.read"):
+        record_event(action, "client", person.id, person.id)
+    record_event("client.view", "client", person.id, person.id)  # not a client action: left out
+    db.session.commit()
+    sign_in(client, make_user("clinician", programs=[program]))
+    page = client.get(f"/clients/{person.id}/self-reports").get_data(as_text=True)
+    activity = page[page.index('id="client-activity-heading"') :]
+    for action in ("client_link.open", "symptom.log"):
+        assert f"<td>{CLIENT_ACTIONS[action]}" in activity
+    assert "<td>Read the care team&#39;s messages" in activity
+    assert "client.view" not in activity and activity.count("<tr><td>") == 3

@@ -99,10 +99,8 @@ def test_a_client_without_wearable_data_says_so(app, client):
 
 
 def test_the_tab_statement_count_does_not_grow_with_wearable_days_or_imports(app, login):
-    """The wearable days and the import history are one query each, however many days and imports.
-
-    (The tab as a whole is above the 12-statement page budget already without them; it is not in
-    tests/web/test_query_counts.py. This holds the wearable part to its two.)"""
+    """The wearable days and the import history are one statement, however many days and imports (the
+    whole tab is held to the page budget in tests/web/test_query_counts.py)."""
     counts = {}
     for days in (0, 3, 28):
         program = make_program()

@@ -57,8 +57,9 @@ class AttendanceForm(FlaskForm):
 
     @classmethod
     def for_session(cls, group_session) -> AttendanceForm:
-        """The row posted for this session. Picking a status (htmx names the control that sent the save)
-        resets minutes to that status's default; a plain form post keeps minutes typed beside it."""
+        """The row posted for this session. Picking a status (HX-Trigger-Name: the grid's script names the
+        control that sent the save) resets minutes to that status's default; a plain form post keeps minutes
+        typed beside it."""
         status_changed = htmx.trigger_name == "status" if htmx else not request.form.get("minutes_attended")
         return cls(duration_minutes=group_session.duration_minutes, status_changed=status_changed)
 

@@ -15,6 +15,46 @@ document.addEventListener("htmx:load", function (event) {
   disableNoScriptFields(event.detail.elt.parentElement || document);
 });
 
+// The attendance grid's rows save through their form, the row's only htmx element (a grid of 70 rows sets up
+// at once; one listener here serves them all). A control that changes asks its row to save ("row-save" in
+// the form's hx-trigger), named as the control that sent the save (HX-Trigger-Name: a status picked resets
+// the minutes). A radio group (data-settle-ms) saves after a settle, each group of each row on its own
+// timer, so arrowing through the options saves only where the clinician stops; a typed field saves on change.
+const rowSaveTimers = new WeakMap();
+
+function requestRowSave(row, name) {
+  if (row.isConnected) {
+    htmx.trigger(row, "row-save", { field: name });
+  }
+}
+
+document.addEventListener("change", function (event) {
+  const field = event.target;
+  const row = field.form;
+  if (!row || !field.name || !row.hasAttribute("hx-post") || !row.classList.contains("attendance-row")) {
+    return;
+  }
+  const group = field.closest("[data-settle-ms]");
+  if (!group) {
+    requestRowSave(row, field.name);
+    return;
+  }
+  const timers = rowSaveTimers.get(row) || {};
+  rowSaveTimers.set(row, timers);
+  clearTimeout(timers[field.name]);
+  timers[field.name] = setTimeout(function () {
+    delete timers[field.name];
+    requestRowSave(row, field.name);
+  }, Number(group.dataset.settleMs));
+});
+
+document.addEventListener("htmx:configRequest", function (event) {
+  const trigger = event.detail.triggeringEvent;
+  if (trigger && trigger.type === "row-save") {
+    event.detail.headers["HX-Trigger-Name"] = trigger.detail.field;
+  }
+});
+
 function rowStateFor(element) {
   const row = element && element.closest ? element.closest(".attendance-row") : null;
   return row ? row.querySelector(".row-state") : null;

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -366,3 +367,96 @@ def test_a_save_after_the_idle_timeout_leads_to_sign_in_and_saves_nothing(live_a
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     expect(page.get_by_role("form", name=re.compile("Attendance"))).to_have_count(0)
     assert stored_row(live_app, group, ada) is None
+
+
+def row_saves_sent(page: Page) -> list:
+    """The row saves the page sends from now on (requests, answered or not)."""
+    sent: list = []
+    page.on("request", lambda request: sent.append(request) if is_row_save_request(request) else None)
+    return sent
+
+
+def is_row_save_request(request) -> bool:
+    return request.method == "POST" and "/attendance/" in request.url
+
+
+def open_session_on_a_held_clock(page: Page, group) -> None:
+    """The session page with the page's clock stopped, so the test moves the row's settle on itself."""
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    sign_in(page, group.clinician_email)
+    page.clock.install(time=start)
+    page.goto(group.session_path)
+    expect(page.get_by_role("heading", level=1)).to_contain_text(group.cohort_name)
+    page.clock.pause_at(start + timedelta(minutes=5))
+
+
+def test_a_row_saves_through_its_form_naming_the_control_that_changed(live_app, page, group):
+    ada, ben = group.members[:2]
+    open_session_on_a_held_clock(page, group)
+    row = attendance_row(page, ada)
+    # The form is the row's one htmx element: its controls ask it to save and carry no htmx of their own.
+    expect(row).to_have_attribute("hx-trigger", "row-save, submit")
+    expect(row.locator("[hx-post], [hx-trigger]")).to_have_count(0)
+    sent = row_saves_sent(page)
+
+    # A status click saves once, after the settle.
+    choose(row, "Status", "Late")
+    page.clock.run_for(599)
+    assert sent == []
+    with row_save(page):
+        page.clock.run_for(1)
+    expect(row_state(row)).to_have_text("Saved")
+    expect(row.get_by_label("Minutes")).to_have_value("135")
+    page.clock.run_for(1000)
+    assert [request.headers.get("hx-trigger-name") for request in sent] == ["status"]
+
+    # A note typed while another row's status settles saves on change, and the status still saves after.
+    other = attendance_row(page, ben)
+    choose(other, "Status", "Present")
+    with row_save(page):
+        row.get_by_label("Note").fill("Joined from her car")
+        row.get_by_label("Note").press("Tab")
+    expect(row_state(row)).to_have_text("Saved")
+    with row_save(page):
+        page.clock.run_for(600)
+    expect(row_state(other)).to_have_text("Saved")
+    page.clock.run_for(1000)
+    assert [request.headers.get("hx-trigger-name") for request in sent] == ["status", "note", "status"]
+    assert [request.url.rsplit("/", 1)[1] for request in sent] == [
+        str(ada.enrollment_id),
+        str(ada.enrollment_id),
+        str(ben.enrollment_id),
+    ]
+    stored = [stored_row(live_app, group, member) for member in (ada, ben)]
+    assert [(r.status, r.minutes_attended, r.note, r.version) for r in stored] == [
+        ("late", 135, "Joined from her car", 2),
+        ("present", 180, "", 1),
+    ]
+
+
+def test_a_signed_rows_typed_change_carries_the_reason_from_above_the_grid(live_app, page, group):
+    ben = group.members[1]
+    open_session(page, group)
+    note = page.locator("#note")
+    page.get_by_role("button", name="Mark all unrecorded present").click()
+    expect(page.get_by_role("heading", name="Attendance")).to_contain_text("3 of 3 recorded")
+    note.get_by_label("Topic").fill("Distress tolerance: TIPP skills")
+    note.get_by_label("Interventions").fill("Taught TIPP; practised paced breathing.")
+    note.get_by_label("Group observations").fill("Engaged group; two members shared recent urges.")
+    note.get_by_role("button", name="Sign note").click()
+    expect(note.get_by_text(f"Signed by {group.clinician_name}")).to_be_visible()
+
+    page.get_by_label("Reason for changing signed attendance").fill("Ben's note was left out")
+    row = attendance_row(page, ben)
+    with row_save(page) as saved:
+        row.get_by_label("Note").fill("Left at the break for a call")
+        row.get_by_label("Note").press("Tab")
+    expect(row_state(row)).to_have_text("Saved")
+    sent = saved.value.request
+    assert sent.headers.get("hx-trigger-name") == "note"
+    # Once, from the box above the grid (the row's own box is for pages without scripts).
+    assert parse_qs(sent.post_data)["reason"] == ["Ben's note was left out"]
+    amendments = page.get_by_role("list", name="Amendments").get_by_role("listitem")
+    expect(amendments).to_have_count(1)
+    expect(amendments.first).to_contain_text("Reason: Ben's note was left out")
+    assert stored_row(live_app, group, ben).note == "Left at the break for a call"

@@ -62,7 +62,7 @@ class WeekAdherence:
 
 @dataclass
 class _Evidence:
-    medications: dict[int, list[Medication]] = field(default_factory=lambda: defaultdict(list))
+    medications: dict[int, list] = field(default_factory=lambda: defaultdict(list))
     entries: dict[int, list[DoseEntry]] = field(default_factory=lambda: defaultdict(list))
     fills: dict[int, list[tuple[date, int]]] = field(default_factory=lambda: defaultdict(list))
 
@@ -125,7 +125,15 @@ def _load_evidence(client_ids: list[int], start: date, end: date) -> _Evidence:
         Medication.started_on <= end,
         or_(Medication.ended_on.is_(None), Medication.ended_on >= start),
     )
-    for medication in db.session.scalars(select(Medication).where(*in_window).order_by(Medication.id)):
+    # Plain rows with the attributes a course needs: no ORM objects for a read that serves many clients.
+    courses = select(
+        Medication.id,
+        Medication.client_id,
+        Medication.doses_per_day,
+        Medication.started_on,
+        Medication.ended_on,
+    )
+    for medication in db.session.execute(courses.where(*in_window).order_by(Medication.id)):
         evidence.medications[medication.client_id].append(medication)
     dose_rows = db.session.execute(
         select(Medication.client_id, DoseLog.medication_id, DoseLog.day, DoseLog.status)

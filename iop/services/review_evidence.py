@@ -1,6 +1,9 @@
 """The evidence of a cohort's weekly reviews: every member's Evidence for one week, in a fixed number of
 bulk queries whatever the cohort's size, handed as plain data to iop.clinical.
 
+The queries read plain rows (no ORM objects) and take lists of ids, so the same `load_week_rows` reads
+one cohort's week for a review job and every cohort's week at once for the benchmark's bulk read.
+
 Beside each Evidence goes the metrics snapshot a review stores and shows: scores with their change
 and a small trend, hours against the minimum, attendance rates, participation, adherence with its
 coverage, goals and family concerns.
@@ -12,7 +15,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import false as sql_false
 
 from iop.clinical.attendance import ScheduledSession, meets_minimum, review_weeks, summarise
 from iop.clinical.change import classify
@@ -52,10 +56,22 @@ TREND_POINTS = 8  # the small trend beside each score: its last few totals
 
 
 @dataclass(frozen=True)
+class Member:
+    """One enrollment open at the end of the reviewed week, as the review reads it (a plain row)."""
+
+    id: int
+    client_id: int
+    cohort_id: int
+    started_on: date
+    ended_on: date | None
+    open_alert: bool = False  # a safety alert raised before the week was over, unacknowledged by then
+
+
+@dataclass(frozen=True)
 class MemberEvidence:
     """One member's evidence for the week and the metrics snapshot that goes with it."""
 
-    enrollment: Enrollment
+    enrollment: Member
     evidence: Evidence
     metrics: dict
 
@@ -64,62 +80,52 @@ def review_week_end(week_start: date) -> date:
     return week_start + timedelta(days=6)
 
 
-def members_at_week_end(cohort: Cohort, week_start: date) -> list[Enrollment]:
-    """The cohort's enrollments open at the end of the week: each of them gets a review."""
+def members_at_week_end(
+    cohort_ids: list[int], week_start: date, week_over: datetime | None = None
+) -> list[Member]:
+    """The cohorts' enrollments open at the end of the week (each of them gets a review), with whether
+    the client had a safety alert still open when the week was over (`week_over`; not read without it)."""
     week_end = review_week_end(week_start)
-    return list(
-        db.session.scalars(
-            select(Enrollment)
-            .where(
-                Enrollment.cohort_id == cohort.id,
-                Enrollment.started_on <= week_end,
-                or_(Enrollment.ended_on.is_(None), Enrollment.ended_on > week_end),
-            )
-            .order_by(Enrollment.id)
-        ).unique()
+    open_alert = (
+        exists()
+        .where(
+            Alert.client_id == Enrollment.client_id,
+            Alert.created_at < week_over,
+            or_(Alert.acknowledged_at.is_(None), Alert.acknowledged_at >= week_over),
+        )
+        .label("open_alert")
+        if week_over is not None
+        else sql_false().label("open_alert")
     )
+    rows = db.session.execute(
+        select(
+            Enrollment.id,
+            Enrollment.client_id,
+            Enrollment.cohort_id,
+            Enrollment.started_on,
+            Enrollment.ended_on,
+            open_alert,
+        )
+        .where(
+            Enrollment.cohort_id.in_(cohort_ids),
+            Enrollment.started_on <= week_end,
+            or_(Enrollment.ended_on.is_(None), Enrollment.ended_on > week_end),
+        )
+        .order_by(Enrollment.id)
+    )
+    return [Member(*row) for row in rows]
 
 
 def cohort_evidence(cohort: Cohort, week_start: date, thresholds: Thresholds) -> list[MemberEvidence]:
     """Every member's evidence for the week starting on `week_start` (a Monday), in program time."""
-    members = members_at_week_end(cohort, week_start)
+    week_end = review_week_end(week_start)
+    week_over = _moment_after(cohort, week_end)
+    members = members_at_week_end([cohort.id], week_start, week_over)
     if not members:
         return []
-    week_end = review_week_end(week_start)
-    window_start = week_end - timedelta(days=thresholds.window_days - 1)
-    (before_start, _), _ = review_weeks(week_end)
-    client_ids = [member.client_id for member in members]
-    earliest_start = min(member.started_on for member in members)
-
-    scores = _scores(client_ids, earliest_start, week_end)
-    sessions = _sessions(cohort.id, min(before_start, window_start), week_end)
-    attendance = _attendance([member.id for member in members], [session.id for session in sessions])
-    adherence = adherence_summaries(client_ids, window_start, week_end)
-    week_over = _moment_after(cohort, week_end)
-    goals = _goals(client_ids, week_end, week_over)
-    alerts = _open_alerts(client_ids, week_over)
-    concerns = family_concerns(client_ids, window_start, week_end)
-    checkins = checkin_days(client_ids, window_start, week_end)
-    homework = _homework(client_ids, week_start, week_end)
-    feedback = _feedback(client_ids, week_start, week_end, week_over)
-
-    context = _Context(cohort, week_end, window_start, thresholds)
-    return [
-        context.member(
-            member,
-            [entry for entry in scores.get(member.client_id, []) if entry.day >= member.started_on],
-            sessions,
-            attendance,
-            adherence[member.client_id],
-            goals.get(member.client_id),
-            member.client_id in alerts,
-            concerns.get(member.client_id, []),
-            checkins[member.client_id],
-            homework.get(member.client_id, HomeworkCount(0, 0)),
-            feedback.get(member.client_id, []),
-        )
-        for member in members
-    ]
+    rows = load_week_rows(members, week_start, thresholds.window_days, week_over)
+    context = _Context(cohort.program.min_weekly_hours, week_end, rows.window_start)
+    return [context.member(member, rows) for member in members]
 
 
 @dataclass(frozen=True)
@@ -135,46 +141,93 @@ class _Goals:
     ratings: list[tuple[date, int]] | None = None
 
 
+@dataclass
+class WeekRows:
+    """Every row the reviews of one week read, for the members asked about, by client or enrollment."""
+
+    window_start: date
+    scores: dict[int, list[ScoreEntry]]
+    sessions: dict[int, list[_Session]]  # by cohort
+    attendance: dict[tuple[int, int], tuple[int, int | None]]  # (session, enrollment) → minutes, rating
+    adherence: dict[int, AdherenceSummary]
+    goals: dict[int, _Goals]
+    concerns: dict[int, list[tuple[date, str]]]
+    checkins: dict[int, list[CheckinDay]]
+    homework: dict[int, HomeworkCount]
+    feedback: dict[int, list[tuple[int, ...]]]
+
+    @property
+    def count(self) -> int:
+        """How many rows were read (the benchmark's bulk read reports it)."""
+        return (
+            sum(map(len, self.scores.values()))
+            + sum(map(len, self.sessions.values()))
+            + len(self.attendance)
+            + sum(map(len, self.checkins.values()))
+            + sum(map(len, self.concerns.values()))
+            + sum(map(len, self.feedback.values()))
+        )
+
+
+def load_week_rows(
+    members: list[Member], week_start: date, window_days: int, week_over: datetime
+) -> WeekRows:
+    """The week's evidence of these members, whatever their cohorts, in a fixed number of queries."""
+    week_end = review_week_end(week_start)
+    window_start = week_end - timedelta(days=window_days - 1)
+    (before_start, _), _ = review_weeks(week_end)
+    client_ids = [member.client_id for member in members]
+    sessions, attendance = _sessions_with_attendance(
+        sorted({member.cohort_id for member in members}),
+        [member.id for member in members],
+        min(before_start, window_start),
+        week_end,
+    )
+    return WeekRows(
+        window_start=window_start,
+        scores=_scores(client_ids, min(member.started_on for member in members), week_end),
+        sessions=sessions,
+        attendance=attendance,
+        adherence=adherence_summaries(client_ids, window_start, week_end),
+        goals=_goals(client_ids, week_end, week_over),
+        concerns=family_concerns(client_ids, window_start, week_end),
+        checkins=checkin_days(client_ids, window_start, week_end),
+        homework=_homework(client_ids, week_start, week_end),
+        feedback=_feedback(client_ids, week_start, week_end, week_over),
+    )
+
+
+_NO_ATTENDANCE = (None, None)
+
+
 @dataclass(frozen=True)
 class _Context:
-    cohort: Cohort
+    min_weekly_hours: float
     week_end: date
     window_start: date
-    thresholds: Thresholds
 
-    def member(
-        self,
-        enrollment: Enrollment,
-        scores: list[ScoreEntry],
-        sessions: list[_Session],
-        attendance: dict[tuple[int, int], tuple[int, int | None]],
-        adherence: AdherenceSummary,
-        goals: _Goals | None,
-        open_alert: bool,
-        concerns: list[tuple[date, str]],
-        checkins: list[CheckinDay],
-        homework: HomeworkCount,
-        feedback: list[tuple[int, ...]],
-    ) -> MemberEvidence:
+    def member(self, enrollment: Member, rows: WeekRows) -> MemberEvidence:
         week_end = self.week_end
+        started_on, ended_on = enrollment.started_on, enrollment.ended_on
+        scores = [entry for entry in rows.scores.get(enrollment.client_id, ()) if entry.day >= started_on]
+        attendance = rows.attendance
+        # (day, minutes, rating) of each group held or scheduled while enrolled
         enrolled = [
-            session
-            for session in sessions
-            if enrollment.started_on <= session.session_date
-            and (enrollment.ended_on is None or session.session_date < enrollment.ended_on)
-        ]
-        scheduled = [
-            ScheduledSession(
+            (
                 session.session_date,
                 session.duration_minutes,
-                attendance.get((session.id, enrollment.id), (None, None))[0],
+                attendance.get((session.id, enrollment.id), _NO_ATTENDANCE),
             )
-            for session in enrolled
+            for session in rows.sessions.get(enrollment.cohort_id, ())
+            if started_on <= session.session_date and (ended_on is None or session.session_date < ended_on)
         ]
-        minimum = self.cohort.program.min_weekly_hours
+        scheduled = [ScheduledSession(day, duration, recorded[0]) for day, duration, recorded in enrolled]
+        minimum = self.min_weekly_hours
         weeks = []
+        rates = []
         for first, last in review_weeks(week_end):
             summary = summarise(scheduled, first, last)
+            rates.append(summary.rate)
             weeks.append(
                 {
                     "week_start": first.isoformat(),
@@ -186,21 +239,24 @@ class _Context:
                     "recorded": summary.recorded,
                 }
             )
-        rates = tuple(summarise(scheduled, first, last).rate for first, last in review_weeks(week_end))
         ratings = [
-            rating
-            for session in enrolled
-            if self.window_start <= session.session_date <= week_end
-            and (rating := attendance.get((session.id, enrollment.id), (None, None))[1]) is not None
+            recorded[1]
+            for day, _duration, recorded in enrolled
+            if self.window_start <= day <= week_end and recorded[1] is not None
         ]
         participation = sum(ratings) / len(ratings) if ratings else None
+        adherence = rows.adherence[enrollment.client_id]
         adherence_value = _adherence_value(adherence)
+        goals = rows.goals.get(enrollment.client_id)
         goal_ratings = tuple(goals.ratings or ()) if goals else ()
+        concerns = rows.concerns.get(enrollment.client_id, [])
+        open_alert = enrollment.open_alert
+        homework = rows.homework.get(enrollment.client_id, HomeworkCount(0, 0))
         evidence = Evidence(
             week_end=week_end,
-            enrolled_on=enrollment.started_on,
+            enrolled_on=started_on,
             scores=tuple(scores),
-            attendance_rates=rates,
+            attendance_rates=tuple(rates),
             medication_active=adherence.has_medications,
             adherence=adherence_value,
             mean_participation=participation,
@@ -212,7 +268,7 @@ class _Context:
         metrics = {
             "week_start": (week_end - timedelta(days=6)).isoformat(),
             "week_end": week_end.isoformat(),
-            "days_enrolled": (week_end - enrollment.started_on).days + 1,
+            "days_enrolled": (week_end - started_on).days + 1,
             "scores": _score_metrics(scores),
             "min_weekly_hours": minimum,
             "attendance": weeks,
@@ -237,7 +293,9 @@ class _Context:
             # What the client reported by personal link: evidence to read, not one of the four rules.
             "self_reports": {
                 **_self_report_metrics(
-                    summarise_checkins(checkins, self.window_start, week_end, enrollment.started_on)
+                    summarise_checkins(
+                        rows.checkins[enrollment.client_id], self.window_start, week_end, started_on
+                    )
                 ),
                 # The reviewed week's homework and the feedback on its groups.
                 "homework": {
@@ -245,7 +303,7 @@ class _Context:
                     "due": homework.target,
                     "rate": _rounded(homework.done / homework.target if homework.target else None),
                 },
-                "feedback": _feedback_metrics(feedback),
+                "feedback": _feedback_metrics(rows.feedback.get(enrollment.client_id, [])),
             },
         }
         return MemberEvidence(enrollment, evidence, metrics)
@@ -358,33 +416,42 @@ def _scores(client_ids: list[int], start: date, end: date) -> dict[int, list[Sco
     return by_client
 
 
-def _sessions(cohort_id: int, start: date, end: date) -> list[_Session]:
-    rows = db.session.execute(
-        select(GroupSession.id, GroupSession.session_date, GroupSession.duration_minutes).where(
-            GroupSession.cohort_id == cohort_id,
-            GroupSession.status != "cancelled",
-            GroupSession.session_date.between(start, end),
-        )
-    )
-    return [_Session(*row) for row in rows]
-
-
-def _attendance(
-    enrollment_ids: list[int], session_ids: list[int]
-) -> dict[tuple[int, int], tuple[int, int | None]]:
-    if not session_ids:
-        return {}
+def _sessions_with_attendance(
+    cohort_ids: list[int], enrollment_ids: list[int], start: date, end: date
+) -> tuple[dict[int, list[_Session]], dict[tuple[int, int], tuple[int, int | None]]]:
+    """The cohorts' groups of start…end that were not cancelled, by cohort, and the members' attendance
+    of them by (session, enrollment): one query, the attendance joined to its session."""
     rows = db.session.execute(
         select(
-            Attendance.session_id,
+            GroupSession.id,
+            GroupSession.cohort_id,
+            GroupSession.session_date,
+            GroupSession.duration_minutes,
             Attendance.enrollment_id,
             Attendance.minutes_attended,
             Attendance.participation,
-        ).where(Attendance.session_id.in_(session_ids), Attendance.enrollment_id.in_(enrollment_ids))
+        )
+        .outerjoin(
+            Attendance,
+            and_(Attendance.session_id == GroupSession.id, Attendance.enrollment_id.in_(enrollment_ids)),
+        )
+        .where(
+            GroupSession.cohort_id.in_(cohort_ids),
+            GroupSession.status != "cancelled",
+            GroupSession.session_date.between(start, end),
+        )
+        .order_by(GroupSession.id)
     )
-    return {
-        (session_id, enrollment_id): (minutes, rating) for session_id, enrollment_id, minutes, rating in rows
-    }
+    sessions: dict[int, list[_Session]] = defaultdict(list)
+    attendance: dict[tuple[int, int], tuple[int, int | None]] = {}
+    last_id = None
+    for session_id, cohort_id, day, duration, enrollment_id, minutes, rating in rows:
+        if session_id != last_id:
+            sessions[cohort_id].append(_Session(session_id, day, duration))
+            last_id = session_id
+        if enrollment_id is not None:
+            attendance[(session_id, enrollment_id)] = (minutes, rating)
+    return sessions, attendance
 
 
 def _goals(client_ids: list[int], week_end: date, week_over: datetime) -> dict[int, _Goals]:
@@ -403,18 +470,6 @@ def _goals(client_ids: list[int], week_end: date, week_over: datetime) -> dict[i
         if rated_on is not None:
             entry.ratings.append((rated_on, level))
     return goals
-
-
-def _open_alerts(client_ids: list[int], week_over: datetime) -> set[int]:
-    """Clients with a safety alert raised before the week was over and not acknowledged by then."""
-    rows = db.session.scalars(
-        select(Alert.client_id).where(
-            Alert.client_id.in_(client_ids),
-            Alert.created_at < week_over,
-            or_(Alert.acknowledged_at.is_(None), Alert.acknowledged_at >= week_over),
-        )
-    )
-    return set(rows)
 
 
 def _homework(client_ids: list[int], week_start: date, week_end: date) -> dict[int, HomeworkCount]:

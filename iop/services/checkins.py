@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 
 from iop import clock
@@ -148,10 +148,14 @@ def _noon(client: Client, day: date) -> datetime:
 def checkin_days(client_ids, start: date, end: date) -> dict[int, list[CheckinDay]]:
     """The check-ins of these clients dated start…end, by client, oldest first (one query)."""
     ids = list(dict.fromkeys(client_ids))
-    result: dict[int, list[CheckinDay]] = {client_id: [] for client_id in ids}
     if not ids:
-        return result
-    rows = db.session.execute(
+        return {}
+    return checkin_days_from(ids, db.session.execute(checkin_days_statement(ids, start, end)))
+
+
+def checkin_days_statement(client_ids: list[int], start: date, end: date) -> Select:
+    """The read behind checkin_days."""
+    return (
         select(
             DailyCheckin.client_id,
             DailyCheckin.day,
@@ -161,9 +165,14 @@ def checkin_days(client_ids, start: date, end: date) -> dict[int, list[CheckinDa
             DailyCheckin.stress,
             DailyCheckin.sleep_hours,
         )
-        .where(DailyCheckin.client_id.in_(ids), DailyCheckin.day >= start, DailyCheckin.day <= end)
+        .where(DailyCheckin.client_id.in_(client_ids), DailyCheckin.day >= start, DailyCheckin.day <= end)
         .order_by(DailyCheckin.client_id, DailyCheckin.day)
     )
+
+
+def checkin_days_from(client_ids: list[int], rows) -> dict[int, list[CheckinDay]]:
+    """checkin_days from the rows of its statement."""
+    result: dict[int, list[CheckinDay]] = {client_id: [] for client_id in client_ids}
     for client_id, *values in rows:
         result[client_id].append(CheckinDay(*values))
     return result

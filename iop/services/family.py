@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from iop import clock
@@ -186,14 +186,18 @@ def family_concerns(client_ids: Iterable[int], start: date, end: date) -> dict[i
     through its correction only; every client asked about has a list, empty when nothing was sent.
     """
     ids = list(dict.fromkeys(client_ids))
-    result: dict[int, list[tuple[date, str]]] = {client_id: [] for client_id in ids}
     if not ids:
-        return result
+        return {}
+    return family_concerns_from(ids, db.session.execute(family_concerns_statement(ids, start, end)))
+
+
+def family_concerns_statement(client_ids: list[int], start: date, end: date) -> Select:
+    """The read behind family_concerns: the observations with a concern ticked, oldest first."""
     flags = [getattr(FamilyObservation, f"concern_{name}") for name in FAMILY_CONCERNS]
-    rows = db.session.execute(
+    return (
         select(FamilyObservation.client_id, FamilyObservation.observed_on, *flags)
         .where(
-            FamilyObservation.client_id.in_(ids),
+            FamilyObservation.client_id.in_(client_ids),
             FamilyObservation.observed_on >= start,
             FamilyObservation.observed_on <= end,
             FamilyObservation.superseded_by_id.is_(None),
@@ -201,6 +205,11 @@ def family_concerns(client_ids: Iterable[int], start: date, end: date) -> dict[i
         )
         .order_by(FamilyObservation.client_id, FamilyObservation.observed_on, FamilyObservation.id)
     )
+
+
+def family_concerns_from(client_ids: list[int], rows) -> dict[int, list[tuple[date, str]]]:
+    """family_concerns from the rows of its statement."""
+    result: dict[int, list[tuple[date, str]]] = {client_id: [] for client_id in client_ids}
     for client_id, day, *ticked in rows:
         result[client_id].extend((day, name) for name, on in zip(FAMILY_CONCERNS, ticked, strict=True) if on)
     return result

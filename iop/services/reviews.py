@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from iop import clock
 from iop.clinical.recommend import recommend
@@ -125,11 +125,6 @@ _CONTENT = (
 def stored_reviews(enrollment_ids: list[int], week_start: date) -> dict[int, StoredReview]:
     """The week's stored reviews of these enrollments with their latest revision's content, as plain
     rows: one statement (it runs once per cohort-week; only what changes is loaded as objects)."""
-    rows = db.session.execute(
-        select(WeeklyReview.enrollment_id, WeeklyReview.id, ReviewRevision.id, *_CONTENT)
-        .outerjoin(ReviewRevision, ReviewRevision.id == WeeklyReview.latest_revision_id)
-        .where(WeeklyReview.enrollment_id.in_(enrollment_ids), WeeklyReview.week_start == week_start)
-    )
     return {
         enrollment_id: StoredReview(
             review_id,
@@ -138,8 +133,19 @@ def stored_reviews(enrollment_ids: list[int], week_start: date) -> dict[int, Sto
             if revision_id is None
             else {column.key: value for column, value in zip(_CONTENT, content, strict=True)},
         )
-        for enrollment_id, review_id, revision_id, *content in rows
+        for enrollment_id, review_id, revision_id, *content in db.session.execute(
+            stored_reviews_statement(enrollment_ids, week_start)
+        )
     }
+
+
+def stored_reviews_statement(enrollment_ids: list[int], week_start: date) -> Select:
+    """The read behind stored_reviews (the benchmark's bulk read runs it too)."""
+    return (
+        select(WeeklyReview.enrollment_id, WeeklyReview.id, ReviewRevision.id, *_CONTENT)
+        .outerjoin(ReviewRevision, ReviewRevision.id == WeeklyReview.latest_revision_id)
+        .where(WeeklyReview.enrollment_id.in_(enrollment_ids), WeeklyReview.week_start == week_start)
+    )
 
 
 def _store_changes(changed: dict[int, dict[str, str]], now, counts: dict[str, int]) -> None:

@@ -41,9 +41,9 @@ def test_cohort_evidence_takes_the_same_number_of_queries_for_5_and_60_members(a
     with counting_statements() as statements:
         members = cohort_evidence(cohort, world.week_start, program.review_thresholds)
     assert len(members) == size
-    # members with their open alerts, sessions with attendance, scores, medications, doses, fills,
-    # goals, family, check-ins, homework, feedback
-    assert len(statements) == 11, statements
+    # members with their open alerts, scores, sessions with attendance, medications with dose logs,
+    # fills, goals, family, check-ins, homework, feedback
+    assert len(statements) == 10, statements
 
 
 @pytest.mark.parametrize("size", [5, 60])
@@ -58,9 +58,9 @@ def test_recomputing_a_cohort_takes_the_same_statements_for_5_and_60_members(app
     with counting_statements() as statements:
         counts = compute_cohort_reviews(cohort, world.week_start)
     assert counts.unchanged == size
-    # the evidence (11), the stored reviews (1), the audit chain's lock, head and insert (3); the
+    # the evidence (10), the stored reviews (1), the audit chain's lock, head and insert (3); the
     # program comes with the cohort
-    assert len(statements) == 15, statements
+    assert len(statements) == 14, statements
 
 
 def test_a_changed_review_is_loaded_with_the_others_that_changed_in_one_statement(app):

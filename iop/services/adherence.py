@@ -9,8 +9,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, bindparam, or_, select
 
 from iop.clinical.adherence import (
     DoseEntry,
@@ -20,8 +21,8 @@ from iop.clinical.adherence import (
     dose_log_rate,
     pdc,
 )
-from iop.extensions import db
 from iop.models import Client, DoseLog, Fill, Medication
+from iop.services.reads import Read
 
 ADHERENCE_WINDOW_DAYS = 14
 
@@ -113,11 +114,19 @@ def weekly_adherence(
     return result
 
 
-def adherence_statements(client_ids: list[int], start: date, end: date) -> tuple[Select, Select]:
+def adherence_statements(client_ids: list[int], start: date, end: date) -> tuple[Read, Read]:
     """The two reads of adherence over start..end: the medications prescribed in the window, each with
     its dose logs in it (one row per log, or one without), and every fill of them up to its end."""
+    courses, fills = _adherence_sql()
+    params = {"client_ids": list(client_ids), "start": start, "end": end}
+    return Read(courses, params), Read(fills, params)
+
+
+@cache
+def _adherence_sql() -> tuple[Select, Select]:
+    start, end = bindparam("start"), bindparam("end")
     in_window = (
-        Medication.client_id.in_(client_ids),
+        Medication.client_id.in_(bindparam("client_ids", expanding=True)),
         # Taken as needed: no schedule, so it neither helps nor hurts adherence.
         Medication.as_needed.is_(False),
         Medication.started_on <= end,
@@ -140,7 +149,7 @@ def adherence_statements(client_ids: list[int], start: date, end: date) -> tuple
     # Every earlier fill counts: supply carried forward from long ago can still cover the window.
     fills = (
         select(Fill.medication_id, Fill.filled_on, Fill.days_supply)
-        .join(Fill.medication)
+        .join(Medication, Medication.id == Fill.medication_id)
         .where(*in_window, Fill.filled_on <= end)
     )
     return courses, fills
@@ -151,7 +160,7 @@ def _load_evidence(client_ids: list[int], start: date, end: date) -> _Evidence:
     if not client_ids:
         return _Evidence()
     courses, fills = adherence_statements(client_ids, start, end)
-    return _evidence_from(db.session.execute(courses), db.session.execute(fills))
+    return _evidence_from(courses.run(), fills.run())
 
 
 def adherence_summaries_from(

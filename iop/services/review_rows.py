@@ -1,9 +1,10 @@
 """The rows a week's reviews read: the members open at the week's end and their evidence, in a fixed
 number of bulk statements whatever the number of members, as plain rows (no ORM objects).
 
-The statements take lists of ids, so the same `week_statements` read one cohort's week for a review
-job and every cohort's week at once for the benchmark's bulk read (tests/bench/run.py): the floor a
-review run is measured against reads exactly what the reviews read.
+Each statement is built once per process (iop.services.reads) and takes lists of ids, so the same
+`week_statements` read one cohort's week for a review job and every cohort's week at once for the
+benchmark's bulk read (tests/bench/run.py): the floor a review run is measured against reads exactly
+what the reviews read.
 """
 
 from __future__ import annotations
@@ -11,15 +12,14 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 
-from sqlalchemy import Select, and_, exists, or_, select
-from sqlalchemy import false as sql_false
+from sqlalchemy import Select, and_, bindparam, exists, or_, select
 
 from iop.clinical.attendance import review_weeks
 from iop.clinical.checkins import FEEDBACK_KEYS, CheckinDay, HomeworkCount, homework_completion, homework_week
 from iop.clinical.evidence import RULE_INSTRUMENTS
 from iop.clinical.recommend import ScoreEntry
-from iop.extensions import db
 from iop.models import (
     Alert,
     AssessmentResponse,
@@ -35,6 +35,7 @@ from iop.models import (
 from iop.services.adherence import AdherenceSummary, adherence_statements, adherence_summaries_from
 from iop.services.checkins import checkin_days_from, checkin_days_statement
 from iop.services.family import family_concerns_from, family_concerns_statement
+from iop.services.reads import Read
 
 _RULE_KEYS = frozenset(definition.key for definition in RULE_INSTRUMENTS)
 
@@ -84,14 +85,20 @@ def review_week_end(week_start: date) -> date:
     return week_start + timedelta(days=6)
 
 
-def members_statement(cohort_ids: list[int], week_start: date, week_over: datetime | None = None) -> Select:
+def members_statement(cohort_ids: list[int], week_start: date, week_over: datetime) -> Read:
     """The cohorts' enrollments open at the end of the week (each of them gets a review), with whether
-    the client had a safety alert still open when the week was over (`week_over`; not read without it)."""
-    week_end = review_week_end(week_start)
+    the client had a safety alert still open when the week was over (`week_over`)."""
+    return Read(
+        _members_sql(),
+        {"cohort_ids": list(cohort_ids), "week_end": review_week_end(week_start), "week_over": week_over},
+    )
+
+
+@cache
+def _members_sql() -> Select:
+    week_end, week_over = bindparam("week_end"), bindparam("week_over")
     open_alert = (
-        sql_false().label("open_alert")
-        if week_over is None
-        else exists()
+        exists()
         .where(
             Alert.client_id == Enrollment.client_id,
             Alert.created_at < week_over,
@@ -109,7 +116,7 @@ def members_statement(cohort_ids: list[int], week_start: date, week_over: dateti
             open_alert,
         )
         .where(
-            Enrollment.cohort_id.in_(cohort_ids),
+            Enrollment.cohort_id.in_(bindparam("cohort_ids", expanding=True)),
             Enrollment.started_on <= week_end,
             or_(Enrollment.ended_on.is_(None), Enrollment.ended_on > week_end),
         )
@@ -117,20 +124,19 @@ def members_statement(cohort_ids: list[int], week_start: date, week_over: dateti
     )
 
 
-def members_at_week_end(
-    cohort_ids: list[int], week_start: date, week_over: datetime | None = None
-) -> list[Member]:
+def members_at_week_end(cohort_ids: list[int], week_start: date, week_over: datetime) -> list[Member]:
     """The rows of members_statement, as Members."""
-    rows = db.session.execute(members_statement(cohort_ids, week_start, week_over))
     return [
         Member(id_, client_id, cohort_id, started, ended, bool(alert))
-        for id_, client_id, cohort_id, started, ended, alert in rows
+        for id_, client_id, cohort_id, started, ended, alert in members_statement(
+            cohort_ids, week_start, week_over
+        ).run()
     ]
 
 
 def week_statements(
     members: list[Member], week_start: date, window_days: int, week_over: datetime
-) -> dict[str, Select]:
+) -> dict[str, Read]:
     """Each statement the week's reviews of these members run, by what it reads."""
     week_end = review_week_end(week_start)
     window_start = week_end - timedelta(days=window_days - 1)
@@ -163,8 +169,8 @@ def load_week_rows(
     window_start = week_end - timedelta(days=window_days - 1)
     client_ids = sorted({member.client_id for member in members})
     rows = {
-        name: db.session.execute(statement)
-        for name, statement in week_statements(members, week_start, window_days, week_over).items()
+        name: read.run()
+        for name, read in week_statements(members, week_start, window_days, week_over).items()
     }
     sessions, attendance = _sessions_from(rows["sessions with attendance"])
     return WeekRows(
@@ -186,7 +192,12 @@ def load_week_rows(
 # --- each statement and what is made of its rows ----------------------------------------------------
 
 
-def _scores(client_ids: list[int], start: date, end: date) -> Select:
+def _scores(client_ids: list[int], start: date, end: date) -> Read:
+    return Read(_scores_sql(), {"client_ids": client_ids, "start": start, "end": end})
+
+
+@cache
+def _scores_sql() -> Select:
     return select(
         AssessmentResponse.client_id,
         AssessmentResponse.instrument,
@@ -194,9 +205,9 @@ def _scores(client_ids: list[int], start: date, end: date) -> Select:
         AssessmentResponse.total,
         AssessmentResponse.flags_text,
     ).where(
-        AssessmentResponse.client_id.in_(client_ids),
+        AssessmentResponse.client_id.in_(bindparam("client_ids", expanding=True)),
         AssessmentResponse.superseded_by_id.is_(None),
-        AssessmentResponse.administered_on.between(start, end),
+        AssessmentResponse.administered_on.between(bindparam("start"), bindparam("end")),
     )
 
 
@@ -212,8 +223,16 @@ def _scores_from(rows) -> dict[int, list[ScoreEntry]]:
 
 def _sessions_with_attendance(
     cohort_ids: list[int], enrollment_ids: list[int], start: date, end: date
-) -> Select:
+) -> Read:
     """The cohorts' groups of start…end that were not cancelled, each with the members' attendance."""
+    return Read(
+        _sessions_sql(),
+        {"cohort_ids": cohort_ids, "enrollment_ids": enrollment_ids, "start": start, "end": end},
+    )
+
+
+@cache
+def _sessions_sql() -> Select:
     return (
         select(
             GroupSession.id,
@@ -226,12 +245,15 @@ def _sessions_with_attendance(
         )
         .outerjoin(
             Attendance,
-            and_(Attendance.session_id == GroupSession.id, Attendance.enrollment_id.in_(enrollment_ids)),
+            and_(
+                Attendance.session_id == GroupSession.id,
+                Attendance.enrollment_id.in_(bindparam("enrollment_ids", expanding=True)),
+            ),
         )
         .where(
-            GroupSession.cohort_id.in_(cohort_ids),
+            GroupSession.cohort_id.in_(bindparam("cohort_ids", expanding=True)),
             GroupSession.status != "cancelled",
-            GroupSession.session_date.between(start, end),
+            GroupSession.session_date.between(bindparam("start"), bindparam("end")),
         )
         .order_by(GroupSession.id)
     )
@@ -250,12 +272,23 @@ def _sessions_from(rows) -> tuple[dict[int, list[Session]], dict[tuple[int, int]
     return sessions, attendance
 
 
-def _goals(client_ids: list[int], week_end: date, week_over: datetime) -> Select:
+def _goals(client_ids: list[int], week_end: date, week_over: datetime) -> Read:
     """Goals set up by the week's end (dropped ones aside) and their ratings up to then."""
+    return Read(_goals_sql(), {"client_ids": client_ids, "week_end": week_end, "week_over": week_over})
+
+
+@cache
+def _goals_sql() -> Select:
     return (
         select(Goal.client_id, Goal.id, GoalRating.rated_on, GoalRating.level)
-        .outerjoin(GoalRating, and_(GoalRating.goal_id == Goal.id, GoalRating.rated_on <= week_end))
-        .where(Goal.client_id.in_(client_ids), Goal.state != "dropped", Goal.created_at < week_over)
+        .outerjoin(
+            GoalRating, and_(GoalRating.goal_id == Goal.id, GoalRating.rated_on <= bindparam("week_end"))
+        )
+        .where(
+            Goal.client_id.in_(bindparam("client_ids", expanding=True)),
+            Goal.state != "dropped",
+            Goal.created_at < bindparam("week_over"),
+        )
     )
 
 
@@ -271,8 +304,14 @@ def _goals_from(rows) -> dict[int, Goals]:
     return goals
 
 
-def _homework(client_ids: list[int], week_end: date) -> Select:
+def _homework(client_ids: list[int], week_end: date) -> Read:
     """Every assignment given by the week's end with its completions up to then."""
+    return Read(_homework_sql(), {"client_ids": client_ids, "week_end": week_end})
+
+
+@cache
+def _homework_sql() -> Select:
+    week_end = bindparam("week_end")
     return (
         select(
             HomeworkAssignment.client_id,
@@ -288,7 +327,10 @@ def _homework(client_ids: list[int], week_end: date) -> Select:
                 HomeworkCompletion.assignment_id == HomeworkAssignment.id, HomeworkCompletion.day <= week_end
             ),
         )
-        .where(HomeworkAssignment.client_id.in_(client_ids), HomeworkAssignment.assigned_on <= week_end)
+        .where(
+            HomeworkAssignment.client_id.in_(bindparam("client_ids", expanding=True)),
+            HomeworkAssignment.assigned_on <= week_end,
+        )
     )
 
 
@@ -305,17 +347,25 @@ def _homework_from(rows, week_start: date, week_end: date) -> dict[int, Homework
     return {client_id: homework_completion(counts) for client_id, counts in by_client.items()}
 
 
-def _feedback(client_ids: list[int], week_start: date, week_end: date, week_over: datetime) -> Select:
+def _feedback(client_ids: list[int], week_start: date, week_end: date, week_over: datetime) -> Read:
     """The clients' ratings of the week's groups given before the week was over (nothing after the week
     is its evidence)."""
+    return Read(
+        _feedback_sql(),
+        {"client_ids": client_ids, "week_start": week_start, "week_end": week_end, "week_over": week_over},
+    )
+
+
+@cache
+def _feedback_sql() -> Select:
     columns = [getattr(SessionFeedback, key) for key in FEEDBACK_KEYS]
     return (
         select(SessionFeedback.client_id, *columns)
         .join(GroupSession, GroupSession.id == SessionFeedback.session_id)
         .where(
-            SessionFeedback.client_id.in_(client_ids),
-            GroupSession.session_date.between(week_start, week_end),
-            SessionFeedback.submitted_at < week_over,
+            SessionFeedback.client_id.in_(bindparam("client_ids", expanding=True)),
+            GroupSession.session_date.between(bindparam("week_start"), bindparam("week_end")),
+            SessionFeedback.submitted_at < bindparam("week_over"),
         )
     )
 

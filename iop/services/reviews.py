@@ -11,9 +11,10 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 
 from iop import clock
 from iop.clinical.recommend import recommend
@@ -22,6 +23,7 @@ from iop.clinical.weeks import week_start as monday_of
 from iop.extensions import db
 from iop.models import Cohort, LevelOfCareDecision, Program, ReviewRevision, User, WeeklyReview
 from iop.services.audit import record_event, record_events
+from iop.services.reads import Read
 from iop.services.review_evidence import MemberEvidence, cohort_evidence
 
 __all__ = [
@@ -133,18 +135,26 @@ def stored_reviews(enrollment_ids: list[int], week_start: date) -> dict[int, Sto
             if revision_id is None
             else {column.key: value for column, value in zip(_CONTENT, content, strict=True)},
         )
-        for enrollment_id, review_id, revision_id, *content in db.session.execute(
-            stored_reviews_statement(enrollment_ids, week_start)
-        )
+        for enrollment_id, review_id, revision_id, *content in stored_reviews_statement(
+            enrollment_ids, week_start
+        ).run()
     }
 
 
-def stored_reviews_statement(enrollment_ids: list[int], week_start: date) -> Select:
+def stored_reviews_statement(enrollment_ids: list[int], week_start: date) -> Read:
     """The read behind stored_reviews (the benchmark's bulk read runs it too)."""
+    return Read(_stored_reviews_sql(), {"enrollment_ids": list(enrollment_ids), "week_start": week_start})
+
+
+@cache
+def _stored_reviews_sql() -> Select:
     return (
         select(WeeklyReview.enrollment_id, WeeklyReview.id, ReviewRevision.id, *_CONTENT)
         .outerjoin(ReviewRevision, ReviewRevision.id == WeeklyReview.latest_revision_id)
-        .where(WeeklyReview.enrollment_id.in_(enrollment_ids), WeeklyReview.week_start == week_start)
+        .where(
+            WeeklyReview.enrollment_id.in_(bindparam("enrollment_ids", expanding=True)),
+            WeeklyReview.week_start == bindparam("week_start"),
+        )
     )
 
 

@@ -526,14 +526,14 @@ def evidence_bulk_read(work: list) -> tuple[int, float, dict[str, int]]:
     rows_by_kind: dict[str, int] = {}
     started = time.perf_counter()
     for monday, (cohort_ids, ends, windows) in by_week.items():
-        members = db.session.execute(members_statement(cohort_ids, monday, max(ends))).all()
-        statements = {
+        members = members_statement(cohort_ids, monday, max(ends)).run().all()
+        reads = {
             "members with open alerts": None,
             **week_statements(members, monday, max(windows), max(ends)),
             "stored reviews": stored_reviews_statement([member.id for member in members], monday),
         }
-        for name, statement in statements.items():
-            count = len(members) if statement is None else len(db.session.execute(statement).all())
+        for name, read in reads.items():
+            count = len(members) if read is None else len(read.run().all())
             rows_by_kind[name] = rows_by_kind.get(name, 0) + count
     seconds = time.perf_counter() - started
     db.session.remove()

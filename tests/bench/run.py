@@ -746,9 +746,9 @@ def verdict(row: Row) -> str:
 # Why the attendance-alone ratio is shown but not judged (printed and written with it).
 ATTENDANCE_READ_NOTE = (
     "information, not a goal: DESIGN.md §10 judges the run against one bulk read of the week's rows, "
-    "and the reviews read ten kinds of rows (members and alerts, scores, groups and attendance, "
-    "medications, dose logs, fills, goals, family, check-ins, homework, feedback, stored reviews); "
-    "attendance alone is one of them"
+    "and a review reads eleven kinds (members with their alerts, scores, groups with attendance, "
+    "medications with dose logs, fills, goals, family concerns, check-ins, homework, feedback, the "
+    "stored reviews); attendance alone is part of one of them"
 )
 
 

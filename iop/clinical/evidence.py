@@ -14,6 +14,7 @@ FAMILY_CONCERNS = ("safety", "substance_use", "missed_medication", "withdrawal")
 SUICIDE_RISK = "suicide_risk"
 # Only these two drive the rules; responses to other instruments count only for their safety flag.
 RULE_INSTRUMENTS: tuple[Instrument, ...] = (PHQ9, GAD7)
+_RULE_BY_KEY = {definition.key: definition for definition in RULE_INSTRUMENTS}
 
 
 @dataclass(frozen=True)
@@ -28,12 +29,19 @@ class ScoreEntry:
     def __post_init__(self) -> None:
         if not isinstance(self.instrument, str) or not self.instrument:
             raise ValueError(f"score instrument must be a key such as 'phq9', got {self.instrument!r}")
-        _require_date(self.day, f"{self.instrument} day")
-        definition = next((d for d in RULE_INSTRUMENTS if d.key == self.instrument), None)
-        if definition is not None:
-            check_total(definition, self.total, f"total on {self.day}")
-        flags = frozenset((self.flags,) if isinstance(self.flags, str) else self.flags)
-        if not all(isinstance(flag, str) for flag in flags):
+        # A review builds thousands of these: the messages are written only when a check fails.
+        if type(self.day) is not date:
+            _require_date(self.day, f"{self.instrument} day")
+        definition = _RULE_BY_KEY.get(self.instrument)
+        total = self.total
+        if definition is not None and not (
+            type(total) is int and definition.min_total <= total <= definition.max_total
+        ):
+            check_total(definition, total, f"total on {self.day}")
+        flags = self.flags
+        if type(flags) is not frozenset:
+            flags = frozenset((flags,) if isinstance(flags, str) else flags)
+        if flags and not all(isinstance(flag, str) for flag in flags):
             raise ValueError(
                 f"{self.instrument} flags on {self.day} must be strings, got {sorted(flags, key=str)!r}"
             )

@@ -1,4 +1,4 @@
-"""The adherence read model: dose logs and fills of any number of clients in three queries, handed as
+"""The adherence read model: dose logs and fills of any number of clients in two queries, handed as
 plain data to iop.clinical.adherence, so the medications tab, the overview charts and the cohort roster
 all count adherence the same way.
 """
@@ -9,8 +9,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, and_, bindparam, or_, select
 
 from iop.clinical.adherence import (
     DoseEntry,
@@ -20,8 +21,8 @@ from iop.clinical.adherence import (
     dose_log_rate,
     pdc,
 )
-from iop.extensions import db
 from iop.models import Client, DoseLog, Fill, Medication
+from iop.services.reads import Read
 
 ADHERENCE_WINDOW_DAYS = 14
 
@@ -62,7 +63,7 @@ class WeekAdherence:
 
 @dataclass
 class _Evidence:
-    medications: dict[int, list[Medication]] = field(default_factory=lambda: defaultdict(list))
+    medications: dict[int, list] = field(default_factory=lambda: defaultdict(list))
     entries: dict[int, list[DoseEntry]] = field(default_factory=lambda: defaultdict(list))
     fills: dict[int, list[tuple[date, int]]] = field(default_factory=lambda: defaultdict(list))
 
@@ -73,7 +74,7 @@ def adherence_window(today: date, days: int = ADHERENCE_WINDOW_DAYS) -> tuple[da
 
 
 def adherence_summaries(client_ids: Iterable[int], start: date, end: date) -> dict[int, AdherenceSummary]:
-    """Adherence over start..end for several clients in three queries; every id gets a summary."""
+    """Adherence over start..end for several clients in two queries; every id gets a summary."""
     ids = sorted(set(client_ids))
     evidence = _load_evidence(ids, start, end)
     return {client_id: _summarize(evidence, client_id, start, end) for client_id in ids}
@@ -88,7 +89,7 @@ def adherence_summary(client: Client | int, start: date, end: date) -> Adherence
 def weekly_adherence(
     client_ids: Iterable[int], week_starts: Sequence[date], *, today: date | None = None
 ) -> dict[int, list[WeekAdherence]]:
-    """Adherence per Monday–Sunday week for several clients in three queries.
+    """Adherence per Monday–Sunday week for several clients in two queries.
 
     `week_starts` are Mondays; with `today`, a week still under way ends today and weeks that have
     not begun are left out, so days not yet lived never count as unlogged.
@@ -113,36 +114,86 @@ def weekly_adherence(
     return result
 
 
-def _load_evidence(client_ids: list[int], start: date, end: date) -> _Evidence:
-    """Medications prescribed in the window, their dose logs in it, and every fill up to its end."""
-    evidence = _Evidence()
-    if not client_ids:
-        return evidence
+def adherence_statements(client_ids: list[int], start: date, end: date) -> tuple[Read, Read]:
+    """The two reads of adherence over start..end: the medications prescribed in the window, each with
+    its dose logs in it (one row per log, or one without), and every fill of them up to its end."""
+    courses, fills = _adherence_sql()
+    params = {"client_ids": list(client_ids), "start": start, "end": end}
+    return Read(courses, params), Read(fills, params)
+
+
+@cache
+def _adherence_sql() -> tuple[Select, Select]:
+    start, end = bindparam("start"), bindparam("end")
     in_window = (
-        Medication.client_id.in_(client_ids),
+        Medication.client_id.in_(bindparam("client_ids", expanding=True)),
         # Taken as needed: no schedule, so it neither helps nor hurts adherence.
         Medication.as_needed.is_(False),
         Medication.started_on <= end,
         or_(Medication.ended_on.is_(None), Medication.ended_on >= start),
     )
-    for medication in db.session.scalars(select(Medication).where(*in_window).order_by(Medication.id)):
-        evidence.medications[medication.client_id].append(medication)
-    dose_rows = db.session.execute(
-        select(Medication.client_id, DoseLog.medication_id, DoseLog.day, DoseLog.status)
-        .join(DoseLog.medication)
-        .where(*in_window, DoseLog.day.between(start, end))
+    courses = (
+        select(
+            Medication.id,
+            Medication.client_id,
+            Medication.doses_per_day,
+            Medication.started_on,
+            Medication.ended_on,
+            DoseLog.day,
+            DoseLog.status,
+        )
+        .outerjoin(DoseLog, and_(DoseLog.medication_id == Medication.id, DoseLog.day.between(start, end)))
+        .where(*in_window)
+        .order_by(Medication.id)
     )
-    for client_id, medication_id, day, status in dose_rows:
-        evidence.entries[client_id].append(DoseEntry(medication_id, day, status))
     # Every earlier fill counts: supply carried forward from long ago can still cover the window.
-    fill_rows = db.session.execute(
+    fills = (
         select(Fill.medication_id, Fill.filled_on, Fill.days_supply)
-        .join(Fill.medication)
+        .join(Medication, Medication.id == Fill.medication_id)
         .where(*in_window, Fill.filled_on <= end)
     )
+    return courses, fills
+
+
+def _load_evidence(client_ids: list[int], start: date, end: date) -> _Evidence:
+    """Medications prescribed in the window, their dose logs in it, and every fill up to its end."""
+    if not client_ids:
+        return _Evidence()
+    courses, fills = adherence_statements(client_ids, start, end)
+    return _evidence_from(courses.run(), fills.run())
+
+
+def adherence_summaries_from(
+    client_ids: list[int], course_rows, fill_rows, start: date, end: date
+) -> dict[int, AdherenceSummary]:
+    """adherence_summaries from the rows of adherence_statements."""
+    evidence = _evidence_from(course_rows, fill_rows)
+    return {client_id: _summarize(evidence, client_id, start, end) for client_id in sorted(set(client_ids))}
+
+
+def _evidence_from(course_rows, fill_rows) -> _Evidence:
+    evidence = _Evidence()
+    last_id = None
+    for medication_id, client_id, doses_per_day, started_on, ended_on, day, status in course_rows:
+        if medication_id != last_id:
+            # Plain data with the attributes a course needs: no ORM objects for a read of many clients.
+            evidence.medications[client_id].append(
+                _Course(medication_id, doses_per_day, started_on, ended_on)
+            )
+            last_id = medication_id
+        if day is not None:
+            evidence.entries[client_id].append(DoseEntry(medication_id, day, status))
     for medication_id, filled_on, days_supply in fill_rows:
         evidence.fills[medication_id].append((filled_on, days_supply))
     return evidence
+
+
+@dataclass(frozen=True)
+class _Course:
+    id: int
+    doses_per_day: int
+    started_on: date
+    ended_on: date | None
 
 
 def _summarize(evidence: _Evidence, client_id: int, start: date, end: date) -> AdherenceSummary:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from iop import clock
@@ -21,6 +22,7 @@ from iop.clinical.checkins import (
 from iop.extensions import db
 from iop.models import Client, ClientLink, DailyCheckin
 from iop.services.audit import record_event
+from iop.services.reads import Read
 
 NOTE_MAX_LENGTH = 2000
 
@@ -148,10 +150,19 @@ def _noon(client: Client, day: date) -> datetime:
 def checkin_days(client_ids, start: date, end: date) -> dict[int, list[CheckinDay]]:
     """The check-ins of these clients dated start…end, by client, oldest first (one query)."""
     ids = list(dict.fromkeys(client_ids))
-    result: dict[int, list[CheckinDay]] = {client_id: [] for client_id in ids}
     if not ids:
-        return result
-    rows = db.session.execute(
+        return {}
+    return checkin_days_from(ids, checkin_days_statement(ids, start, end).run())
+
+
+def checkin_days_statement(client_ids: list[int], start: date, end: date) -> Read:
+    """The read behind checkin_days."""
+    return Read(_checkin_days_sql(), {"client_ids": list(client_ids), "start": start, "end": end})
+
+
+@cache
+def _checkin_days_sql() -> Select:
+    return (
         select(
             DailyCheckin.client_id,
             DailyCheckin.day,
@@ -161,9 +172,18 @@ def checkin_days(client_ids, start: date, end: date) -> dict[int, list[CheckinDa
             DailyCheckin.stress,
             DailyCheckin.sleep_hours,
         )
-        .where(DailyCheckin.client_id.in_(ids), DailyCheckin.day >= start, DailyCheckin.day <= end)
+        .where(
+            DailyCheckin.client_id.in_(bindparam("client_ids", expanding=True)),
+            DailyCheckin.day >= bindparam("start"),
+            DailyCheckin.day <= bindparam("end"),
+        )
         .order_by(DailyCheckin.client_id, DailyCheckin.day)
     )
+
+
+def checkin_days_from(client_ids: list[int], rows) -> dict[int, list[CheckinDay]]:
+    """checkin_days from the rows of its statement."""
+    result: dict[int, list[CheckinDay]] = {client_id: [] for client_id in client_ids}
     for client_id, *values in rows:
         result[client_id].append(CheckinDay(*values))
     return result

@@ -11,8 +11,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from iop import clock
@@ -30,6 +31,7 @@ from iop.models import (
 )
 from iop.services.alerts import raise_family_alert
 from iop.services.audit import record_event
+from iop.services.reads import Read
 
 NOTE_MAX_LENGTH = 2000
 
@@ -186,21 +188,35 @@ def family_concerns(client_ids: Iterable[int], start: date, end: date) -> dict[i
     through its correction only; every client asked about has a list, empty when nothing was sent.
     """
     ids = list(dict.fromkeys(client_ids))
-    result: dict[int, list[tuple[date, str]]] = {client_id: [] for client_id in ids}
     if not ids:
-        return result
+        return {}
+    return family_concerns_from(ids, family_concerns_statement(ids, start, end).run())
+
+
+def family_concerns_statement(client_ids: list[int], start: date, end: date) -> Read:
+    """The read behind family_concerns: the observations with a concern ticked, oldest first."""
+    return Read(_family_concerns_sql(), {"client_ids": list(client_ids), "start": start, "end": end})
+
+
+@cache
+def _family_concerns_sql() -> Select:
     flags = [getattr(FamilyObservation, f"concern_{name}") for name in FAMILY_CONCERNS]
-    rows = db.session.execute(
+    return (
         select(FamilyObservation.client_id, FamilyObservation.observed_on, *flags)
         .where(
-            FamilyObservation.client_id.in_(ids),
-            FamilyObservation.observed_on >= start,
-            FamilyObservation.observed_on <= end,
+            FamilyObservation.client_id.in_(bindparam("client_ids", expanding=True)),
+            FamilyObservation.observed_on >= bindparam("start"),
+            FamilyObservation.observed_on <= bindparam("end"),
             FamilyObservation.superseded_by_id.is_(None),
             or_(*flags),
         )
         .order_by(FamilyObservation.client_id, FamilyObservation.observed_on, FamilyObservation.id)
     )
+
+
+def family_concerns_from(client_ids: list[int], rows) -> dict[int, list[tuple[date, str]]]:
+    """family_concerns from the rows of its statement."""
+    result: dict[int, list[tuple[date, str]]] = {client_id: [] for client_id in client_ids}
     for client_id, day, *ticked in rows:
         result[client_id].extend((day, name) for name, on in zip(FAMILY_CONCERNS, ticked, strict=True) if on)
     return result

@@ -1,6 +1,8 @@
 """The evidence of a cohort's weekly reviews: every member's Evidence for one week, in a fixed number of
 bulk queries whatever the cohort's size, handed as plain data to iop.clinical.
 
+The rows come from iop.services.review_rows (the same statements the benchmark's bulk read runs).
+
 Beside each Evidence goes the metrics snapshot a review stores and shows: scores with their change
 and a small trend, hours against the minimum, attendance rates, participation, adherence with its
 coverage, goals and family concerns.
@@ -8,45 +10,28 @@ coverage, goals and family concerns.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import and_, or_, select
-
 from iop.clinical.attendance import ScheduledSession, meets_minimum, review_weeks, summarise
 from iop.clinical.change import classify
-from iop.clinical.checkins import (
-    FEEDBACK_KEYS,
-    CheckinDay,
-    CheckinSummary,
-    HomeworkCount,
-    homework_completion,
-    homework_week,
-    mean,
-    summarise_checkins,
-)
+from iop.clinical.checkins import FEEDBACK_KEYS, CheckinSummary, HomeworkCount, mean, summarise_checkins
 from iop.clinical.evidence import RULE_INSTRUMENTS
 from iop.clinical.instruments import severity_for
 from iop.clinical.recommend import Evidence, ScoreEntry
 from iop.clinical.thresholds import Thresholds
-from iop.extensions import db
-from iop.models import (
-    Alert,
-    AssessmentResponse,
-    Attendance,
-    Cohort,
-    Enrollment,
-    Goal,
-    GoalRating,
-    GroupSession,
-    HomeworkAssignment,
-    HomeworkCompletion,
-    SessionFeedback,
+from iop.models import Cohort
+from iop.services.adherence import AdherenceSummary
+from iop.services.review_rows import (
+    Goals,
+    Member,
+    WeekRows,
+    load_week_rows,
+    members_at_week_end,
+    review_week_end,
 )
-from iop.services.adherence import AdherenceSummary, adherence_summaries
-from iop.services.checkins import checkin_days
-from iop.services.family import family_concerns
+
+__all__ = ["MemberEvidence", "cohort_evidence", "members_at_week_end", "moment_after", "review_week_end"]
 
 TREND_POINTS = 8  # the small trend beside each score: its last few totals
 
@@ -55,126 +40,54 @@ TREND_POINTS = 8  # the small trend beside each score: its last few totals
 class MemberEvidence:
     """One member's evidence for the week and the metrics snapshot that goes with it."""
 
-    enrollment: Enrollment
+    enrollment: Member
     evidence: Evidence
     metrics: dict
 
 
-def review_week_end(week_start: date) -> date:
-    return week_start + timedelta(days=6)
-
-
-def members_at_week_end(cohort: Cohort, week_start: date) -> list[Enrollment]:
-    """The cohort's enrollments open at the end of the week: each of them gets a review."""
-    week_end = review_week_end(week_start)
-    return list(
-        db.session.scalars(
-            select(Enrollment)
-            .where(
-                Enrollment.cohort_id == cohort.id,
-                Enrollment.started_on <= week_end,
-                or_(Enrollment.ended_on.is_(None), Enrollment.ended_on > week_end),
-            )
-            .order_by(Enrollment.id)
-        ).unique()
-    )
-
-
 def cohort_evidence(cohort: Cohort, week_start: date, thresholds: Thresholds) -> list[MemberEvidence]:
     """Every member's evidence for the week starting on `week_start` (a Monday), in program time."""
-    members = members_at_week_end(cohort, week_start)
+    week_end = review_week_end(week_start)
+    week_over = moment_after(cohort, week_end)
+    members = members_at_week_end([cohort.id], week_start, week_over)
     if not members:
         return []
-    week_end = review_week_end(week_start)
-    window_start = week_end - timedelta(days=thresholds.window_days - 1)
-    (before_start, _), _ = review_weeks(week_end)
-    client_ids = [member.client_id for member in members]
-    earliest_start = min(member.started_on for member in members)
-
-    scores = _scores(client_ids, earliest_start, week_end)
-    sessions = _sessions(cohort.id, min(before_start, window_start), week_end)
-    attendance = _attendance([member.id for member in members], [session.id for session in sessions])
-    adherence = adherence_summaries(client_ids, window_start, week_end)
-    week_over = _moment_after(cohort, week_end)
-    goals = _goals(client_ids, week_end, week_over)
-    alerts = _open_alerts(client_ids, week_over)
-    concerns = family_concerns(client_ids, window_start, week_end)
-    checkins = checkin_days(client_ids, window_start, week_end)
-    homework = _homework(client_ids, week_start, week_end)
-    feedback = _feedback(client_ids, week_start, week_end, week_over)
-
-    context = _Context(cohort, week_end, window_start, thresholds)
-    return [
-        context.member(
-            member,
-            [entry for entry in scores.get(member.client_id, []) if entry.day >= member.started_on],
-            sessions,
-            attendance,
-            adherence[member.client_id],
-            goals.get(member.client_id),
-            member.client_id in alerts,
-            concerns.get(member.client_id, []),
-            checkins[member.client_id],
-            homework.get(member.client_id, HomeworkCount(0, 0)),
-            feedback.get(member.client_id, []),
-        )
-        for member in members
-    ]
+    rows = load_week_rows(members, week_start, thresholds.window_days, week_over)
+    context = _Context(cohort.program.min_weekly_hours, week_end, rows.window_start)
+    return [context.member(member, rows) for member in members]
 
 
-@dataclass(frozen=True)
-class _Session:
-    id: int
-    session_date: date
-    duration_minutes: int
-
-
-@dataclass
-class _Goals:
-    count: int = 0
-    ratings: list[tuple[date, int]] | None = None
+_NO_ATTENDANCE = (None, None)
 
 
 @dataclass(frozen=True)
 class _Context:
-    cohort: Cohort
+    min_weekly_hours: float
     week_end: date
     window_start: date
-    thresholds: Thresholds
 
-    def member(
-        self,
-        enrollment: Enrollment,
-        scores: list[ScoreEntry],
-        sessions: list[_Session],
-        attendance: dict[tuple[int, int], tuple[int, int | None]],
-        adherence: AdherenceSummary,
-        goals: _Goals | None,
-        open_alert: bool,
-        concerns: list[tuple[date, str]],
-        checkins: list[CheckinDay],
-        homework: HomeworkCount,
-        feedback: list[tuple[int, ...]],
-    ) -> MemberEvidence:
+    def member(self, enrollment: Member, rows: WeekRows) -> MemberEvidence:
         week_end = self.week_end
+        started_on, ended_on = enrollment.started_on, enrollment.ended_on
+        scores = [entry for entry in rows.scores.get(enrollment.client_id, ()) if entry.day >= started_on]
+        attendance = rows.attendance
+        # (day, minutes, rating) of each group held or scheduled while enrolled
         enrolled = [
-            session
-            for session in sessions
-            if enrollment.started_on <= session.session_date
-            and (enrollment.ended_on is None or session.session_date < enrollment.ended_on)
-        ]
-        scheduled = [
-            ScheduledSession(
+            (
                 session.session_date,
                 session.duration_minutes,
-                attendance.get((session.id, enrollment.id), (None, None))[0],
+                attendance.get((session.id, enrollment.id), _NO_ATTENDANCE),
             )
-            for session in enrolled
+            for session in rows.sessions.get(enrollment.cohort_id, ())
+            if started_on <= session.session_date and (ended_on is None or session.session_date < ended_on)
         ]
-        minimum = self.cohort.program.min_weekly_hours
+        scheduled = [ScheduledSession(day, duration, recorded[0]) for day, duration, recorded in enrolled]
+        minimum = self.min_weekly_hours
         weeks = []
+        rates = []
         for first, last in review_weeks(week_end):
             summary = summarise(scheduled, first, last)
+            rates.append(summary.rate)
             weeks.append(
                 {
                     "week_start": first.isoformat(),
@@ -186,21 +99,24 @@ class _Context:
                     "recorded": summary.recorded,
                 }
             )
-        rates = tuple(summarise(scheduled, first, last).rate for first, last in review_weeks(week_end))
         ratings = [
-            rating
-            for session in enrolled
-            if self.window_start <= session.session_date <= week_end
-            and (rating := attendance.get((session.id, enrollment.id), (None, None))[1]) is not None
+            recorded[1]
+            for day, _duration, recorded in enrolled
+            if self.window_start <= day <= week_end and recorded[1] is not None
         ]
         participation = sum(ratings) / len(ratings) if ratings else None
+        adherence = rows.adherence[enrollment.client_id]
         adherence_value = _adherence_value(adherence)
+        goals = rows.goals.get(enrollment.client_id)
         goal_ratings = tuple(goals.ratings or ()) if goals else ()
+        concerns = rows.concerns.get(enrollment.client_id, [])
+        open_alert = enrollment.open_alert
+        homework = rows.homework.get(enrollment.client_id, HomeworkCount(0, 0))
         evidence = Evidence(
             week_end=week_end,
-            enrolled_on=enrollment.started_on,
+            enrolled_on=started_on,
             scores=tuple(scores),
-            attendance_rates=rates,
+            attendance_rates=tuple(rates),
             medication_active=adherence.has_medications,
             adherence=adherence_value,
             mean_participation=participation,
@@ -212,7 +128,7 @@ class _Context:
         metrics = {
             "week_start": (week_end - timedelta(days=6)).isoformat(),
             "week_end": week_end.isoformat(),
-            "days_enrolled": (week_end - enrollment.started_on).days + 1,
+            "days_enrolled": (week_end - started_on).days + 1,
             "scores": _score_metrics(scores),
             "min_weekly_hours": minimum,
             "attendance": weeks,
@@ -237,7 +153,9 @@ class _Context:
             # What the client reported by personal link: evidence to read, not one of the four rules.
             "self_reports": {
                 **_self_report_metrics(
-                    summarise_checkins(checkins, self.window_start, week_end, enrollment.started_on)
+                    summarise_checkins(
+                        rows.checkins[enrollment.client_id], self.window_start, week_end, started_on
+                    )
                 ),
                 # The reviewed week's homework and the feedback on its groups.
                 "homework": {
@@ -245,7 +163,7 @@ class _Context:
                     "due": homework.target,
                     "rate": _rounded(homework.done / homework.target if homework.target else None),
                 },
-                "feedback": _feedback_metrics(feedback),
+                "feedback": _feedback_metrics(rows.feedback.get(enrollment.client_id, [])),
             },
         }
         return MemberEvidence(enrollment, evidence, metrics)
@@ -316,7 +234,7 @@ def _score_metrics(scores: list[ScoreEntry]) -> list[dict]:
     return rows
 
 
-def _goal_metrics(goals: _Goals | None, ratings, window_start: date, week_end: date) -> dict:
+def _goal_metrics(goals: Goals | None, ratings, window_start: date, week_end: date) -> dict:
     recent = [(day, level) for day, level in ratings if window_start <= day <= week_end]
     best = max(recent, key=lambda pair: (pair[1], pair[0]), default=None)
     return {
@@ -326,144 +244,6 @@ def _goal_metrics(goals: _Goals | None, ratings, window_start: date, week_end: d
     }
 
 
-def _moment_after(cohort: Cohort, week_end: date) -> datetime:
+def moment_after(cohort: Cohort, week_end: date) -> datetime:
     """Monday 00:00 after the week, in program time, as UTC: the week is over then."""
     return datetime.combine(week_end + timedelta(days=1), time(0), tzinfo=cohort.program.zone).astimezone(UTC)
-
-
-# --- the bulk queries: each one covers every member at once ------------------------------------------
-
-
-def _scores(client_ids: list[int], start: date, end: date) -> dict[int, list[ScoreEntry]]:
-    rows = db.session.execute(
-        select(
-            AssessmentResponse.client_id,
-            AssessmentResponse.instrument,
-            AssessmentResponse.administered_on,
-            AssessmentResponse.total,
-            AssessmentResponse.flags_text,
-        ).where(
-            AssessmentResponse.client_id.in_(client_ids),
-            AssessmentResponse.superseded_by_id.is_(None),
-            AssessmentResponse.administered_on.between(start, end),
-        )
-    )
-    by_client: dict[int, list[ScoreEntry]] = defaultdict(list)
-    rule_keys = {definition.key for definition in RULE_INSTRUMENTS}
-    for client_id, instrument, day, total, flags in rows:
-        flag_set = frozenset(flags.split())
-        # Other instruments matter only for their safety flag; their totals follow their own scales.
-        if instrument in rule_keys or flag_set:
-            by_client[client_id].append(ScoreEntry(instrument, day, total, flag_set))
-    return by_client
-
-
-def _sessions(cohort_id: int, start: date, end: date) -> list[_Session]:
-    rows = db.session.execute(
-        select(GroupSession.id, GroupSession.session_date, GroupSession.duration_minutes).where(
-            GroupSession.cohort_id == cohort_id,
-            GroupSession.status != "cancelled",
-            GroupSession.session_date.between(start, end),
-        )
-    )
-    return [_Session(*row) for row in rows]
-
-
-def _attendance(
-    enrollment_ids: list[int], session_ids: list[int]
-) -> dict[tuple[int, int], tuple[int, int | None]]:
-    if not session_ids:
-        return {}
-    rows = db.session.execute(
-        select(
-            Attendance.session_id,
-            Attendance.enrollment_id,
-            Attendance.minutes_attended,
-            Attendance.participation,
-        ).where(Attendance.session_id.in_(session_ids), Attendance.enrollment_id.in_(enrollment_ids))
-    )
-    return {
-        (session_id, enrollment_id): (minutes, rating) for session_id, enrollment_id, minutes, rating in rows
-    }
-
-
-def _goals(client_ids: list[int], week_end: date, week_over: datetime) -> dict[int, _Goals]:
-    """Goals set up by the week's end (dropped ones aside) and their ratings up to then."""
-    rows = db.session.execute(
-        select(Goal.client_id, Goal.id, GoalRating.rated_on, GoalRating.level)
-        .outerjoin(GoalRating, and_(GoalRating.goal_id == Goal.id, GoalRating.rated_on <= week_end))
-        .where(Goal.client_id.in_(client_ids), Goal.state != "dropped", Goal.created_at < week_over)
-    )
-    seen: dict[int, set[int]] = defaultdict(set)
-    goals: dict[int, _Goals] = {}
-    for client_id, goal_id, rated_on, level in rows:
-        entry = goals.setdefault(client_id, _Goals(ratings=[]))
-        seen[client_id].add(goal_id)
-        entry.count = len(seen[client_id])
-        if rated_on is not None:
-            entry.ratings.append((rated_on, level))
-    return goals
-
-
-def _open_alerts(client_ids: list[int], week_over: datetime) -> set[int]:
-    """Clients with a safety alert raised before the week was over and not acknowledged by then."""
-    rows = db.session.scalars(
-        select(Alert.client_id).where(
-            Alert.client_id.in_(client_ids),
-            Alert.created_at < week_over,
-            or_(Alert.acknowledged_at.is_(None), Alert.acknowledged_at >= week_over),
-        )
-    )
-    return set(rows)
-
-
-def _homework(client_ids: list[int], week_start: date, week_end: date) -> dict[int, HomeworkCount]:
-    """Each client's homework of the week: completions against what was due, over every assignment
-    given by the week's end (one query: assignments with their completions up to then)."""
-    rows = db.session.execute(
-        select(
-            HomeworkAssignment.client_id,
-            HomeworkAssignment.id,
-            HomeworkAssignment.frequency,
-            HomeworkAssignment.assigned_on,
-            HomeworkAssignment.due_on,
-            HomeworkCompletion.day,
-        )
-        .outerjoin(
-            HomeworkCompletion,
-            and_(
-                HomeworkCompletion.assignment_id == HomeworkAssignment.id, HomeworkCompletion.day <= week_end
-            ),
-        )
-        .where(HomeworkAssignment.client_id.in_(client_ids), HomeworkAssignment.assigned_on <= week_end)
-    )
-    assignments: dict[int, tuple[int, str, date, date | None, list[date]]] = {}
-    for client_id, assignment_id, frequency, assigned_on, due_on, day in rows:
-        entry = assignments.setdefault(assignment_id, (client_id, frequency, assigned_on, due_on, []))
-        if day is not None:
-            entry[4].append(day)
-    by_client: dict[int, list[HomeworkCount | None]] = defaultdict(list)
-    for client_id, frequency, assigned_on, due_on, days in assignments.values():
-        by_client[client_id].append(homework_week(frequency, assigned_on, due_on, days, week_start, week_end))
-    return {client_id: homework_completion(counts) for client_id, counts in by_client.items()}
-
-
-def _feedback(
-    client_ids: list[int], week_start: date, week_end: date, week_over: datetime
-) -> dict[int, list[tuple[int, ...]]]:
-    """The clients' ratings of the week's groups given before the week was over (nothing after the week
-    is its evidence), one tuple of the items per group rated."""
-    columns = [getattr(SessionFeedback, key) for key in FEEDBACK_KEYS]
-    rows = db.session.execute(
-        select(SessionFeedback.client_id, *columns)
-        .join(GroupSession, GroupSession.id == SessionFeedback.session_id)
-        .where(
-            SessionFeedback.client_id.in_(client_ids),
-            GroupSession.session_date.between(week_start, week_end),
-            SessionFeedback.submitted_at < week_over,
-        )
-    )
-    by_client: dict[int, list[tuple[int, ...]]] = defaultdict(list)
-    for client_id, *ratings in rows:
-        by_client[client_id].append(tuple(ratings))
-    return by_client

@@ -11,9 +11,10 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
 from iop import clock
 from iop.clinical.recommend import recommend
@@ -22,6 +23,7 @@ from iop.clinical.weeks import week_start as monday_of
 from iop.extensions import db
 from iop.models import Cohort, LevelOfCareDecision, Program, ReviewRevision, User, WeeklyReview
 from iop.services.audit import record_event, record_events
+from iop.services.reads import Read
 from iop.services.review_evidence import MemberEvidence, cohort_evidence
 
 __all__ = [
@@ -68,15 +70,15 @@ def compute_cohort_reviews(cohort: Cohort, week_start: date) -> ReviewCounts:
     members = cohort_evidence(cohort, week_start, thresholds)
     if not members:
         return ReviewCounts()
-    enrollment_ids = [member.enrollment.id for member in members]
-    existing, latest, decided = _stored_reviews(enrollment_ids, week_start)
+    stored = stored_reviews([member.enrollment.id for member in members], week_start)
     thresholds_json = _dumps(thresholds.as_dict())
     counts = {"created": 0, "updated": 0, "revised": 0, "unchanged": 0}
     now = clock.now()
+    changed: dict[int, dict[str, str]] = {}  # stored review id → its new content
     for member in members:
         content = review_content(member, thresholds, thresholds_json)
-        review = existing.get(member.enrollment.id)
-        if review is None:
+        found = stored.get(member.enrollment.id)
+        if found is None:
             review = WeeklyReview(
                 enrollment_id=member.enrollment.id,
                 client_id=member.enrollment.client_id,
@@ -88,21 +90,12 @@ def compute_cohort_reviews(cohort: Cohort, week_start: date) -> ReviewCounts:
             review.latest = revision
             db.session.add_all([review, revision])
             counts["created"] += 1
-            continue
-        current = latest.get(review.latest_revision_id)
-        if current is not None and all(getattr(current, key) == value for key, value in content.items()):
+        elif found.content == content:
             counts["unchanged"] += 1
-        elif current is not None and current.id not in decided:
-            for key, value in content.items():
-                setattr(current, key, value)
-            current.computed_at = now
-            counts["updated"] += 1
         else:
-            number = current.number + 1 if current is not None else 1
-            revision = ReviewRevision(review=review, number=number, computed_at=now, **content)
-            db.session.add(revision)
-            review.latest = revision
-            counts["revised"] += 1
+            changed[found.review_id] = content
+    if changed:
+        _store_changes(changed, now, counts)
     db.session.flush()
     record_events(
         "review.compute",
@@ -114,9 +107,60 @@ def compute_cohort_reviews(cohort: Cohort, week_start: date) -> ReviewCounts:
     return ReviewCounts(**counts)
 
 
-def _stored_reviews(enrollment_ids: list[int], week_start: date):
-    """The week's stored reviews by enrollment, their latest revisions by id, and which of those a
-    decision was made on: one statement (it runs once per cohort-week)."""
+@dataclass(frozen=True)
+class StoredReview:
+    """A stored review of the week as the upsert compares it: its latest revision's content."""
+
+    review_id: int
+    revision_id: int | None
+    content: dict[str, str] | None  # None when it has no revision
+
+
+_CONTENT = (
+    ReviewRevision.recommendation,
+    ReviewRevision.reasons_json,
+    ReviewRevision.metrics_json,
+    ReviewRevision.thresholds_json,
+)
+
+
+def stored_reviews(enrollment_ids: list[int], week_start: date) -> dict[int, StoredReview]:
+    """The week's stored reviews of these enrollments with their latest revision's content, as plain
+    rows: one statement (it runs once per cohort-week; only what changes is loaded as objects)."""
+    return {
+        enrollment_id: StoredReview(
+            review_id,
+            revision_id,
+            None
+            if revision_id is None
+            else {column.key: value for column, value in zip(_CONTENT, content, strict=True)},
+        )
+        for enrollment_id, review_id, revision_id, *content in stored_reviews_statement(
+            enrollment_ids, week_start
+        ).run()
+    }
+
+
+def stored_reviews_statement(enrollment_ids: list[int], week_start: date) -> Read:
+    """The read behind stored_reviews (the benchmark's bulk read runs it too)."""
+    return Read(_stored_reviews_sql(), {"enrollment_ids": list(enrollment_ids), "week_start": week_start})
+
+
+@cache
+def _stored_reviews_sql() -> Select:
+    return (
+        select(WeeklyReview.enrollment_id, WeeklyReview.id, ReviewRevision.id, *_CONTENT)
+        .outerjoin(ReviewRevision, ReviewRevision.id == WeeklyReview.latest_revision_id)
+        .where(
+            WeeklyReview.enrollment_id.in_(bindparam("enrollment_ids", expanding=True)),
+            WeeklyReview.week_start == bindparam("week_start"),
+        )
+    )
+
+
+def _store_changes(changed: dict[int, dict[str, str]], now, counts: dict[str, int]) -> None:
+    """Rewrite each open latest revision whose content changed; a decided one (or none) gets a new
+    revision. One statement loads the changed reviews with their revisions and whether one was decided."""
     decided_on = (
         select(LevelOfCareDecision.id)
         .where(LevelOfCareDecision.revision_id == WeeklyReview.latest_revision_id)
@@ -126,12 +170,21 @@ def _stored_reviews(enrollment_ids: list[int], week_start: date):
     rows = db.session.execute(
         select(WeeklyReview, ReviewRevision, decided_on)
         .outerjoin(ReviewRevision, ReviewRevision.id == WeeklyReview.latest_revision_id)
-        .where(WeeklyReview.enrollment_id.in_(enrollment_ids), WeeklyReview.week_start == week_start)
+        .where(WeeklyReview.id.in_(list(changed)))
     ).all()
-    existing = {review.enrollment_id: review for review, _revision, _decided in rows}
-    latest = {revision.id: revision for _review, revision, _decided in rows if revision is not None}
-    decided = {revision.id for _review, revision, is_decided in rows if revision is not None and is_decided}
-    return existing, latest, decided
+    for review, current, decided in rows:
+        content = changed[review.id]
+        if current is not None and not decided:
+            for key, value in content.items():
+                setattr(current, key, value)
+            current.computed_at = now
+            counts["updated"] += 1
+        else:
+            number = current.number + 1 if current is not None else 1
+            revision = ReviewRevision(review=review, number=number, computed_at=now, **content)
+            db.session.add(revision)
+            review.latest = revision
+            counts["revised"] += 1
 
 
 def set_program_thresholds(program: Program, values: Mapping[str, Any], actor: User) -> Thresholds:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
 from flask import abort, current_app, g, request
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, lazyload
 
 from iop.extensions import db, login_manager
@@ -335,15 +336,23 @@ def get_medication_or_404(client: Client, medication_id: int) -> Medication:
     return _get_or_404(Medication, medication_id, lambda medication: medication.client_id == client.id)
 
 
+@cache
+def _session_and_member():
+    """A session with the enrollment of that id (None if there is none), built once: the toggle's hot path."""
+    return (
+        select(GroupSession, Enrollment)
+        .outerjoin(Enrollment, Enrollment.id == bindparam("enrollment_id"))
+        .where(GroupSession.id == bindparam("session_id"))
+        # A member's cohort is the session's, loaded with it; a row is saved without its facilitator.
+        .options(lazyload(Enrollment.cohort), lazyload(GroupSession.facilitator))
+    )
+
+
 def get_session_member_or_404(session_id: int, enrollment_id: int) -> tuple[GroupSession, Enrollment]:
     """A session as get_session_or_404 gives it and an enrollment of its cohort, or 404, read in one
     statement (the attendance toggle is the grid's hot path)."""
     found = db.session.execute(
-        select(GroupSession, Enrollment)
-        .outerjoin(Enrollment, Enrollment.id == enrollment_id)
-        .where(GroupSession.id == session_id)
-        # A member's cohort is the session's, loaded with it: not joined a second time.
-        .options(lazyload(Enrollment.cohort))
+        _session_and_member(), {"session_id": session_id, "enrollment_id": enrollment_id}
     ).first()
     group_session, member = found or (None, None)
     _allowed_or_404(group_session, lambda group_session: _visible(group_session.cohort.program_id))

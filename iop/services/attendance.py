@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -191,20 +192,33 @@ def _insert(group_session: GroupSession, enrollment: Enrollment, values: dict) -
     return row
 
 
+_WRITTEN = ("status", "minutes_attended", "participation", "note", "updated_by_id", "updated_at")
+
+
+@cache
+def _versioned_update():
+    """The row's UPDATE, only where it still has the version the editor saw."""
+    return (
+        update(Attendance)
+        .where(Attendance.id == bindparam("row_id"), Attendance.version == bindparam("seen_version"))
+        .values({name: bindparam(f"new_{name}") for name in (*_WRITTEN, "version")})
+        .execution_options(synchronize_session=False)
+    )
+
+
 def _update(group_session: GroupSession, enrollment: Enrollment, row: Attendance, values: dict) -> Attendance:
     """One UPDATE that names the version read (the optimistic check). An UPDATE that matches no row is no
     error, so this needs no savepoint: the toggle is the grid's hot path, and each round trip shows."""
+    values = {**values, "version": row.version + 1}
+    params = {f"new_{name}": value for name, value in values.items()}
     changed = db.session.execute(
-        update(Attendance)
-        .where(Attendance.id == row.id, Attendance.version == row.version)
-        .values(**values, version=row.version + 1),
-        execution_options={"synchronize_session": False},
+        _versioned_update(), {**params, "row_id": row.id, "seen_version": row.version}
     )
     if changed.rowcount != 1:
         # Another editor saved the row between our read and our write.
         db.session.expire_all()
         raise AttendanceConflict(stored_row(group_session, enrollment))
-    for key, value in {**values, "version": row.version + 1}.items():
+    for key, value in values.items():
         set_committed_value(row, key, value)
     db.session.expire(row, ["updated_by"])  # names the new editor when next read (from the identity map)
     return row
@@ -226,24 +240,52 @@ def _amend(
     return amendment
 
 
-def _progress_counts(group_session: GroupSession):
-    """How many members are recorded and how many were enrolled that day, as two scalar subqueries."""
+# The toggle's statements are built once, with bound parameters: building a select() and its cache key
+# on every save cost more than the bare route's whole request.
+
+
+@cache
+def _progress_counts():
+    """How many of a session's members are recorded and how many were enrolled that day, as two scalar
+    subqueries of session_id, cohort_id and session_date."""
     recorded = (
         select(func.count(Attendance.id))
-        .where(Attendance.session_id == group_session.id, Attendance.status.is_not(None))
+        .where(Attendance.session_id == bindparam("session_id"), Attendance.status.is_not(None))
         .scalar_subquery()
     )
     members = (
         select(func.count())
-        .select_from(members_on(group_session.cohort_id, group_session.session_date).subquery())
+        .select_from(members_on(bindparam("cohort_id"), bindparam("session_date")).subquery())
         .scalar_subquery()
     )
     return recorded, members
 
 
+@cache
+def _progress_statement():
+    return select(*_progress_counts())
+
+
+@cache
+def _stored_with_progress_statement():
+    return select(Attendance, *_progress_counts()).where(
+        Attendance.session_id == bindparam("session_id"),
+        Attendance.enrollment_id == bindparam("enrollment_id"),
+    )
+
+
+def _progress_params(group_session: GroupSession) -> dict:
+    return {
+        "session_id": group_session.id,
+        "cohort_id": group_session.cohort_id,
+        "session_date": group_session.session_date,
+    }
+
+
 def _progress(group_session: GroupSession) -> tuple[int, bool]:
     """How many members are recorded, and whether everyone enrolled that day is."""
-    recorded_count, member_count = db.session.execute(select(*_progress_counts(group_session))).one()
+    counts = db.session.execute(_progress_statement(), _progress_params(group_session)).one()
+    recorded_count, member_count = counts
     return recorded_count, recorded_count >= member_count
 
 
@@ -251,9 +293,7 @@ def _stored_with_progress(group_session: GroupSession, enrollment: Enrollment):
     """The member's stored row with the session's two counts as they stand before this save, in one
     statement: the toggle is the grid's hot path, every round trip shows. (None, None) without a row."""
     found = db.session.execute(
-        select(Attendance, *_progress_counts(group_session)).where(
-            Attendance.session_id == group_session.id, Attendance.enrollment_id == enrollment.id
-        )
+        _stored_with_progress_statement(), {**_progress_params(group_session), "enrollment_id": enrollment.id}
     ).first()
     return (found[0], (found[1], found[2])) if found else (None, None)
 

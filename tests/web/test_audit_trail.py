@@ -72,7 +72,7 @@ def test_appends_from_many_connections_at_once_keep_one_chain(app):
 
 
 def test_an_append_that_waited_for_the_lock_links_to_the_head_committed_meanwhile(app):
-    """PostgreSQL takes the chain's lock and reads the head in one statement (migration 0019): the read must
+    """PostgreSQL takes the chain's lock and reads the head in one statement (migration 0020): the read must
     see the event the lock's holder committed while this append waited, not the head before it."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("the one-statement lock and read is PostgreSQL's (SQLite's write lock serialises)")

@@ -310,7 +310,7 @@ def test_the_self_reports_tab_statement_count_does_not_grow_with_what_the_client
 
 # The attendance toggle, a stored row given another status: the sign-in session, the session with its
 # member, the row with the grid's counts, the versioned UPDATE and the audit append: the chain's lock and
-# head in one statement on PostgreSQL (migration 0019), two on SQLite, then the insert.
+# head in one statement on PostgreSQL (migration 0020), two on SQLite, then the insert.
 TOGGLE_STATEMENTS = {"postgresql": 6, "sqlite": 7}
 
 

@@ -5,8 +5,8 @@ head must be read after the lock, in a snapshot taken once it is held). A VOLATI
 each of its queries in a fresh snapshot under READ COMMITTED, so both happen in one statement with the same
 guarantee. SQLite keeps its two statements (its write lock is taken by a write).
 
-Revision ID: 0019_audit_chain_head
-Revises: 0018_scale_indexes
+Revision ID: 0020_audit_chain_head
+Revises: 0019_log_submission_keys
 Create Date: 2026-12-07 23:20:00.000000
 
 """
@@ -14,8 +14,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0019_audit_chain_head'
-down_revision = '0018_scale_indexes'
+revision = '0020_audit_chain_head'
+down_revision = '0019_log_submission_keys'
 branch_labels = None
 depends_on = None
 

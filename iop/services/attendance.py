@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from iop import clock
 from iop.clinical.attendance import STATUS_LABELS, default_minutes, takes_participation
@@ -161,28 +162,65 @@ def _values(group_session: GroupSession, row: Attendance | None, data: Attendanc
 
 
 def _write(group_session: GroupSession, enrollment: Enrollment, row, values: dict, actor: User) -> Attendance:
-    """Insert or update the row inside a savepoint, so losing a race undoes only this row.
+    """Insert or update the row so that losing a race to another editor undoes only this row."""
+    values = {**values, "updated_by_id": actor.id, "updated_at": clock.now()}
+    row = (
+        _insert(group_session, enrollment, values)
+        if row is None
+        else _update(group_session, enrollment, row, values)
+    )
+    if group_session.status == "scheduled" and row.status is not None:
+        group_session.status = "held"
+    return row
 
-    The savepoint opens before the row changes: begin_nested() first flushes what is pending, and a lost
-    race flushed there would fail outside the savepoint and break the whole transaction (a 500, not a 409).
-    """
+
+def _insert(group_session: GroupSession, enrollment: Enrollment, values: dict) -> Attendance:
+    """The member's first row, inside a savepoint: a duplicate insert fails in the database, which would
+    otherwise break the whole transaction (a 500, not a 409).
+
+    The savepoint opens before the row is added: begin_nested() first flushes what is pending, and a lost
+    race flushed there would fail outside the savepoint."""
     try:
         with db.session.begin_nested():
-            if row is None:
-                row = Attendance(session_id=group_session.id, enrollment_id=enrollment.id, **values)
-                db.session.add(row)
-            else:
-                for key, value in values.items():
-                    setattr(row, key, value)
-            row.updated_by_id = actor.id
-            row.updated_at = clock.now()
-            if group_session.status == "scheduled" and row.status is not None:
-                group_session.status = "held"
+            row = Attendance(session_id=group_session.id, enrollment_id=enrollment.id, **values)
+            db.session.add(row)
             db.session.flush()
-    except (IntegrityError, StaleDataError):
-        # Another editor inserted or updated the row between our read and our write.
+    except IntegrityError:
+        # Another editor inserted the row between our read and our write.
         db.session.expire_all()
         raise AttendanceConflict(stored_row(group_session, enrollment)) from None
+    return row
+
+
+_WRITTEN = ("status", "minutes_attended", "participation", "note", "updated_by_id", "updated_at")
+
+
+@cache
+def _versioned_update():
+    """The row's UPDATE, only where it still has the version the editor saw."""
+    return (
+        update(Attendance)
+        .where(Attendance.id == bindparam("row_id"), Attendance.version == bindparam("seen_version"))
+        .values({name: bindparam(f"new_{name}") for name in (*_WRITTEN, "version")})
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _update(group_session: GroupSession, enrollment: Enrollment, row: Attendance, values: dict) -> Attendance:
+    """One UPDATE that names the version read (the optimistic check). An UPDATE that matches no row is no
+    error, so this needs no savepoint: the toggle is the grid's hot path, and each round trip shows."""
+    values = {**values, "version": row.version + 1}
+    params = {f"new_{name}": value for name, value in values.items()}
+    changed = db.session.execute(
+        _versioned_update(), {**params, "row_id": row.id, "seen_version": row.version}
+    )
+    if changed.rowcount != 1:
+        # Another editor saved the row between our read and our write.
+        db.session.expire_all()
+        raise AttendanceConflict(stored_row(group_session, enrollment))
+    for key, value in values.items():
+        set_committed_value(row, key, value)
+    db.session.expire(row, ["updated_by"])  # names the new editor when next read (from the identity map)
     return row
 
 
@@ -202,21 +240,62 @@ def _amend(
     return amendment
 
 
-def _progress(group_session: GroupSession) -> tuple[int, bool]:
-    """How many members are recorded, and whether everyone enrolled that day is."""
-    # Both counts in one statement: the toggle is the grid's hot path, every round trip shows.
+# The toggle's statements are built once, with bound parameters: building a select() and its cache key
+# on every save cost more than the bare route's whole request.
+
+
+@cache
+def _progress_counts():
+    """How many of a session's members are recorded and how many were enrolled that day, as two scalar
+    subqueries of session_id, cohort_id and session_date."""
     recorded = (
         select(func.count(Attendance.id))
-        .where(Attendance.session_id == group_session.id, Attendance.status.is_not(None))
+        .where(Attendance.session_id == bindparam("session_id"), Attendance.status.is_not(None))
         .scalar_subquery()
     )
     members = (
         select(func.count())
-        .select_from(members_on(group_session.cohort_id, group_session.session_date).subquery())
+        .select_from(members_on(bindparam("cohort_id"), bindparam("session_date")).subquery())
         .scalar_subquery()
     )
-    recorded_count, member_count = db.session.execute(select(recorded, members)).one()
+    return recorded, members
+
+
+@cache
+def _progress_statement():
+    return select(*_progress_counts())
+
+
+@cache
+def _stored_with_progress_statement():
+    return select(Attendance, *_progress_counts()).where(
+        Attendance.session_id == bindparam("session_id"),
+        Attendance.enrollment_id == bindparam("enrollment_id"),
+    )
+
+
+def _progress_params(group_session: GroupSession) -> dict:
+    return {
+        "session_id": group_session.id,
+        "cohort_id": group_session.cohort_id,
+        "session_date": group_session.session_date,
+    }
+
+
+def _progress(group_session: GroupSession) -> tuple[int, bool]:
+    """How many members are recorded, and whether everyone enrolled that day is."""
+    counts = db.session.execute(_progress_statement(), _progress_params(group_session)).one()
+    recorded_count, member_count = counts
     return recorded_count, recorded_count >= member_count
+
+
+def _stored_with_progress(group_session: GroupSession, enrollment: Enrollment):
+    """The member's stored row with the session's two counts as they stand before this save, in one
+    statement: the toggle is the grid's hot path, every round trip shows. (None, None) without a row."""
+    found = db.session.execute(
+        _stored_with_progress_statement(), {**_progress_params(group_session), "enrollment_id": enrollment.id}
+    ).first()
+    return (found[0], (found[1], found[2])) if found else (None, None)
 
 
 def record_attendance(
@@ -231,7 +310,10 @@ def record_attendance(
     """Save one row. expected_version is the version the editor saw (0 = not recorded yet); a change to a
     signed session is an amendment and needs a reason."""
     check_can_record(group_session, enrollment)
-    row = current_row(group_session, enrollment, expected_version)
+    row, counts_before = _stored_with_progress(group_session, enrollment)
+    if (row.version if row else 0) != expected_version:
+        raise AttendanceConflict(row)
+    was_recorded = row is not None and row.is_recorded
     values = _values(group_session, row, data)
     amendment = None
     # An unchanged row gets no new version and no audit noise.
@@ -256,7 +338,11 @@ def record_attendance(
                 **({"amendment_id": amendment.id} if amendment else {}),
             },
         )
-    recorded, all_recorded = _progress(group_session)
+    if counts_before is None:  # the member's first row: counted now it is written
+        recorded, all_recorded = _progress(group_session)
+    else:  # this save is the only change this transaction made to the counts read with the row
+        recorded = counts_before[0] - was_recorded + row.is_recorded
+        all_recorded = recorded >= counts_before[1]
     return RowSaved(
         row=row,
         minutes_changed=data.minutes_attended != row.minutes_attended,

@@ -71,6 +71,12 @@ def _lock_chain() -> None:
 
 
 def _chain_head() -> str:
+    """The hash of the chain's last event, read once this transaction is the chain's only writer."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        # The lock and the read in one round trip (migration 0020): each query of the function sees
+        # what committed before it ran, so a head appended while we waited for the lock is seen.
+        last = db.session.scalar(text("SELECT audit_chain_head(:key)"), {"key": _CHAIN_LOCK_KEY})
+        return last or GENESIS
     _lock_chain()
     last = db.session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
     return last or GENESIS

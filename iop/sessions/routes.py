@@ -12,7 +12,7 @@ from iop.participant_reports import ReportError
 from iop.permissions import (
     admin_required,
     care_team_required,
-    get_member_or_404,
+    get_session_member_or_404,
     get_session_or_404,
     staff_required,
 )
@@ -66,8 +66,8 @@ def detail(session_id: int):
 @care_team_required
 def record(session_id: int, enrollment_id: int):
     """Save one member's row: status, minutes, participation, note (a note needs no status)."""
-    group_session = get_session_or_404(session_id)
-    member, form = get_member_or_404(group_session, enrollment_id), AttendanceForm.for_session(group_session)
+    group_session, member = get_session_member_or_404(session_id, enrollment_id)
+    form = AttendanceForm.for_session(group_session)
     try:
         if not form.validate():
             # A page that is out of date hears about the conflict first, not about what it did not fill in.

@@ -2,7 +2,9 @@
 requests and count their SQL, then time the weekly reviews with one and two worker processes.
 
 Run with `.venv/bin/python -m tests.bench.run [--sizes 200,2000 --weeks 12 --requests 200 --warmup 20
---workers 1,2]`. PostgreSQL is measured when DATABASE_URL points at it (a database `stepwise_bench`, or
+--workers 1,2 --rows toggle,grid]`; `--rows` times only the rows whose names contain one of the words (the
+bare route always, the review run unless `--workers ""`, the real server never), for a quick before/after.
+PostgreSQL is measured when DATABASE_URL points at it (a database `stepwise_bench`, or
 STEPWISE_BENCH_DATABASE, is created on that server and dropped afterwards); SQLite (a file in a
 temporary directory) otherwise. On the largest size, before its database is dropped, the real server
 under load and Lighthouse run through `tests.load.run.measure_server(database_url)` where it exists.
@@ -374,7 +376,14 @@ def attendance_version(session_id: int, enrollment_id: int) -> int:
 
 
 def bench_size(
-    clients: int, weeks: int, seed_value: int, n: int, warmup: int, workers: tuple[int, ...], server: bool
+    clients: int,
+    weeks: int,
+    seed_value: int,
+    n: int,
+    warmup: int,
+    workers: tuple[int, ...],
+    server: bool,
+    only: tuple[str, ...] = (),
 ) -> dict:
     url, remove = bench_database_url()
     try:
@@ -389,12 +398,14 @@ def bench_size(
             toggle_version = attendance_version(targets.session_id, targets.toggle_enrollment_id)
             db.session.remove()
         print(f"   seeded in {seconds:.1f} s {written['seconds']}: {counts}", flush=True)
-        rows = run_requests(app, targets, signed_in, toggle_version, n, warmup)
-        with app.app_context():
-            review_run = bench_review_run(url, workers)
-            db.session.remove()
-            db.engine.dispose()
-        print(f"   review run: {review_run}", flush=True)
+        rows = run_requests(app, targets, signed_in, toggle_version, n, warmup, only)
+        review_run = None
+        if workers:
+            with app.app_context():
+                review_run = bench_review_run(url, workers)
+                db.session.remove()
+                db.engine.dispose()
+            print(f"   review run: {review_run}", flush=True)
         result = {
             "dialect": dialect,
             "clinic": {"clients": clients, "weeks": weeks, "seed": seed_value, **counts},
@@ -608,7 +619,10 @@ def review_worker(url: str, work: list, ready, go, results) -> None:
     )
 
 
-def run_requests(app, t: Targets, signed_in: SignedIn, toggle_version: int, n: int, warmup: int) -> list[Row]:
+def run_requests(
+    app, t: Targets, signed_in: SignedIn, toggle_version: int, n: int, warmup: int, only: tuple[str, ...] = ()
+) -> list[Row]:
+    """Every row, or with `only` the bare route and the rows whose names contain one of its words."""
     clinician, case_manager = signed_in.clinician, signed_in.case_manager
 
     def get(client, path):
@@ -616,9 +630,11 @@ def run_requests(app, t: Targets, signed_in: SignedIn, toggle_version: int, n: i
 
     hello_route = get(clinician, "/bench-hello")
 
-    def measure(*args):
+    def measure(app, name, kind, *args):
         # Every row is timed beside the bare route; the hello row alone is timed by itself.
-        return measure_row(*args, beside=None if args[2] == "hello" else hello_route)
+        if kind != "hello" and only and not any(word in name for word in only):
+            return None
+        return measure_row(app, name, kind, *args, beside=None if kind == "hello" else hello_route)
 
     rows = [
         measure(app, "hello (bare route)", "hello", get(clinician, "/bench-hello"), n, warmup),
@@ -719,6 +735,7 @@ def run_requests(app, t: Targets, signed_in: SignedIn, toggle_version: int, n: i
         )
 
     rows.append(measure(app, "decision submit (POST, htmx)", "page", decide, n, warmup))
+    rows = [row for row in rows if row is not None]
     hello = rows[0].median_ms
     for row in rows:
         row.ratio = row.median_ms / hello
@@ -818,14 +835,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=20)
-    parser.add_argument("--workers", default="1,2", help="review worker processes to compare")
+    parser.add_argument("--workers", default="1,2", help="review worker processes to compare (empty: none)")
+    parser.add_argument("--rows", default="", help="only the rows whose names contain one of these words")
     args = parser.parse_args(argv)
+    only = tuple(word.strip() for word in args.rows.split(",") if word.strip())
     sizes = [int(size) for size in args.sizes.split(",") if size.strip()]
     workers = tuple(int(count) for count in args.workers.split(",") if count.strip())
 
     results = [
         bench_size(
-            size, args.weeks, args.seed, args.requests, args.warmup, workers, server=size == max(sizes)
+            size,
+            args.weeks,
+            args.seed,
+            args.requests,
+            args.warmup,
+            workers,
+            server=size == max(sizes) and not only,
+            only=only,
         )
         for size in sizes
     ]

@@ -464,6 +464,82 @@ def test_the_last_row_recorded_removes_mark_all_out_of_band(world, login):
     assert "Mark all unrecorded present" not in page
 
 
+def test_the_recorded_count_follows_each_save_of_a_stored_row(world, login):
+    """A stored row's save counts the grid with the row it reads: a note-only row given a status adds one,
+    a recorded row given another status adds none."""
+    client = login(world["clinician"])
+    adams, baker, chen = world["members"]
+    save(client, world, baker)
+    save(client, world, chen)
+    noted = save(client, world, adams, trigger="note", status="", note="Joined late from work")
+    assert '<span id="recorded-count" hx-swap-oob="true">2</span>' in noted.text
+    assert 'id="mark-all"' not in noted.text
+    recorded = save(client, world, adams, version="1", note="Joined late from work")
+    assert '<span id="recorded-count" hx-swap-oob="true">3</span>' in recorded.text
+    assert '<div id="mark-all" hx-swap-oob="true"></div>' in recorded.text
+    late = save(client, world, adams, version="2", status="late", note="Joined late from work")
+    assert '<span id="recorded-count" hx-swap-oob="true">3</span>' in late.text
+    assert (stored(world, adams).status, stored(world, adams).version) == ("late", 3)
+
+
+def test_a_saved_row_names_its_new_editor_and_version_at_once(world):
+    """The row the service returns is the row as stored: the new version and editor, no reload needed."""
+    from iop.services.attendance import AttendanceInput, record_attendance
+
+    colleague = make_user("case_manager", programs=[world["program"]], name="Sam Ortiz")
+    adams = world["members"][0]
+    present = AttendanceInput(status="present", minutes_attended=None, participation=None, note="")
+    record_attendance(world["session"], adams, present, expected_version=0, actor=world["clinician"])
+    db.session.commit()
+    late = AttendanceInput(
+        status="late", minutes_attended=None, participation=None, note="", status_changed=True
+    )
+    saved = record_attendance(world["session"], adams, late, expected_version=1, actor=colleague)
+    assert (saved.row.version, saved.row.updated_by.full_name, saved.row.minutes_attended) == (
+        2,
+        "Sam Ortiz",
+        135,
+    )
+    db.session.commit()
+    row = stored(world, adams)
+    assert (row.status, row.version, row.updated_by.full_name) == ("late", 2, "Sam Ortiz")
+
+
+def test_a_member_of_another_cohort_is_not_found_in_this_session(world, login):
+    outsider = make_enrollment(make_cohort(world["program"]))
+    client = login(world["clinician"])
+    assert save(client, world, outsider).status_code == 404
+    unknown = client.post(
+        f"/sessions/{world['session'].id}/attendance/{outsider.id + 1000}",
+        data={"version": "0", "status": "present"},
+        headers={**HTMX, "HX-Trigger-Name": "status"},
+    )
+    assert unknown.status_code == 404
+    assert stored(world, outsider) is None
+
+
+def test_a_session_of_another_program_is_not_found(world, login):
+    other_cohort = make_cohort(make_program())
+    other_session, member = make_session(other_cohort), make_enrollment(other_cohort)
+    client = login(world["clinician"])
+    response = client.post(
+        f"/sessions/{other_session.id}/attendance/{member.id}",
+        data={"version": "0", "status": "present"},
+        headers={**HTMX, "HX-Trigger-Name": "status"},
+    )
+    assert response.status_code == 404
+    assert db.session.scalar(select(func.count(Attendance.id))) == 0
+
+
+def test_an_admin_only_in_the_sessions_program_may_not_record_there(world, login):
+    """The route is the care team's: a clinician elsewhere who is only an admin here is refused (403)."""
+    elsewhere = make_program()
+    admin_here = make_user(grants={elsewhere: ("clinician",), world["program"]: ("admin",)})
+    response = save(login(admin_here), world, world["members"][0])
+    assert response.status_code == 403
+    assert stored(world, world["members"][0]) is None
+
+
 def test_mark_all_present_before_the_start_is_refused_in_the_grid(world, login):
     from iop import clock
 

@@ -71,6 +71,44 @@ def test_appends_from_many_connections_at_once_keep_one_chain(app):
     _assert_one_unforked_chain(8 * 15)
 
 
+def test_an_append_that_waited_for_the_lock_links_to_the_head_committed_meanwhile(app):
+    """PostgreSQL takes the chain's lock and reads the head in one statement (migration 0020): the read must
+    see the event the lock's holder committed while this append waited, not the head before it."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the one-statement lock and read is PostgreSQL's (SQLite's write lock serialises)")
+    record_event("client.view", "client", 1, 1)  # holds the chain's lock until it commits
+    db.session.flush()
+    holder_hash = db.session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+    failures: list[BaseException] = []
+
+    def append_behind_the_holder() -> None:
+        with app.app_context():
+            try:
+                record_event("client.view", "client", 2, 2)
+                db.session.commit()
+            except BaseException as error:  # noqa: BLE001 - reported below, on the test's thread
+                failures.append(error)
+            finally:
+                db.session.remove()
+
+    waiter = threading.Thread(target=append_behind_the_holder)
+    waiter.start()
+    with db.engine.connect() as watcher:  # until the waiter's statement is blocked on the lock
+        waiting = text(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'advisory'"
+            " AND datname = current_database()"
+        )
+        while waiter.is_alive() and not watcher.execute(waiting).scalar():
+            threading.Event().wait(0.01)
+    db.session.commit()
+    waiter.join()
+    assert failures == []
+    db.session.remove()
+    last = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).one()
+    assert (last.object_id, last.prev_hash) == ("2", holder_hash)
+    _assert_one_unforked_chain(2)
+
+
 @pytest.fixture
 def live_server(app):
     """The app behind a real threaded HTTP server on loopback."""

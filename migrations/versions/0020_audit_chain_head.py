@@ -22,10 +22,15 @@ depends_on = None
 CREATE = """
 CREATE FUNCTION audit_chain_head(lock_key bigint) RETURNS varchar
 LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    head varchar;
 BEGIN
     PERFORM pg_advisory_xact_lock(lock_key);
     -- A new statement, so a new snapshot: it sees a head committed while this transaction waited.
-    RETURN (SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1);
+    -- EXECUTE plans the read on each call: a plan kept by the connection would be the one chosen when
+    -- the trail was small (a fresh install: a scan of the whole table), and grow slower with the trail.
+    EXECUTE 'SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1' INTO head;
+    RETURN head;
 END
 $$
 """

@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, time
 from functools import cache
 
 from sqlalchemy import Select, bindparam, select
-from sqlalchemy.exc import IntegrityError
 
 from iop import clock
 from iop.clinical.checkins import (
@@ -22,6 +21,7 @@ from iop.clinical.checkins import (
 from iop.extensions import db
 from iop.models import Client, ClientLink, DailyCheckin
 from iop.services.audit import record_event
+from iop.services.once import ALREADY_USED, insert_once, stored_with_key
 from iop.services.reads import Read
 
 NOTE_MAX_LENGTH = 2000
@@ -83,10 +83,10 @@ def submit_checkin(
     the demo write earlier days since the consent; it is never in the future.
     """
     client = link.client
-    existing = db.session.scalar(select(DailyCheckin).where(DailyCheckin.submission_key == submission_key))
+    existing = stored_with_key(DailyCheckin, submission_key)
     if existing is not None:
         if existing.client_id != client.id:
-            raise CheckinRefused({"form": "This form was already used. Reload the page and try again."})
+            raise CheckinRefused({"form": ALREADY_USED})
         return existing, False
     errors = _problems(client, data)
     if errors:
@@ -112,17 +112,11 @@ def submit_checkin(
         submission_key=submission_key,
         **{key: data.scales[key] for key in SCALE_KEYS},
     )
-    try:
-        with db.session.begin_nested():  # two posts racing with one key: the loser reads the winner
-            db.session.add(checkin)
-            db.session.flush()
-    except IntegrityError:
-        winner = db.session.scalar(select(DailyCheckin).where(DailyCheckin.submission_key == submission_key))
-        if winner is None:
-            raise CheckinRefused(
-                {"form": "You already checked in today. Thank you! Come back tomorrow."}
-            ) from None
-        return winner, False
+    stored, created = insert_once(checkin)
+    if not created:
+        if stored is None:  # a check-in of the same day, sent alongside this one with another key
+            raise CheckinRefused({"form": "You already checked in today. Thank you! Come back tomorrow."})
+        return stored, False
     record_event(
         "checkin.submit",
         "daily_checkin",

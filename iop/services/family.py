@@ -14,7 +14,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 
 from sqlalchemy import Select, bindparam, or_, select
-from sqlalchemy.exc import IntegrityError
 
 from iop import clock
 from iop.clinical.evidence import FAMILY_CONCERNS
@@ -31,6 +30,7 @@ from iop.models import (
 )
 from iop.services.alerts import raise_family_alert
 from iop.services.audit import record_event
+from iop.services.once import ALREADY_USED, insert_once, stored_with_key
 from iop.services.reads import Read
 
 NOTE_MAX_LENGTH = 2000
@@ -62,10 +62,10 @@ def submit_observation(
     concern raises a safety alert for the care team in the same transaction. `observed_on` (default
     the program's today) lets the demo write earlier weeks; it is never in the future.
     """
-    existing = _by_key(submission_key)
+    existing = stored_with_key(FamilyObservation, submission_key)
     if existing is not None:
         if existing.author_id != author.id:
-            raise ObservationRefused("This form was already used. Reload the page and try again.")
+            raise ObservationRefused(ALREADY_USED)
         return existing, False
     today = consent.client.program.today()
     if observed_on is not None and not consent.granted_on <= observed_on <= today:
@@ -85,12 +85,9 @@ def submit_observation(
         **data.ratings,
         **{f"concern_{name}": name in data.concerns for name in FAMILY_CONCERNS},
     )
-    try:
-        with db.session.begin_nested():  # two posts racing with one key: the loser reads the winner
-            db.session.add(observation)
-            db.session.flush()
-    except IntegrityError:
-        return _by_key(submission_key), False
+    stored, created = insert_once(observation)
+    if not created:
+        return stored, False
     if corrects is not None:
         corrects.superseded_by_id = observation.id  # the one change an observation ever takes
     record_event(
@@ -111,12 +108,6 @@ def submit_observation(
         raise_family_alert(observation, author)
     db.session.flush()
     return observation, True
-
-
-def _by_key(submission_key: str) -> FamilyObservation | None:
-    return db.session.scalar(
-        select(FamilyObservation).where(FamilyObservation.submission_key == submission_key)
-    )
 
 
 def _noon(consent: Consent, day: date) -> datetime:

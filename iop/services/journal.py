@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from sqlalchemy import Select, select
-from sqlalchemy.exc import IntegrityError
 
 from iop import clock
 from iop.extensions import db
 from iop.models import Client, ClientLink, JournalEntry
 from iop.services.audit import record_event
+from iop.services.once import ALREADY_USED, insert_once, stored_with_key
 
 JOURNAL_MAX_LENGTH = 5000
 
@@ -19,10 +19,10 @@ class JournalRefused(ValueError):
 
 def write_entry(link: ClientLink, body: str, shared: bool, submission_key: str) -> tuple[JournalEntry, bool]:
     """Store an entry (private unless `shared`); the same form posted twice stores one."""
-    existing = db.session.scalar(select(JournalEntry).where(JournalEntry.submission_key == submission_key))
+    existing = stored_with_key(JournalEntry, submission_key)
     if existing is not None:
         if existing.client_id != link.client_id:
-            raise JournalRefused("This form was already used. Reload the page and try again.")
+            raise JournalRefused(ALREADY_USED)
         return existing, False
     body = body.strip()
     if not body:
@@ -37,14 +37,9 @@ def write_entry(link: ClientLink, body: str, shared: bool, submission_key: str) 
         shared_changed_at=clock.now() if shared else None,
         submission_key=submission_key,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(entry)
-            db.session.flush()
-    except IntegrityError:
-        return db.session.scalar(
-            select(JournalEntry).where(JournalEntry.submission_key == submission_key)
-        ), False
+    stored, created = insert_once(entry)
+    if not created:
+        return stored, False
     record_event(
         "journal.write",
         "journal_entry",

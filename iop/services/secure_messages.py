@@ -21,6 +21,7 @@ from iop.models import Client, ClientLink, MessageThread, Notification, ProgramR
 from iop.services.audit import record_event
 from iop.services.client_links import active_link, destination
 from iop.services.messaging import notify, send_message
+from iop.services.once import ALREADY_USED, insert_once, stored_with_key
 
 MESSAGE_MAX_LENGTH = 2000
 # However many replies the care team sends, the client gets at most one "new message" mail an hour.
@@ -85,24 +86,16 @@ def _thread(client_id: int) -> MessageThread:
 
 def _store(client_id: int, body: str, submission_key: str, **author) -> tuple[SecureMessage, bool]:
     """Insert the message once per form: the same key posted twice gives the first message back."""
-    existing = db.session.scalar(select(SecureMessage).where(SecureMessage.submission_key == submission_key))
+    existing = stored_with_key(SecureMessage, submission_key)
     if existing is not None:
         if existing.client_id != client_id:
-            raise MessageRefused("This form was already used. Reload the page and try again.")
+            raise MessageRefused(ALREADY_USED)
         return existing, False
     body = check_body(body)
     message = SecureMessage(
         client_id=client_id, body=body, sent_at=clock.now(), submission_key=submission_key, **author
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(message)
-            db.session.flush()
-    except IntegrityError:
-        return db.session.scalar(
-            select(SecureMessage).where(SecureMessage.submission_key == submission_key)
-        ), False
-    return message, True
+    return insert_once(message)
 
 
 def send_client_message(link: ClientLink, body: str, submission_key: str) -> tuple[SecureMessage, bool]:

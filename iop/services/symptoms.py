@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from iop.clinical.exposure import Exercise, SituationProgress, exposure_progress
 from iop.clinical.symptoms import (
@@ -24,6 +23,7 @@ from iop.clinical.weeks import week_starts
 from iop.extensions import db
 from iop.models import Client, ClientLink, ExposureEvent, SymptomEvent, User
 from iop.services.audit import record_event
+from iop.services.once import ALREADY_USED, insert_once, stored_with_key
 
 SUMMARY_WEEKS = 6
 _CANONICAL = {symptom_key(name): name for name in COMMON_SYMPTOMS}
@@ -49,16 +49,13 @@ def _recorder(client: Client, actor: User | None, link: ClientLink | None) -> di
 def _logged(client: Client, event: SymptomEvent | ExposureEvent, day: date, action: str, details: dict):
     """What both quick logs share: the day may not be in the future; add, flush, audit. A client's form
     carries a one-time key: posted again, it stores nothing and answers with the entry stored first."""
-    if event.submission_key is not None and (earlier := _by_key(event)) is not None:
+    if event.submission_key is not None and (earlier := stored_with_key(type(event), event.submission_key)):
         return _of_client(earlier, client)
     if day > client.program.today():
         raise EventRefused("The date cannot be in the future.")
-    try:
-        with db.session.begin_nested():
-            db.session.add(event)
-            db.session.flush()
-    except IntegrityError:  # the same key, stored by a request that ran alongside this one
-        return _of_client(_by_key(event), client)
+    stored, created = insert_once(event)
+    if not created:  # the same key, stored by a request that ran alongside this one
+        return _of_client(stored, client)
     object_type = "symptom_event" if isinstance(event, SymptomEvent) else "exposure_event"
     if event.client_link_id is not None:
         details = {**details, "link_id": event.client_link_id}
@@ -66,14 +63,9 @@ def _logged(client: Client, event: SymptomEvent | ExposureEvent, day: date, acti
     return event
 
 
-def _by_key(event: SymptomEvent | ExposureEvent) -> SymptomEvent | ExposureEvent | None:
-    model = type(event)
-    return db.session.scalar(select(model).where(model.submission_key == event.submission_key))
-
-
 def _of_client(earlier: SymptomEvent | ExposureEvent, client: Client) -> SymptomEvent | ExposureEvent:
     if earlier.client_id != client.id:
-        raise EventRefused("This form was already used. Reload the page and try again.")
+        raise EventRefused(ALREADY_USED)
     return earlier
 
 

@@ -71,6 +71,7 @@ def test_appends_from_many_connections_at_once_keep_one_chain(app):
     _assert_one_unforked_chain(8 * 15)
 
 
+@pytest.mark.postgresql
 def test_an_append_that_waited_for_the_lock_links_to_the_head_committed_meanwhile(app):
     """PostgreSQL takes the chain's lock and reads the head in one statement (migration 0020): the read must
     see the event the lock's holder committed while this append waited, not the head before it."""

@@ -138,7 +138,11 @@ def stored_row(group_session: GroupSession, enrollment: Enrollment) -> Attendanc
 
 def current_row(group_session: GroupSession, enrollment: Enrollment, expected_version: int | None):
     """The stored row, when it is the one the editor saw (version 0 = nothing stored); else a conflict."""
-    row = stored_row(group_session, enrollment)
+    return _as_seen(stored_row(group_session, enrollment), expected_version)
+
+
+def _as_seen(row: Attendance | None, expected_version: int | None) -> Attendance | None:
+    """The row, when it has the version the editor saw (0 = nothing stored); else a conflict."""
     if (row.version if row else 0) != expected_version:
         raise AttendanceConflict(row)
     return row
@@ -311,8 +315,7 @@ def record_attendance(
     signed session is an amendment and needs a reason."""
     check_can_record(group_session, enrollment)
     row, counts_before = _stored_with_progress(group_session, enrollment)
-    if (row.version if row else 0) != expected_version:
-        raise AttendanceConflict(row)
+    row = _as_seen(row, expected_version)
     was_recorded = row is not None and row.is_recorded
     values = _values(group_session, row, data)
     amendment = None
